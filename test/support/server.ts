@@ -1,0 +1,85 @@
+/// <reference types="mocha" />
+// Browser-side handle on the real ws test server (test/support/ws-test-server.mjs).
+import { executeServerCommand } from '@web/test-runner-commands';
+import { waitUntil } from '@open-wc/testing';
+
+/** A frame as the test server recorded it. */
+export interface RecordedFrame {
+  conn: number;
+  binary: boolean;
+  size: number;
+  sha256: string;
+  text?: string;
+  base64?: string;
+}
+
+export interface ChannelState {
+  open: number;
+  total: number;
+  upgrades: { url: string; host: string; origin: string | null; cookie: string | null; protocol: string | null }[];
+  closes: { conn: number; code: number }[];
+  frameCount: number;
+}
+
+let seq = 0;
+
+/** One isolated channel on the test server: its own sockets and frame log. */
+export class Channel {
+  readonly name: string;
+  constructor(name = `c${Date.now().toString(36)}${(seq++).toString(36)}${Math.random().toString(36).slice(2, 6)}`) {
+    this.name = name;
+  }
+  /** Path of this channel's socket endpoint; `rest` may add a sub-path and query. */
+  path(rest = ''): string {
+    return `/ws/${this.name}${rest}`;
+  }
+  private cmd<T>(action: string, args: object = {}): Promise<T> {
+    return executeServerCommand('ws', { channel: this.name, action, ...args }) as Promise<T>;
+  }
+  state(): Promise<ChannelState> {
+    return this.cmd('state');
+  }
+  frames(from = 0): Promise<RecordedFrame[]> {
+    return this.cmd('frames', { from });
+  }
+  /** Sends frames to every open socket: strings as text, `{ base64 }` as binary. */
+  send(...frames: (string | { base64: string } | { repeat: string; times: number })[]): Promise<number> {
+    return this.cmd('send', { frames });
+  }
+  flood(count: number, template: string): Promise<number> {
+    return this.cmd('flood', { count, template });
+  }
+  close(code = 1000, reason = ''): Promise<void> {
+    return this.cmd('close', { code, reason });
+  }
+  /** Cuts the TCP connection with no close frame: the browser sees 1006. */
+  drop(): Promise<void> {
+    return this.cmd('drop');
+  }
+  /** Refuses the next `count` upgrades with HTTP 503. */
+  refuse(count = 1): Promise<void> {
+    return this.cmd('refuse', { count });
+  }
+  echo(on = true): Promise<void> {
+    return this.cmd('echo', { on });
+  }
+  reset(): Promise<void> {
+    return this.cmd('reset');
+  }
+  async waitOpen(open = 1, total?: number): Promise<ChannelState> {
+    let s!: ChannelState;
+    await waitUntil(async () => {
+      s = await this.state();
+      return s.open === open && (total === undefined || s.total === total);
+    }, `channel ${this.name}: expected ${open} open socket(s)${total === undefined ? '' : `, ${total} in all`}`, { timeout: 5000, interval: 20 });
+    return s;
+  }
+  async waitFrames(count: number, timeout = 5000): Promise<RecordedFrame[]> {
+    let f: RecordedFrame[] = [];
+    await waitUntil(async () => {
+      f = await this.frames();
+      return f.length >= count;
+    }, `channel ${this.name}: expected ${count} frame(s)`, { timeout, interval: 20 });
+    return f;
+  }
+}
