@@ -1,0 +1,61 @@
+/**
+ * Page-wide settings. Per-element properties win over these; where one of ours is left unset
+ * and htmx is on the page, htmx's own `htmx.config` value is used, so one setting serves both.
+ */
+
+/** A reconnect delay: `'full-jitter'` or a function of the retry count returning milliseconds. */
+export type ReconnectDelay = 'full-jitter' | ((retryCount: number) => number);
+
+/** The page-wide configuration object. Change its fields before or after elements connect. */
+export interface HxWsConfig {
+  /**
+   * Delay before a reconnect. Unset: `htmx.config.wsReconnectDelay` when htmx is on the page,
+   * else `'full-jitter'`.
+   */
+  wsReconnectDelay?: ReconnectDelay;
+  /** Close codes after which a socket reconnects. Default 1006, 1011, 1012, 1013. */
+  reconnectCodes: number[];
+  /** Whether inline `<script>` in swapped content runs. Unset: htmx's setting, else `true`. */
+  allowScriptTags?: boolean;
+  /** Most requests a socket queues while not open. Default 100. */
+  queueLimit: number;
+  /** Class put on new content until the swap has settled. Default `htmx-added`. */
+  addedClass: string;
+  /** Milliseconds between a swap and its settle step (removal of `addedClass`). Default 20. */
+  settleDelay: number;
+}
+
+/** The configuration in force for the page. */
+export const config: HxWsConfig = {
+  reconnectCodes: [1006, 1011, 1012, 1013],
+  queueLimit: 100,
+  addedClass: 'htmx-added',
+  settleDelay: 20,
+};
+
+interface HtmxLike {
+  config?: { wsReconnectDelay?: unknown; allowScriptTags?: unknown };
+  process?: (elt: Element) => void;
+}
+
+/** htmx's global object, when htmx is on the page. */
+export function htmxGlobal(): HtmxLike | undefined {
+  if (typeof window === 'undefined') return undefined;
+  return (window as unknown as { htmx?: HtmxLike }).htmx ?? undefined;
+}
+
+/** The reconnect delay in force: ours, then htmx's, then `'full-jitter'`. */
+export function effectiveReconnectDelay(own?: ReconnectDelay): ReconnectDelay {
+  if (own) return own;
+  if (config.wsReconnectDelay) return config.wsReconnectDelay;
+  const theirs = htmxGlobal()?.config?.wsReconnectDelay;
+  if (theirs === 'full-jitter' || typeof theirs === 'function') return theirs as ReconnectDelay;
+  return 'full-jitter';
+}
+
+/** Whether swapped `<script>` elements run: ours, then htmx's, then `true`. */
+export function effectiveAllowScripts(): boolean {
+  if (config.allowScriptTags !== undefined) return config.allowScriptTags;
+  const theirs = htmxGlobal()?.config?.allowScriptTags;
+  return typeof theirs === 'boolean' ? theirs : true;
+}

@@ -1,0 +1,430 @@
+/**
+ * Every event hx-ws-elements dispatches, in one module.
+ *
+ * Naming: `hx-ws-<step>` in kebab case, on the element that owns the step (the connecting element
+ * for socket and swap events, the sending element for send events). All bubble and are composed,
+ * so a listener on `document` hears events from inside shadow roots too.
+ *
+ * When `window.htmx` exists, each event is followed by its htmx twin (`htmx:wsOpen`,
+ * `htmx:oobAfterSwap`, ...), a `CustomEvent` whose `detail` has the shape htmx listeners expect.
+ * Cancelling either the event or its twin cancels the step.
+ */
+
+/** Why an {@link HxWsErrorEvent} was fired. */
+export type HxWsErrorReason =
+  /** The `url` (or what the `url` function returned) could not be turned into a socket URL. */
+  | 'bad-url'
+  /** `scheme` is neither `ws` nor `wss`. */
+  | 'bad-scheme'
+  /** A part of an `hx-ws` attribute is not understood. */
+  | 'bad-grammar'
+  /** The socket reported an error (the browser gives no detail). */
+  | 'socket'
+  /** A message could not be swapped (for example, a selector that is not valid CSS). */
+  | 'swap'
+  /** The send queue was full: the dropped request is on the event. */
+  | 'queue-overflow'
+  /** The socket closed before every byte of a request had left the browser. */
+  | 'send-interrupted'
+  /** The element was removed, or the app closed the socket, with requests still queued. */
+  | 'send-abandoned'
+  /** `vals` / `hx-vals` is not a JSON object. */
+  | 'bad-vals'
+  /** `headers` / `hx-headers` is not a JSON object. */
+  | 'bad-headers'
+  /** `params` / `hx-params` is not one of the known forms. */
+  | 'bad-params'
+  /** `encoding` / `hx-encoding` is not a known encoding. */
+  | 'bad-encoding'
+  /** `trigger` / `hx-trigger` could not be parsed. */
+  | 'bad-trigger'
+  /** A file was refused by `accept`, `max-file-size` or `max-files`. */
+  | 'file-rejected'
+  /** A file could not be read (inline encodings). */
+  | 'file-read';
+
+/** A request as it goes to the socket: the JSON frame, then binary frames (oob files). */
+export interface HxWsRequest {
+  /** A number unique within the page, in the order requests were made. */
+  readonly id: number;
+  /** The element that made the request (an `<hx-ws-send>` or an `hx-ws="send"` element). */
+  readonly source: Element;
+  /** The form values sent, `HEADERS` excluded. */
+  readonly values: Record<string, unknown>;
+  /** The `HEADERS` object sent. */
+  readonly headers: Record<string, string>;
+  /** The JSON text frame, then one `Blob` per out-of-band file, in offset order. */
+  readonly frames: readonly (string | Blob)[];
+  /** Bytes of all frames together (the JSON text measured in UTF-8). */
+  readonly bytes: number;
+}
+
+const htmxPresent = (): boolean =>
+  typeof window !== 'undefined' && (window as unknown as { htmx?: unknown }).htmx != null;
+
+/** The htmx twin of an event: its name, detail and (if not the same) the element it fires on. */
+export interface HtmxTwin {
+  name: string;
+  detail: Record<string, unknown>;
+  target?: EventTarget;
+}
+
+/** The common base: bubbling, composed, with an optional htmx twin. */
+export abstract class HxWsEvent extends Event {
+  constructor(type: string, cancelable = false) {
+    super(type, { bubbles: true, composed: true, cancelable });
+  }
+  /** The htmx event that mirrors this one, or `undefined` when htmx has none. */
+  htmxTwin(): HtmxTwin | undefined {
+    return undefined;
+  }
+}
+
+/**
+ * Dispatches `event` on `target`, then its htmx twin when htmx is on the page.
+ * @returns `false` when either was cancelled.
+ */
+export function emit(target: EventTarget, event: HxWsEvent): boolean {
+  const go = target.dispatchEvent(event);
+  if (!go || !htmxPresent()) return go;
+  const twin = event.htmxTwin();
+  if (!twin) return go;
+  const twinTarget = twin.target ?? target;
+  const e = new CustomEvent(twin.name, {
+    bubbles: true,
+    composed: true,
+    cancelable: event.cancelable,
+    detail: { elt: twinTarget, ...twin.detail },
+  });
+  return twinTarget.dispatchEvent(e);
+}
+
+/** Fired when a socket is about to be opened (first time and every reconnect). */
+export class HxWsConnectingEvent extends HxWsEvent {
+  static readonly eventName = 'hx-ws-connecting';
+  constructor(
+    /** The resolved socket URL. */
+    readonly url: string,
+    /** How many reconnect attempts came before this one since the last open (0 the first time). */
+    readonly retryCount: number,
+  ) {
+    super(HxWsConnectingEvent.eventName);
+  }
+  override htmxTwin(): HtmxTwin {
+    return { name: 'htmx:wsConnecting', detail: { event: { type: 'connecting' } } };
+  }
+}
+
+/** Fired when the socket is open. */
+export class HxWsOpenEvent extends HxWsEvent {
+  static readonly eventName = 'hx-ws-open';
+  constructor(
+    /** The open socket. */
+    readonly socket: WebSocket,
+  ) {
+    super(HxWsOpenEvent.eventName);
+  }
+  override htmxTwin(): HtmxTwin {
+    return { name: 'htmx:wsOpen', detail: { socket: this.socket } };
+  }
+}
+
+/** Fired when the socket has closed, whoever closed it. */
+export class HxWsCloseEvent extends HxWsEvent {
+  static readonly eventName = 'hx-ws-close';
+  constructor(
+    /** The close code (1006 when the connection dropped with no close frame). */
+    readonly code: number,
+    /** The close reason the peer gave, if any. */
+    readonly reason: string,
+    /** Whether the close handshake completed. */
+    readonly wasClean: boolean,
+    /** Milliseconds until the next attempt, or `null` when no reconnect follows. */
+    readonly reconnectDelay: number | null,
+  ) {
+    super(HxWsCloseEvent.eventName);
+  }
+  /** Whether a reconnect has been scheduled. */
+  get willReconnect(): boolean {
+    return this.reconnectDelay !== null;
+  }
+  override htmxTwin(): HtmxTwin {
+    return { name: 'htmx:wsClose', detail: { event: { code: this.code, reason: this.reason, wasClean: this.wasClean } } };
+  }
+}
+
+/** Fired for every problem: bad configuration, bad input, socket errors, lost requests. */
+export class HxWsErrorEvent extends HxWsEvent {
+  static readonly eventName = 'hx-ws-error';
+  constructor(
+    /** What went wrong, as a stable code. */
+    readonly reason: HxWsErrorReason,
+    /** A sentence that names the bad part. */
+    readonly message: string,
+    /** More about it. */
+    readonly info: {
+      /** The offending input (attribute value, URL, selector, ...). */
+      part?: string;
+      /** The request that was dropped or cut short. */
+      request?: HxWsRequest;
+      /** The file that was refused. */
+      file?: File;
+      /** The underlying error, if one was thrown. */
+      cause?: unknown;
+    } = {},
+  ) {
+    super(HxWsErrorEvent.eventName);
+  }
+  /** Shorthand for `info.part`. */
+  get part(): string | undefined {
+    return this.info.part;
+  }
+  /** Shorthand for `info.request`. */
+  get request(): HxWsRequest | undefined {
+    return this.info.request;
+  }
+  override htmxTwin(): HtmxTwin {
+    return { name: 'htmx:wsError', detail: { error: this.message, reason: this.reason, ...this.info } };
+  }
+}
+
+/** Fired before a received message is swapped. Cancel it to handle the message yourself. */
+export class HxWsBeforeMessageEvent extends HxWsEvent {
+  static readonly eventName = 'hx-ws-before-message';
+  constructor(
+    /** The message: a string for text frames, an `ArrayBuffer` or `Blob` for binary ones. */
+    readonly data: string | ArrayBuffer | Blob,
+  ) {
+    super(HxWsBeforeMessageEvent.eventName, true);
+  }
+  override htmxTwin(): HtmxTwin {
+    return { name: 'htmx:wsBeforeMessage', detail: { message: this.data } };
+  }
+}
+
+/** Fired after a received message was handled (swapped, or left alone). */
+export class HxWsAfterMessageEvent extends HxWsEvent {
+  static readonly eventName = 'hx-ws-after-message';
+  constructor(
+    /** The message. */
+    readonly data: string | ArrayBuffer | Blob,
+    /** Whether the message was parsed and swapped (false for binary and cancelled messages). */
+    readonly swapped: boolean,
+  ) {
+    super(HxWsAfterMessageEvent.eventName);
+  }
+  override htmxTwin(): HtmxTwin {
+    return { name: 'htmx:wsAfterMessage', detail: { message: this.data } };
+  }
+}
+
+/**
+ * Fired before a request is built. Cancel it to send nothing; change `values` or `headers` in
+ * place to change what is sent.
+ */
+export class HxWsConfigSendEvent extends HxWsEvent {
+  static readonly eventName = 'hx-ws-config-send';
+  constructor(
+    /** The values to send (mutable). */
+    readonly values: Record<string, unknown>,
+    /** The `HEADERS` to send (mutable). */
+    readonly headers: Record<string, string>,
+    /** The event that triggered the send, if any. */
+    readonly triggeringEvent: Event | null,
+  ) {
+    super(HxWsConfigSendEvent.eventName, true);
+  }
+  override htmxTwin(): HtmxTwin {
+    return {
+      name: 'htmx:wsConfigSend',
+      detail: { parameters: this.values, headers: this.headers, triggeringEvent: this.triggeringEvent },
+    };
+  }
+}
+
+/** Fired when a request is about to go to the socket. Cancel it to send nothing. */
+export class HxWsBeforeSendEvent extends HxWsEvent {
+  static readonly eventName = 'hx-ws-before-send';
+  constructor(
+    /** The request. */
+    readonly request: HxWsRequest,
+  ) {
+    super(HxWsBeforeSendEvent.eventName, true);
+  }
+  override htmxTwin(): HtmxTwin {
+    return { name: 'htmx:wsBeforeSend', detail: { message: this.request.frames[0], request: this.request } };
+  }
+}
+
+/** Fired when every frame of a request has been handed to the socket. */
+export class HxWsAfterSendEvent extends HxWsEvent {
+  static readonly eventName = 'hx-ws-after-send';
+  constructor(
+    /** The request. */
+    readonly request: HxWsRequest,
+  ) {
+    super(HxWsAfterSendEvent.eventName);
+  }
+  override htmxTwin(): HtmxTwin {
+    return { name: 'htmx:wsAfterSend', detail: { message: this.request.frames[0], request: this.request } };
+  }
+}
+
+/** Fired while a request's bytes leave the browser, until `loaded === total`. */
+export class HxWsUploadProgressEvent extends HxWsEvent {
+  static readonly eventName = 'hx-ws-upload-progress';
+  constructor(
+    /** The request. */
+    readonly request: HxWsRequest,
+    /** Bytes handed to the network so far. */
+    readonly loaded: number,
+    /** Bytes of the whole request. */
+    readonly total: number,
+  ) {
+    super(HxWsUploadProgressEvent.eventName);
+  }
+  /** `loaded / total`, from 0 to 1. */
+  get fraction(): number {
+    return this.total === 0 ? 1 : this.loaded / this.total;
+  }
+}
+
+/** Fired before one fragment is swapped into its target. Cancel it to skip that fragment. */
+export class HxWsOobBeforeSwapEvent extends HxWsEvent {
+  static readonly eventName = 'hx-ws-oob-before-swap';
+  constructor(
+    /** The element the fragment will be swapped into. */
+    readonly swapTarget: Element,
+    /** The top-level element of the message. */
+    readonly fragment: Element,
+    /** The swap style (`outerHTML`, `beforeend`, ...). */
+    readonly swapStyle: string,
+  ) {
+    super(HxWsOobBeforeSwapEvent.eventName, true);
+  }
+  override htmxTwin(): HtmxTwin {
+    return {
+      name: 'htmx:oobBeforeSwap',
+      target: this.swapTarget,
+      detail: { shouldSwap: true, target: this.swapTarget, fragment: this.fragment },
+    };
+  }
+}
+
+/** Fired after one fragment was swapped into its target. */
+export class HxWsOobAfterSwapEvent extends HxWsEvent {
+  static readonly eventName = 'hx-ws-oob-after-swap';
+  constructor(
+    /** The element the fragment was swapped into (for `outerHTML`, the element it replaced). */
+    readonly swapTarget: Element,
+    /** The top-level element of the message. */
+    readonly fragment: Element,
+    /** The swap style used. */
+    readonly swapStyle: string,
+  ) {
+    super(HxWsOobAfterSwapEvent.eventName);
+  }
+  override htmxTwin(): HtmxTwin {
+    return {
+      name: 'htmx:oobAfterSwap',
+      target: this.swapTarget.isConnected ? this.swapTarget : undefined,
+      detail: { shouldSwap: true, target: this.swapTarget, fragment: this.fragment },
+    };
+  }
+}
+
+/** Fired when a fragment names no element on the page (or has neither id nor selector). */
+export class HxWsOobErrorNoTargetEvent extends HxWsEvent {
+  static readonly eventName = 'hx-ws-oob-error-no-target';
+  constructor(
+    /** The top-level element of the message that found no target. */
+    readonly fragment: Element,
+    /** The selector that matched nothing (`#id` or the `hx-swap-oob` selector), or `null`. */
+    readonly selector: string | null,
+  ) {
+    super(HxWsOobErrorNoTargetEvent.eventName);
+  }
+  override htmxTwin(): HtmxTwin {
+    return { name: 'htmx:oobErrorNoTarget', detail: { content: this.fragment } };
+  }
+}
+
+/** Fired on a sender that found no socket to send to. The request is on the event. */
+export class HxWsNoSocketSourceEvent extends HxWsEvent {
+  static readonly eventName = 'hx-ws-no-socket-source';
+  constructor(
+    /** What was looked for: the `for` id, or `null` for the nearest ancestor. */
+    readonly wanted: string | null,
+    /** The values that were not sent. */
+    readonly values: Record<string, unknown> | null,
+  ) {
+    super(HxWsNoSocketSourceEvent.eventName);
+  }
+  override htmxTwin(): HtmxTwin {
+    return { name: 'htmx:noWebSocketSourceError', detail: { wanted: this.wanted } };
+  }
+}
+
+/** One control that failed native validation. */
+export interface HxWsValidationError {
+  elt: Element;
+  message: string;
+  validity: ValidityState;
+}
+
+/** Fired when native form validation stopped a send. */
+export class HxWsValidationHaltedEvent extends HxWsEvent {
+  static readonly eventName = 'hx-ws-validation-halted';
+  constructor(
+    /** The controls that failed, with the browser's messages. */
+    readonly errors: readonly HxWsValidationError[],
+  ) {
+    super(HxWsValidationHaltedEvent.eventName);
+  }
+  override htmxTwin(): HtmxTwin {
+    return { name: 'htmx:validation:halted', detail: { errors: this.errors } };
+  }
+}
+
+/** Event name → event class, for `addEventListener` typing. */
+export interface HxWsEventMap {
+  'hx-ws-connecting': HxWsConnectingEvent;
+  'hx-ws-open': HxWsOpenEvent;
+  'hx-ws-close': HxWsCloseEvent;
+  'hx-ws-error': HxWsErrorEvent;
+  'hx-ws-before-message': HxWsBeforeMessageEvent;
+  'hx-ws-after-message': HxWsAfterMessageEvent;
+  'hx-ws-config-send': HxWsConfigSendEvent;
+  'hx-ws-before-send': HxWsBeforeSendEvent;
+  'hx-ws-after-send': HxWsAfterSendEvent;
+  'hx-ws-upload-progress': HxWsUploadProgressEvent;
+  'hx-ws-oob-before-swap': HxWsOobBeforeSwapEvent;
+  'hx-ws-oob-after-swap': HxWsOobAfterSwapEvent;
+  'hx-ws-oob-error-no-target': HxWsOobErrorNoTargetEvent;
+  'hx-ws-no-socket-source': HxWsNoSocketSourceEvent;
+  'hx-ws-validation-halted': HxWsValidationHaltedEvent;
+}
+
+declare global {
+  // Events bubble and are composed, so every element (and the document) can hear them.
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface HTMLElementEventMap extends HxWsEventMap {}
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface DocumentEventMap extends HxWsEventMap {}
+}
+
+/**
+ * Reports a problem the way the project promises: one error event on `target` and one
+ * `console.error`. Returns the event.
+ */
+export function reportError(
+  target: EventTarget,
+  reason: HxWsErrorReason,
+  message: string,
+  info: HxWsErrorEvent['info'] = {},
+): HxWsErrorEvent {
+  const event = new HxWsErrorEvent(reason, message, info);
+  console.error(`hx-ws: ${message}`, target);
+  emit(target, event);
+  return event;
+}
