@@ -1,0 +1,135 @@
+import { LitElement, css, html, type PropertyValues } from 'lit';
+import { property } from 'lit/decorators.js';
+import type { ReconnectDelay } from './config.js';
+import { ConnectionController } from './controllers.js';
+import { defineElement } from './define.js';
+
+/**
+ * `<hx-ws-connect>` owns one WebSocket. It opens when the element is connected, closes (1000)
+ * when it is removed, reconnects after abnormal closes, and swaps every HTML message it receives
+ * into the page by element id (out-of-band swap semantics).
+ *
+ * Children are rendered in place (`display: contents`): wrap the part of the page that sends.
+ *
+ * @slot - Content, typically the targets of swaps and `<hx-ws-send>` forms.
+ * @fires {HxWsConnectingEvent} hx-ws-connecting - A socket is about to be opened.
+ * @fires {HxWsOpenEvent} hx-ws-open - The socket is open.
+ * @fires {HxWsCloseEvent} hx-ws-close - The socket closed; says whether a reconnect follows.
+ * @fires {HxWsErrorEvent} hx-ws-error - Bad configuration, a socket error or a lost request.
+ * @fires {HxWsBeforeMessageEvent} hx-ws-before-message - A message arrived. Cancelable: no swap.
+ * @fires {HxWsAfterMessageEvent} hx-ws-after-message - A message was handled.
+ * @fires {HxWsOobBeforeSwapEvent} hx-ws-oob-before-swap - A fragment is about to be swapped. Cancelable.
+ * @fires {HxWsOobAfterSwapEvent} hx-ws-oob-after-swap - A fragment was swapped.
+ * @fires {HxWsOobErrorNoTargetEvent} hx-ws-oob-error-no-target - A fragment found no target.
+ */
+export class HxWsConnectElement extends LitElement {
+  /** Registers the element (default tag `hx-ws-connect`). */
+  static define(tag = 'hx-ws-connect', registry: CustomElementRegistry = customElements): void {
+    defineElement(tag, this, registry);
+  }
+
+  static override styles = css`
+    :host {
+      display: contents;
+    }
+  `;
+
+  /**
+   * Where to connect: `ws(s)://...`, `http(s)://...` (mapped to ws/wss), `//host/path`, `/path`
+   * or `path` (resolved against the page, `wss` on https pages). As a property it may also be a
+   * function returning the URL, called before every (re)connect (for a fresh token, say).
+   */
+  @property({ attribute: 'url' })
+  url: string | (() => string) | null = null;
+
+  /** Forces the socket scheme for relative URLs: `ws` or `wss`. Empty follows the page. */
+  @property({ reflect: true })
+  scheme: string | null = null;
+
+  /** Subprotocols to offer, space or comma separated (attribute) or an array (property). */
+  @property({ attribute: 'protocols' })
+  protocols: string | string[] | null = null;
+
+  /**
+   * Delay before a reconnect: `'full-jitter'` or `(retryCount) => ms`. Unset: the page-wide
+   * `config.wsReconnectDelay`, then `htmx.config.wsReconnectDelay`, then full jitter.
+   */
+  @property({ attribute: false })
+  reconnectDelay: ReconnectDelay | null = null;
+
+  /** Close codes that cause a reconnect. Unset: 1006, 1011, 1012, 1013 (`config.reconnectCodes`). */
+  @property({ attribute: false })
+  reconnectCodes: number[] | null = null;
+
+  /** Stop reconnecting after this many failed attempts in a row. Unset: never stop. */
+  @property({ attribute: 'max-retries', type: Number })
+  maxRetries: number | null = null;
+
+  /** Most requests kept while the socket is not open. Unset: 100 (`config.queueLimit`). */
+  @property({ attribute: 'queue-limit', type: Number })
+  queueLimit: number | null = null;
+
+  /** Wait until the tab is visible before reconnecting a dropped socket. */
+  @property({ attribute: 'pause-while-hidden', type: Boolean })
+  pauseWhileHidden = false;
+
+  private readonly controller = new ConnectionController(this, () => this);
+
+  /** The connection behind this element (shared with senders). */
+  get connection() {
+    return this.controller.connection;
+  }
+
+  /** `WebSocket.readyState` of the current socket; `CLOSED` (3) when there is none. */
+  get readyState(): number {
+    return this.connection.readyState;
+  }
+
+  /** Reconnect attempts since the socket was last open. */
+  get retryCount(): number {
+    return this.connection.retryCount;
+  }
+
+  /** The current socket, or `null`. */
+  get socket(): WebSocket | null {
+    return this.connection.socket;
+  }
+
+  /** Sends raw data now, or queues it until the socket is open. */
+  send(data: string | Blob | ArrayBuffer | ArrayBufferView): void {
+    this.connection.send(data);
+  }
+
+  /** Closes the socket and opens a new one now. Also undoes {@link close}. */
+  reconnect(): void {
+    this.connection.reconnect();
+  }
+
+  /** Closes the socket; no reconnect follows until {@link reconnect} or re-insertion. */
+  close(code = 1000, reason = ''): void {
+    this.connection.close(code, reason);
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    // A new address or protocol list means a new socket. The first update only reports the
+    // initial values, which the first open already used.
+    if (!this.hasOpenedOnce) {
+      this.hasOpenedOnce = true;
+      return;
+    }
+    if ((changed.has('url') || changed.has('scheme') || changed.has('protocols')) && this.isConnected) {
+      this.connection.reconnect();
+    }
+  }
+  private hasOpenedOnce = false;
+
+  protected override render() {
+    return html`<slot></slot>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'hx-ws-connect': HxWsConnectElement;
+  }
+}
