@@ -1,0 +1,106 @@
+/// <reference types="node" />
+/**
+ * The demo's chat room, built on the server helper: every request is a chat message with
+ * optional files; each one is broadcast to every open tab as an out-of-band swap.
+ */
+import type { Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { attachHxWs, html, oob, unsafeHtml, type HxWsContext, type HxWsServer, type SafeHtml } from '../src/server/index.js';
+
+interface StoredFile {
+  name: string;
+  type: string;
+  bytes: Buffer;
+}
+
+/** Image types shown inline; everything else (SVG included) is offered as a download. */
+const INLINE_IMAGES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif']);
+const KEEP_MESSAGES = 50;
+const KEEP_FILES = 40;
+
+export interface ChatRoom {
+  /** Attaches the room's socket endpoint (`/chat`) to an HTTP server. */
+  attach(server: Server): HxWsServer;
+  /** Koa-style middleware that serves uploaded files under `/files/`. */
+  middleware: (ctx: KoaLike, next: () => Promise<unknown>) => Promise<unknown>;
+  close(): Promise<void>;
+}
+
+interface KoaLike {
+  path: string;
+  status: number;
+  body: unknown;
+  set(name: string, value: string): void;
+  redirect(url: string): void;
+}
+
+export function chatRoom(): ChatRoom {
+  const messages: string[] = [];
+  const files = new Map<string, StoredFile>();
+  let hx: HxWsServer | undefined;
+
+  const online = () => oob('online', `${hx?.clients.size ?? 0} online`);
+
+  function keepFile(file: StoredFile): string {
+    const id = randomUUID();
+    files.set(id, file);
+    while (files.size > KEEP_FILES) files.delete(files.keys().next().value as string);
+    return `/files/${id}/${encodeURIComponent(file.name)}`;
+  }
+
+  function renderFile(file: StoredFile): SafeHtml {
+    const href = keepFile(file);
+    const size = file.bytes.length < 1024 ? `${file.bytes.length} B` : `${(file.bytes.length / 1024).toFixed(1)} KB`;
+    return INLINE_IMAGES.has(file.type)
+      ? html`<a class="file" href="${href}" target="_blank"><img src="${href}" alt="${file.name}"></a>`
+      : html`<a class="file" href="${href}" download="${file.name}">📎 ${file.name} <small>${size}</small></a>`;
+  }
+
+  function attach(server: Server): HxWsServer {
+    hx = attachHxWs(server, {
+      path: '/chat',
+      limits: { maxFileSize: 64 * 1024 * 1024, maxTotalBytes: 128 * 1024 * 1024 },
+      onConnection(ctx: HxWsContext) {
+        // History: our own markup, rendered (and escaped) when each message arrived.
+        ctx.send(oob('messages', messages.map(unsafeHtml), { swap: 'innerHTML', tag: 'ul' }));
+        hx!.broadcast(online());
+      },
+      onClose() {
+        hx!.broadcast(online());
+      },
+      handler(request) {
+        const author = String(request.values.author ?? '').trim().slice(0, 40) || 'anonymous';
+        const text = String(request.values.message ?? '').trim().slice(0, 2000);
+        if (!text && request.files.length === 0) return;
+        const time = new Date().toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+        const item = html`<li class="msg"><span class="who">${author}</span><time>${time}</time>
+          <p>${text}</p>${request.files.map((f) => renderFile({ name: f.name, type: f.type, bytes: f.bytes }))}</li>`;
+        messages.push(item.toString());
+        while (messages.length > KEEP_MESSAGES) messages.shift();
+        hx!.broadcast(oob('messages', item, { swap: 'beforeend', tag: 'ul' }));
+      },
+      onError(error) {
+        console.error(`[chat] ${error.message}`);
+      },
+    });
+    return hx;
+  }
+
+  async function middleware(ctx: KoaLike, next: () => Promise<unknown>) {
+    if (ctx.path === '/') return ctx.redirect('/demo/');
+    const m = /^\/files\/([0-9a-f-]{36})\//.exec(ctx.path);
+    if (!m) return next();
+    const file = files.get(m[1]);
+    if (!file) {
+      ctx.status = 404;
+      return undefined;
+    }
+    ctx.set('Content-Type', INLINE_IMAGES.has(file.type) ? file.type : 'application/octet-stream');
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Content-Security-Policy', "default-src 'none'");
+    ctx.body = file.bytes;
+    return undefined;
+  }
+
+  return { attach, middleware, close: async () => hx?.close() };
+}
