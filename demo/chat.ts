@@ -59,7 +59,7 @@ export function chatRoom(): ChatRoom {
   function attach(server: Server): HxWsServer {
     hx = attachHxWs(server, {
       path: '/chat',
-      limits: { maxFileSize: 64 * 1024 * 1024, maxTotalBytes: 128 * 1024 * 1024 },
+      limits: { maxFileBytes: 64 * 1024 * 1024, maxRequestBytes: 128 * 1024 * 1024 },
       onConnection(ctx: HxWsContext) {
         // History: our own markup, rendered (and escaped) when each message arrived.
         ctx.send(oob('messages', messages.map(unsafeHtml), { swap: 'innerHTML', tag: 'ul' }));
