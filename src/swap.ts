@@ -1,0 +1,460 @@
+/**
+ * The out-of-band swap engine: applies one received HTML message to the page the way htmx applies
+ * `hx-swap-oob` content. Pure DOM: no socket, no Lit, so the elements and the attribute shim share
+ * it (and a page can call it directly).
+ *
+ * Every top-level element of the message is a fragment. Its `hx-swap-oob` (or `data-hx-swap-oob`)
+ * value says where it goes, `true` (the default) meaning "replace the element with my id":
+ *
+ * ```html
+ * <div id="status">online</div>                        <!-- outerHTML of #status -->
+ * <div hx-swap-oob="beforeend:#log"><p>hi</p></div>     <!-- <p>hi</p> appended to #log -->
+ * <tr id="row-7" hx-swap-oob="delete"></tr>              <!-- #row-7 removed -->
+ * ```
+ *
+ * Where targets are looked up: first in the root node of the source element (its document, or the
+ * shadow root it lives in), then, only when nothing matched there, in `document`. A component that
+ * holds its own `<hx-ws-connect>` in its shadow DOM therefore updates its own content first and
+ * can still reach ids of the page around it.
+ */
+import { config, effectiveAllowScripts, htmxGlobal } from './config.js';
+import {
+  HxWsOobAfterSwapEvent,
+  HxWsOobBeforeSwapEvent,
+  HxWsOobErrorNoTargetEvent,
+  emit,
+  reportError,
+} from './events.js';
+
+/** How a fragment goes into its target. */
+export type SwapStyle =
+  | 'outerHTML'
+  | 'innerHTML'
+  | 'beforebegin'
+  | 'afterbegin'
+  | 'beforeend'
+  | 'afterend'
+  | 'delete'
+  | 'none'
+  | 'textContent';
+
+/** Every swap style, spelled as htmx spells it. */
+export const swapStyles: readonly SwapStyle[] = Object.freeze([
+  'outerHTML',
+  'innerHTML',
+  'beforebegin',
+  'afterbegin',
+  'beforeend',
+  'afterend',
+  'delete',
+  'none',
+  'textContent',
+] as const);
+
+const styleByLowerCase = new Map<string, SwapStyle>(swapStyles.map((s) => [s.toLowerCase(), s]));
+
+/** A parsed `hx-swap-oob` value. */
+export interface SwapSpec {
+  /** The swap style. */
+  readonly style: SwapStyle;
+  /** The CSS selector after the colon, or `null`: then the target is the fragment's id. */
+  readonly selector: string | null;
+}
+
+const DEFAULT_SPEC: SwapSpec = Object.freeze({ style: 'outerHTML', selector: null });
+
+/**
+ * Parses an `hx-swap-oob` value: `true`, `<style>` or `<style>:<css selector>`.
+ *
+ * Absent, empty and `true` all mean `outerHTML` by id. Style names are matched without regard to
+ * case and around whitespace; an empty selector (`beforeend:`) counts as none.
+ * @returns the spec, or `null` when the style is not one of {@link swapStyles}.
+ */
+export function parseSwapSpec(value: string | null | undefined): SwapSpec | null {
+  if (value == null) return DEFAULT_SPEC;
+  const text = value.trim();
+  if (text === '' || text.toLowerCase() === 'true') return DEFAULT_SPEC;
+  const colon = text.indexOf(':');
+  const name = colon > 0 ? text.slice(0, colon).trim() : text;
+  const style = styleByLowerCase.get(name.toLowerCase());
+  if (!style) return null;
+  const selector = colon > 0 ? text.slice(colon + 1).trim() : '';
+  return { style, selector: selector || null };
+}
+
+// A full document: `<!doctype` or `<html` first (after whitespace and comments), or a `<body` tag.
+const DOCUMENT_START = /^(?:\s|<!--[\s\S]*?-->)*<(?:!doctype|html)[\s>]/i;
+const BODY_TAG = /<body[\s/>]/i;
+
+/** Whether `html` is a whole document (then its body's children are the fragments). */
+export function isFullDocument(html: string): boolean {
+  return DOCUMENT_START.test(html) || BODY_TAG.test(html);
+}
+
+/**
+ * Parses a message into its top-level elements (text between them is dropped). Partial HTML is
+ * parsed in a `<template>`, so `<tr>`, `<td>` and `<option>` survive; a full document is parsed with
+ * `DOMParser` and its body's children are returned. Scripts in the result are inert.
+ */
+export function parseFragments(html: string): Element[] {
+  if (isFullDocument(html)) {
+    return Array.from(new DOMParser().parseFromString(html, 'text/html').body.children);
+  }
+  const template = document.createElement('template');
+  template.innerHTML = html;
+  return Array.from(template.content.children);
+}
+
+/** Per-call overrides of the page-wide {@link config}. */
+export interface SwapOptions {
+  /** Whether swapped `<script>` elements run. Default: `effectiveAllowScripts()`. */
+  allowScripts?: boolean;
+  /** Class put on new elements until settle. Default: `config.addedClass`; `''` puts none. */
+  addedClass?: string;
+  /** Milliseconds from the swap to settle. Default: `config.settleDelay`. */
+  settleDelay?: number;
+}
+
+/** What {@link swapMessage} did. */
+export interface SwapOutcome {
+  /** Top-level elements in the message. */
+  fragments: number;
+  /** Fragments that went into at least one target (a cancelled or failed fragment does not count). */
+  swapped: number;
+  /**
+   * The elements put into the page at the top level of what was inserted, in order: for
+   * `outerHTML` the fragment element, for the inline styles its element children. Text nodes are
+   * not listed. They carry the added class until settle.
+   */
+  added: Element[];
+}
+
+/** Everything one message's swaps share. */
+interface Run {
+  readonly source: Element;
+  /** Where targets are looked up first: the source's document or shadow root, else `null`. */
+  readonly root: Document | DocumentFragment | null;
+  readonly allowScripts: boolean;
+  readonly addedClass: string;
+  readonly added: Element[];
+}
+
+/**
+ * Swaps every top-level element of `html` into the page, out of band, with `source` as the element
+ * that owns the swap: every event is fired on it and targets are looked up from its root node.
+ *
+ * Per target: `hx-ws-oob-before-swap` (cancel it to skip that target), the swap, scripts of the
+ * new content, `hx-ws-oob-after-swap`. A fragment that finds no target fires
+ * `hx-ws-oob-error-no-target`; an unknown style or a selector that is not CSS fires `hx-ws-error`
+ * (reason `swap`). Either way the other fragments still swap. Afterwards: focus (and caret) of a
+ * replaced focused element move to its same-id successor, `htmx.process` runs on the new elements
+ * when htmx is on the page, and the added class is removed once the message has settled.
+ *
+ * The events' `fragment` is the parsed element itself, not a copy: the last (or only) target takes
+ * its nodes, so after that swap it is the new element (`outerHTML`) or an empty shell (the inline
+ * styles). Read or change its content in `hx-ws-oob-before-swap`; changes reach every target.
+ */
+export function swapMessage(html: string, source: Element, options: SwapOptions = {}): SwapOutcome {
+  const fragments = parseFragments(html);
+  const added: Element[] = [];
+  const outcome: SwapOutcome = { fragments: fragments.length, swapped: 0, added };
+  if (fragments.length === 0) return outcome;
+
+  const root = source.getRootNode();
+  const run: Run = {
+    source,
+    root: root.nodeType === Node.DOCUMENT_NODE || root.nodeType === Node.DOCUMENT_FRAGMENT_NODE
+      ? (root as Document | DocumentFragment)
+      : null,
+    allowScripts: options.allowScripts ?? effectiveAllowScripts(),
+    addedClass: options.addedClass ?? config.addedClass,
+    added,
+  };
+  const focus = captureFocus();
+
+  for (const fragment of fragments) {
+    if (swapFragment(fragment, run)) outcome.swapped++;
+  }
+
+  if (added.length === 0) return outcome;
+  if (focus) restoreFocus(focus, added);
+  processWithHtmx(source, added);
+  if (run.addedClass) scheduleSettle(added, run.addedClass, options.settleDelay ?? config.settleDelay);
+  return outcome;
+}
+
+/** Messages whose added class is still to be removed, each with the time it is due. */
+const unsettled: { due: number; cls: string; els: readonly Element[] }[] = [];
+let settleTimer: ReturnType<typeof setTimeout> | undefined;
+let settleTimerDue = Infinity;
+
+/**
+ * Removes `cls` from `els` once `delay` ms have passed. One timer serves every pending message (a
+ * burst of messages costs one timer, not one each); no message settles before its own delay.
+ */
+function scheduleSettle(els: readonly Element[], cls: string, delay: number): void {
+  const due = performance.now() + delay;
+  unsettled.push({ due, cls, els });
+  if (due >= settleTimerDue) return;
+  clearTimeout(settleTimer);
+  settleTimerDue = due;
+  settleTimer = setTimeout(settle, delay);
+}
+
+function settle(): void {
+  settleTimer = undefined;
+  settleTimerDue = Infinity;
+  const now = performance.now();
+  let next = Infinity;
+  let kept = 0;
+  for (const entry of unsettled) {
+    // Timers may fire a little early by the performance clock: allow a millisecond.
+    if (entry.due <= now + 1) {
+      for (const el of entry.els) el.classList.remove(entry.cls);
+    } else {
+      unsettled[kept++] = entry;
+      next = Math.min(next, entry.due);
+    }
+  }
+  unsettled.length = kept;
+  if (kept > 0) {
+    settleTimerDue = next;
+    settleTimer = setTimeout(settle, next - now);
+  }
+}
+
+/** Swaps one fragment into each of its targets. @returns whether any target took it. */
+function swapFragment(fragment: Element, run: Run): boolean {
+  const { source } = run;
+  // Read and strip in one go: what goes into the page never carries hx-swap-oob.
+  let value = fragment.getAttribute('hx-swap-oob');
+  if (value !== null) fragment.removeAttribute('hx-swap-oob');
+  const dataValue = fragment.getAttribute('data-hx-swap-oob');
+  if (dataValue !== null) {
+    fragment.removeAttribute('data-hx-swap-oob');
+    value ??= dataValue;
+  }
+  const spec = parseSwapSpec(value);
+  if (!spec) {
+    reportError(
+      source,
+      'swap',
+      `hx-swap-oob="${value}" names no known swap style (one of ${swapStyles.join(', ')}, optionally followed by :<selector>)`,
+      { part: value ?? '' },
+    );
+    return false;
+  }
+
+  const targets = findTargets(fragment, spec.selector, run);
+  if (!targets) return false;
+
+  const { style } = spec;
+  const last = targets.length - 1;
+  let swapped = false;
+  for (let i = 0; i <= last; i++) {
+    const target = targets[i]!;
+    if (!emit(source, new HxWsOobBeforeSwapEvent(target, fragment, style))) continue;
+    // Every target but the last gets a copy; the last one takes the parsed nodes themselves.
+    // Copies are made after the event, so a listener's changes to `fragment` reach every target.
+    const content = i === last ? fragment : (fragment.cloneNode(true) as Element);
+    const from = run.added.length;
+    if (!insert(style, target, content, run)) continue;
+    if (run.allowScripts) activateScripts(run.added, from);
+    emit(source, new HxWsOobAfterSwapEvent(target, fragment, style));
+    swapped = true;
+  }
+  return swapped;
+}
+
+/**
+ * The targets of a fragment: every match of the selector, or the element with the fragment's id.
+ * @returns the targets (at least one), or `null` after firing the error event.
+ */
+function findTargets(fragment: Element, selector: string | null, run: Run): Element[] | null {
+  const { source, root } = run;
+  if (selector === null) {
+    const id = fragment.id;
+    const target = id ? byId(root, id) : null;
+    if (target) return [target];
+    emit(source, new HxWsOobErrorNoTargetEvent(fragment, id ? `#${CSS.escape(id)}` : null));
+    return null;
+  }
+  // `#plain-id` is by far the common selector: the id map answers it without a tree walk.
+  if (PLAIN_ID.test(selector)) {
+    const target = byId(root, selector.slice(1));
+    if (target) return [target];
+  } else {
+    let found: Element[];
+    try {
+      found = root ? Array.from(root.querySelectorAll(selector)) : [];
+      if (found.length === 0 && root !== document) found = Array.from(document.querySelectorAll(selector));
+    } catch (cause) {
+      reportError(source, 'swap', `hx-swap-oob selector "${selector}" is not a valid CSS selector`, {
+        part: selector,
+        cause,
+      });
+      return null;
+    }
+    if (found.length > 0) return found;
+  }
+  emit(source, new HxWsOobErrorNoTargetEvent(fragment, selector));
+  return null;
+}
+
+const PLAIN_ID = /^#[A-Za-z_][\w-]*$/;
+
+/** The element with `id` in `root`, else in `document`. */
+function byId(root: Document | DocumentFragment | null, id: string): Element | null {
+  const found = root?.getElementById(id) ?? null;
+  return found ?? (root === document ? null : document.getElementById(id));
+}
+
+/**
+ * Puts `content` into `target` with `style`, recording new top-level elements in `run.added`.
+ * @returns `false` when the swap could not happen (a sibling position of a target with no parent).
+ */
+function insert(style: SwapStyle, target: Element, content: Element, run: Run): boolean {
+  switch (style) {
+    case 'outerHTML':
+      if (!target.parentNode) return false;
+      if (run.addedClass) addClass(content, run.addedClass);
+      run.added.push(content);
+      target.replaceWith(content);
+      return true;
+    case 'innerHTML':
+      target.replaceChildren(takeChildren(content, run));
+      return true;
+    case 'beforebegin':
+      if (!target.parentNode) return false;
+      target.before(takeChildren(content, run));
+      return true;
+    case 'afterbegin':
+      target.prepend(takeChildren(content, run));
+      return true;
+    case 'beforeend':
+      target.append(takeChildren(content, run));
+      return true;
+    case 'afterend':
+      if (!target.parentNode) return false;
+      target.after(takeChildren(content, run));
+      return true;
+    case 'delete':
+      target.remove();
+      return true;
+    case 'textContent':
+      target.textContent = content.textContent;
+      return true;
+    case 'none':
+      return true;
+  }
+}
+
+/** Moves the children of `el` into a document fragment, marking and recording the elements. */
+function takeChildren(el: Element, run: Run): DocumentFragment {
+  const out = document.createDocumentFragment();
+  const cls = run.addedClass;
+  for (let child = el.firstChild; child; child = el.firstChild) {
+    if (child.nodeType === Node.ELEMENT_NODE) {
+      if (cls) addClass(child as Element, cls);
+      run.added.push(child as Element);
+    }
+    out.appendChild(child);
+  }
+  return out;
+}
+
+/** `classList.add`, minus its cost in the common case of an element with no class yet. */
+function addClass(el: Element, cls: string): void {
+  if (el.hasAttribute('class')) el.classList.add(cls);
+  else el.setAttribute('class', cls);
+}
+
+/**
+ * Runs the scripts of `added[from...]`, now in the page. Parsed scripts are inert (the parser marks
+ * them as started), so each is replaced with a fresh copy, which runs on insertion; a script that
+ * has run is never run again, even when it is moved later.
+ */
+function activateScripts(added: readonly Element[], from: number): void {
+  for (let i = from; i < added.length; i++) {
+    const el = added[i]!;
+    if (el.localName === 'script') {
+      rerun(el as HTMLScriptElement);
+    } else {
+      const scripts = el.getElementsByTagName('script');
+      if (scripts.length === 0) continue;
+      for (const script of Array.from(scripts)) rerun(script);
+    }
+  }
+}
+
+function rerun(old: HTMLScriptElement): void {
+  if (!old.parentNode) return;
+  const fresh = document.createElement('script');
+  for (const attr of Array.from(old.attributes)) fresh.setAttribute(attr.name, attr.value);
+  // Browsers may hide the nonce attribute once the element is in the page; the property keeps it.
+  if (old.nonce) fresh.nonce = old.nonce;
+  fresh.textContent = old.textContent;
+  old.replaceWith(fresh);
+}
+
+/** The focused element before a swap, deep through open shadow roots. */
+interface SavedFocus {
+  readonly el: Element;
+  readonly id: string;
+  readonly root: Node;
+  readonly start: number | null;
+  readonly end: number | null;
+}
+
+function captureFocus(): SavedFocus | null {
+  let el = document.activeElement;
+  while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+  if (!el || !el.id || el === document.body) return null;
+  let start: number | null = null;
+  let end: number | null = null;
+  if (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement) {
+    try {
+      start = el.selectionStart;
+      end = el.selectionEnd;
+    } catch {
+      // Input types without a selection (older engines throw instead of returning null).
+    }
+  }
+  return { el, id: el.id, root: el.getRootNode(), start, end };
+}
+
+/**
+ * When the element that had focus was swapped out and the new content holds an element with the
+ * same id, focus goes to that element and an input's selection is put back.
+ */
+function restoreFocus(saved: SavedFocus, added: readonly Element[]): void {
+  if (saved.el.isConnected) return;
+  const root = saved.root as Partial<Pick<Document, 'getElementById'>>;
+  const next = root.getElementById?.(saved.id);
+  if (!next || !next.isConnected || !added.some((el) => el.contains(next))) return;
+  (next as HTMLElement).focus?.({ preventScroll: true });
+  if (saved.start !== null && (next instanceof HTMLInputElement || next instanceof HTMLTextAreaElement)) {
+    try {
+      next.setSelectionRange(saved.start, saved.end ?? saved.start);
+    } catch {
+      // Not every input type has a selection.
+    }
+  }
+}
+
+/** Hands the new elements still in the page to `htmx.process`, when htmx is on the page. */
+function processWithHtmx(source: Element, added: readonly Element[]): void {
+  const htmx = htmxGlobal();
+  const process = htmx?.process;
+  if (typeof process !== 'function') return;
+  for (const el of added) {
+    if (!el.isConnected) continue;
+    try {
+      process.call(htmx, el);
+    } catch (cause) {
+      reportError(source, 'swap', `htmx.process failed on swapped content: ${(cause as Error)?.message ?? cause}`, {
+        cause,
+      });
+    }
+  }
+}
