@@ -1,0 +1,73 @@
+/// <reference types="node" />
+
+/**
+ * WebSocket close codes a {@link ProtocolError} can carry.
+ * - `1003` (unsupported data): the client sent something that is not the wire format.
+ * - `1008` (policy violation): well-formed, but against a rule (too many files, too slow).
+ * - `1009` (message too big): a frame, a file or a whole request is over a size limit.
+ */
+export type ProtocolCloseCode = 1003 | 1008 | 1009;
+
+/**
+ * Machine-readable name of the rule a client broke; stable, so an app can count or filter them.
+ */
+export type ProtocolErrorKind =
+  | 'frame-too-large'
+  | 'file-too-large'
+  | 'request-too-large'
+  | 'too-many-files'
+  | 'oob-timeout'
+  | 'invalid-json'
+  | 'not-an-object'
+  | 'bad-headers'
+  | 'bad-descriptor'
+  | 'unknown-serialization'
+  | 'bad-offset'
+  | 'size-mismatch'
+  | 'bad-base64'
+  | 'unexpected-binary'
+  | 'unexpected-text';
+
+const CODE_OF_KIND: Record<ProtocolErrorKind, ProtocolCloseCode> = {
+  'frame-too-large': 1009,
+  'file-too-large': 1009,
+  'request-too-large': 1009,
+  'too-many-files': 1008,
+  'oob-timeout': 1008,
+  'invalid-json': 1003,
+  'not-an-object': 1003,
+  'bad-headers': 1003,
+  'bad-descriptor': 1003,
+  'unknown-serialization': 1003,
+  'bad-offset': 1003,
+  'size-mismatch': 1003,
+  'bad-base64': 1003,
+  'unexpected-binary': 1003,
+  'unexpected-text': 1003,
+};
+
+/**
+ * A client broke the wire format or a limit. The connection must be closed with {@link code};
+ * the message says what broke (field name, sizes) and is meant for logs, not for the client.
+ */
+export class ProtocolError extends Error {
+  /** The WebSocket close code to close the connection with. */
+  readonly code: ProtocolCloseCode;
+  /** Which rule was broken. */
+  readonly kind: ProtocolErrorKind;
+  /** The form field the error is about, when there is one. */
+  readonly field: string | undefined;
+
+  /**
+   * @param kind which rule was broken; it decides {@link code}
+   * @param message what broke, for logs
+   * @param field the form field concerned, if any
+   */
+  constructor(kind: ProtocolErrorKind, message: string, field?: string) {
+    super(message);
+    this.name = 'ProtocolError';
+    this.kind = kind;
+    this.code = CODE_OF_KIND[kind];
+    this.field = field;
+  }
+}

@@ -1,0 +1,33 @@
+/// <reference types="node" />
+/**
+ * `hx-ws-elements/server`: decode the hx-ws wire format (JSON frames plus out-of-band file
+ * frames) on Node, serve it over `ws` with limits and an Origin check, and build the HTML
+ * fragments the client swaps into the page.
+ *
+ * @module
+ */
+export {
+  HxWsDecoder,
+  DEFAULT_LIMITS,
+  resolveLimits,
+  type DecoderLimits,
+  type DecoderOptions,
+  type DecoderTimers,
+  type FileSerialization,
+  type FrameData,
+  type HxWsFile,
+  type HxWsRequest,
+} from './decoder.js';
+export { ProtocolError, type ProtocolCloseCode, type ProtocolErrorKind } from './errors.js';
+export {
+  attachHxWs,
+  closeReason,
+  HookError,
+  type BroadcastOptions,
+  type HxWsContext,
+  type HxWsServer,
+  type HxWsServerOptions,
+  type OriginPolicy,
+  type Sendable,
+} from './attach.js';
+export { escapeHtml, html, oob, unsafeHtml, SafeHtml, type HtmlContent, type OobOptions } from './fragments.js';
