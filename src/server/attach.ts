@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { HxWsDecoder, resolveLimits, type DecoderLimits, type DecoderTimers, type HxWsRequest } from './decoder.js';
 import { ProtocolError } from './errors.js';
-import type { SafeHtml } from './fragments.js';
+import { ackMessage, requestIdOf, type SafeHtml } from './fragments.js';
 
 /** What can be sent to a client: a string of HTML, or {@link SafeHtml} from the fragment helpers. */
 export type Sendable = string | SafeHtml;
@@ -93,6 +93,14 @@ export interface HxWsServerOptions {
    * {@link HookError}; the connection stays open.
    */
   handler: (request: HxWsRequest, ctx: HxWsContext) => void | Promise<void>;
+  /**
+   * Delivery acknowledgements. When a request's headers carry `HX-Request-Id` (a client in ack
+   * mode, `<hx-ws-connect ack>`), `<hx-ws-ack id="..."></hx-ws-ack>` is sent back as soon as the
+   * handler has been called with the request: after its synchronous part returned or threw, not
+   * after a returned promise settles. An ack thus means "the handler has it", not "the handler
+   * succeeded"; whatever the handler sent synchronously goes out before the ack. Default true.
+   */
+  ack?: boolean;
   /** Called when a connection opens, before any of its requests is handled. */
   onConnection?: (ctx: HxWsContext) => void | Promise<void>;
   /** Called when a connection has closed, after its queued requests were handled. */
@@ -242,6 +250,7 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
   const clients = new Set<Connection>();
   const rooms = new Map<string, Set<Connection>>();
   const matchPath = pathMatcher(options.path);
+  const acks = options.ack ?? true;
   const originAllowed = originChecker(options);
   const reportError = (error: Error, ctx: HxWsContext): void => {
     try {
@@ -358,7 +367,19 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
       }
       if (request) {
         const whole = request;
-        enqueue('handler', () => options.handler(whole, ctx));
+        const ackId = acks ? requestIdOf(whole.headers) : undefined;
+        enqueue(
+          'handler',
+          ackId === undefined
+            ? () => options.handler(whole, ctx)
+            : () => {
+                try {
+                  return options.handler(whole, ctx);
+                } finally {
+                  ctx.send(ackMessage(ackId));
+                }
+              },
+        );
       }
     });
 

@@ -110,3 +110,33 @@ export function oob(id: string, content: HtmlContent, swap: string | OobOptions 
   const attrs = `id="${escapeHtml(id)}" hx-swap-oob="${escapeHtml(options.swap ?? 'true')}"`;
   return new SafeHtml(`<${tag} ${attrs}>${render(content)}</${tag}>`);
 }
+
+/**
+ * The header a client in acknowledgement mode (`<hx-ws-connect ack>`) puts in `HEADERS`: a
+ * string unique within the page that names the request.
+ */
+export const REQUEST_ID_HEADER = 'HX-Request-Id';
+
+/**
+ * The delivery acknowledgement for one request: `<hx-ws-ack id="ID"></hx-ws-ack>`, the id escaped.
+ * A client in ack mode takes such elements off the start of a message and never swaps them; it
+ * reports every request still unacknowledged when its socket closes. `attachHxWs` sends it
+ * by itself; call this only when serving the wire format some other way.
+ * @param id the request's `HX-Request-Id` header
+ */
+export function ackMessage(id: string): SafeHtml {
+  return new SafeHtml(`<hx-ws-ack id="${escapeHtml(id)}"></hx-ws-ack>`);
+}
+
+/**
+ * The `HX-Request-Id` of a decoded request's headers (name matched without regard to case), or
+ * `undefined` when there is none or it is empty.
+ */
+export function requestIdOf(headers: Readonly<Record<string, string>>): string | undefined {
+  let id = headers[REQUEST_ID_HEADER];
+  if (id === undefined) {
+    const lower = REQUEST_ID_HEADER.toLowerCase();
+    for (const name of Object.keys(headers)) if (name.toLowerCase() === lower) id = headers[name];
+  }
+  return id ? id : undefined;
+}

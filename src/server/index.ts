@@ -30,4 +30,15 @@ export {
   type OriginPolicy,
   type Sendable,
 } from './attach.js';
-export { escapeHtml, html, oob, unsafeHtml, SafeHtml, type HtmlContent, type OobOptions } from './fragments.js';
+export {
+  ackMessage,
+  escapeHtml,
+  html,
+  oob,
+  requestIdOf,
+  REQUEST_ID_HEADER,
+  unsafeHtml,
+  SafeHtml,
+  type HtmlContent,
+  type OobOptions,
+} from './fragments.js';

@@ -167,6 +167,50 @@ describe('attachHxWs: requests and replies', () => {
     client.close();
   });
 
+  it('acks a request carrying HX-Request-Id after the handler was called, escaping the id', async (t) => {
+    const gate = deferred();
+    const order: string[] = [];
+    const { url, origin } = await start(t, {
+      handler: async (request, ctx) => {
+        order.push(`handler ${String(request.values.n)}`);
+        ctx.send(`<p id="r${String(request.values.n)}"></p>`);
+        if (request.values.n === '1') await gate.promise; // the ack does not wait for this
+      },
+    });
+    const client = await connect(url, origin);
+    client.send(JSON.stringify({ n: '1', HEADERS: { 'HX-Request-Id': 'a"<&>\'1' } }));
+    assert.equal(await nextMessage(client), '<p id="r1"></p>', 'what the handler sends synchronously comes first');
+    assert.equal(await nextMessage(client), '<hx-ws-ack id="a&quot;&lt;&amp;&gt;&#39;1"></hx-ws-ack>');
+    gate.resolve();
+    client.send(JSON.stringify({ n: '2', HEADERS: { 'hx-request-id': 'p-2' } }));
+    client.send(JSON.stringify({ n: '3', HEADERS: { 'HX-Request-Id': '' } }));
+    client.send(JSON.stringify({ n: '4' }));
+    const rest = [await nextMessage(client), await nextMessage(client), await nextMessage(client), await nextMessage(client)];
+    assert.deepEqual(rest, ['<p id="r2"></p>', '<hx-ws-ack id="p-2"></hx-ws-ack>', '<p id="r3"></p>', '<p id="r4"></p>'], 'no ack without an id');
+    assert.deepEqual(order, ['handler 1', 'handler 2', 'handler 3', 'handler 4']);
+    client.close();
+  });
+
+  it('acks a request whose handler throws (it was delivered), and not at all with ack: false', async (t) => {
+    const { url, origin, errors } = await start(t, {
+      handler: () => {
+        throw new Error('kaput');
+      },
+    });
+    const client = await connect(url, origin);
+    client.send(JSON.stringify({ HEADERS: { 'HX-Request-Id': 'x-1' } }));
+    assert.equal(await nextMessage(client), '<hx-ws-ack id="x-1"></hx-ws-ack>');
+    assert.ok(errors[0] instanceof HookError);
+    client.close();
+
+    const quiet = await start(t, { ack: false, handler: (request, ctx) => void ctx.send(`<p>${String(request.values.n)}</p>`) });
+    const other = await connect(quiet.url, quiet.origin);
+    other.send(JSON.stringify({ n: '1', HEADERS: { 'HX-Request-Id': 'x-1' } }));
+    other.send(JSON.stringify({ n: '2', HEADERS: { 'HX-Request-Id': 'x-2' } }));
+    assert.deepEqual([await nextMessage(other), await nextMessage(other)], ['<p>1</p>', '<p>2</p>']);
+    other.close();
+  });
+
   it('broadcast reaches every client, except the one named', async (t) => {
     const { url, origin, hub } = await start(t, {
       handler: (request, ctx) => {
