@@ -15,10 +15,27 @@ export interface RecordedFrame {
 
 export interface ChannelState {
   open: number;
+  /** The most sockets that were open at once on this channel. */
+  maxOpen: number;
   total: number;
-  upgrades: { url: string; host: string; origin: string | null; cookie: string | null; protocol: string | null }[];
+  /** Every upgrade request, refused ones included; `at` is the server's clock (ms). */
+  upgrades: { url: string; at: number; host: string; origin: string | null; cookie: string | null; protocol: string | null }[];
   closes: { conn: number; code: number }[];
   frameCount: number;
+  /** Requests the real server helper handed to its handler (`/hx/` channels). */
+  deliveryCount: number;
+}
+
+/** A request as the real server helper's handler got it (`/hx/` channels). */
+export interface Delivery {
+  conn: number;
+  /** The request's `rid` value, if it had one. */
+  rid: string | null;
+  /** Its `HX-Request-Id` header, if any. */
+  requestId: string | null;
+  /** Its string (and string array) values. */
+  values: Record<string, string | string[]>;
+  files: { field: string; name: string; serialization: string; size: number; length: number; sha256: string }[];
 }
 
 let seq = 0;
@@ -32,6 +49,10 @@ export class Channel {
   /** Path of this channel's socket endpoint; `rest` may add a sub-path and query. */
   path(rest = ''): string {
     return `/ws/${this.name}${rest}`;
+  }
+  /** Path of this channel on the real server helper (`attachHxWs`, acks on). */
+  hxPath(rest = ''): string {
+    return `/hx/${this.name}${rest}`;
   }
   private cmd<T>(action: string, args: object = {}): Promise<T> {
     return executeServerCommand('ws', { channel: this.name, action, ...args }) as Promise<T>;
@@ -62,6 +83,22 @@ export class Channel {
   }
   echo(on = true): Promise<void> {
     return this.cmd('echo', { on });
+  }
+  /** Requests the real server helper delivered to its handler, in order (`/hx/` channels). */
+  deliveries(from = 0): Promise<Delivery[]> {
+    return this.cmd('deliveries', { from });
+  }
+  /** Sends `template` with `{i}` = start ... start+count-1 to every open socket, recording each. */
+  push(start: number, count: number, template: string): Promise<number> {
+    return this.cmd('push', { start, count, template });
+  }
+  /** What `push` sent: one entry per message and socket. */
+  pushed(): Promise<{ n: number; conn: number }[]> {
+    return this.cmd('pushed');
+  }
+  /** Makes the `/hx/` handler answer each request with `template` (`{rid}` replaced); null: no answer. */
+  reply(template: string | null): Promise<void> {
+    return this.cmd('reply', { template });
   }
   reset(): Promise<void> {
     return this.cmd('reset');

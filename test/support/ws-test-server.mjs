@@ -2,7 +2,15 @@
 // page). Tests drive it through the `ws` server command (see test/support/server.ts):
 // every channel records its connections and received frames, and can send, close, drop or
 // refuse on demand. No fake WebSocket anywhere.
+//
+// Two kinds of endpoint share the channels:
+// - `/ws/<channel>`: a bare `ws` server that records every frame (what the browser put on the wire);
+// - `/hx/<channel>`: the project's real server helper (`attachHxWs` from src/server, loaded through
+//   tsx), which records every request its handler got (what a server author would see) and acks
+//   requests that carry HX-Request-Id. The demo's chat room is attached at `/chat`.
+// The close / drop / refuse / send commands work on both kinds.
 import { createHash } from 'node:crypto';
+import { tsImport } from 'tsx/esm/api';
 import { WebSocketServer } from 'ws';
 
 const KEEP_BYTES = 1 << 20; // frames up to 1 MiB are kept whole for exact comparison
@@ -16,6 +24,28 @@ function newChannel() {
     frames: [],
     closes: [],
     echo: false,
+    maxOpen: 0,
+    /** socket → connection number (`/hx/`). */
+    conns: new Map(),
+    /** `/hx/` only: every request the real handler got, in order. */
+    deliveries: [],
+    /** `/hx/` only: numbered pushes, `{ n, conn }` per socket each went to. */
+    pushed: [],
+    /** `/hx/` only: a reply sent for each request (`{rid}` replaced), or null. */
+    reply: null,
+  };
+}
+
+const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
+
+/** What the `/hx/` handler records of one request: enough to check it arrived whole. */
+function describeRequest(request, conn) {
+  return {
+    conn,
+    rid: request.values.rid ?? null,
+    requestId: request.headers['HX-Request-Id'] ?? null,
+    values: Object.fromEntries(Object.entries(request.values).filter(([, v]) => typeof v === 'string' || Array.isArray(v) && v.every((x) => typeof x === 'string'))),
+    files: request.files.map((f) => ({ field: f.field, name: f.name, serialization: f.serialization, size: f.size, length: f.bytes.length, sha256: sha256(f.bytes) })),
   };
 }
 
@@ -25,7 +55,7 @@ function describeFrame(data, isBinary, conn) {
     conn,
     binary: isBinary,
     size: buf.length,
-    sha256: createHash('sha256').update(buf).digest('hex'),
+    sha256: sha256(buf),
   };
   if (buf.length <= KEEP_BYTES) {
     if (isBinary) frame.base64 = buf.toString('base64');
@@ -51,29 +81,53 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
     return c;
   };
   let wss;
+  let hx;
+  let chat;
   let nextConn = 1;
 
-  const onUpgrade = (req, socket, head) => {
-    const url = new URL(req.url, 'http://localhost');
-    if (!url.pathname.startsWith(prefix)) return; // not ours (the runner's own /wds socket)
-    const name = url.pathname.slice(prefix.length).split('/')[0];
-    const c = channel(name);
+  /** Records an upgrade; refuses it (503) while the channel's refuse count lasts. */
+  const admit = (req, socket, c) => {
     c.upgrades.push({
       url: req.url,
+      at: Date.now(),
       host: req.headers.host,
       origin: req.headers.origin ?? null,
       cookie: req.headers.cookie ?? null,
       protocol: req.headers['sec-websocket-protocol'] ?? null,
     });
-    if (c.refuse > 0) {
-      c.refuse -= 1;
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
+    if (c.refuse <= 0) return true;
+    c.refuse -= 1;
+    socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    return false;
+  };
+
+  const opened = (c, ws) => {
+    c.total += 1;
+    c.sockets.add(ws);
+    c.maxOpen = Math.max(c.maxOpen, c.sockets.size);
+  };
+
+  const channelOf = (req, pathPrefix) => {
+    const { pathname } = new URL(req.url, 'http://localhost');
+    return pathname.startsWith(pathPrefix) ? channel(pathname.slice(pathPrefix.length).split('/')[0]) : undefined;
+  };
+
+  /** `/hx/` upgrades refused by `refuse`; the helper's path predicate skips them. */
+  const refused = new WeakSet();
+  const onHxUpgrade = (req, socket) => {
+    const c = channelOf(req, '/hx/');
+    if (c && !admit(req, socket, c)) refused.add(req);
+  };
+
+  const onUpgrade = (req, socket, head) => {
+    const url = new URL(req.url, 'http://localhost');
+    const c = channelOf(req, prefix);
+    if (!c) return; // not ours (the runner's own /wds socket, /hx/, /chat)
+    if (!admit(req, socket, c)) return;
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = nextConn++;
-      c.total += 1;
-      c.sockets.add(ws);
+      c.conns.set(ws, conn);
+      opened(c, ws);
       ws.on('message', (data, isBinary) => {
         c.frames.push(describeFrame(data, isBinary, conn));
         if (c.echo && !isBinary) ws.send(data.toString());
@@ -92,11 +146,33 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
     state(c) {
       return {
         open: c.sockets.size,
+        maxOpen: c.maxOpen,
         total: c.total,
         upgrades: c.upgrades,
         closes: c.closes,
         frameCount: c.frames.length,
+        deliveryCount: c.deliveries.length,
       };
+    },
+    deliveries(c, { from = 0 } = {}) {
+      return c.deliveries.slice(from);
+    },
+    pushed(c) {
+      return c.pushed;
+    },
+    /** Sends `template` with `{i}` = start, start+1, ... to every open socket, recording each. */
+    push(c, { start, count, template }) {
+      for (const ws of c.sockets) {
+        for (let i = start; i < start + count; i++) {
+          ws.send(template.replaceAll('{i}', String(i)));
+          c.pushed.push({ n: i, conn: c.conns.get(ws) });
+        }
+      }
+      return c.sockets.size;
+    },
+    reply(c, { template = null }) {
+      c.reply = template;
+      return true;
     },
     frames(c, { from = 0 } = {}) {
       return c.frames.slice(from);
@@ -136,13 +212,41 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
 
   return {
     name: 'ws-test-server',
-    serverStart({ server }) {
+    async serverStart({ server }) {
       wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 * 1024 });
       server.on('upgrade', onUpgrade);
+      server.on('upgrade', onHxUpgrade); // before attachHxWs's own listener, so a refusal wins
+      const { attachHxWs } = await tsImport('../../src/server/index.ts', import.meta.url);
+      const { chatRoom } = await tsImport('../../demo/chat.ts', import.meta.url);
+      hx = attachHxWs(server, {
+        path: (pathname, req) => pathname.startsWith('/hx/') && !refused.has(req),
+        onConnection(ctx) {
+          const c = channelOf(ctx.req, '/hx/');
+          ctx.data.channel = c;
+          ctx.data.conn = nextConn++;
+          c.conns.set(ctx.socket, ctx.data.conn);
+          opened(c, ctx.socket);
+          ctx.socket.on('close', (code) => {
+            c.sockets.delete(ctx.socket);
+            c.closes.push({ conn: ctx.data.conn, code });
+          });
+        },
+        handler(request, ctx) {
+          const c = ctx.data.channel;
+          const record = describeRequest(request, ctx.data.conn);
+          c.deliveries.push(record);
+          if (c.reply) ctx.send(c.reply.replaceAll('{rid}', String(record.rid)));
+        },
+        onError() {
+          // Protocol errors close the socket with their code; the tests look at the code.
+        },
+      });
+      chat = chatRoom();
+      chat.attach(server);
     },
     async serverStop() {
       for (const c of channels.values()) for (const ws of c.sockets) ws.terminate();
-      await new Promise((resolve) => wss?.close(() => resolve()));
+      await Promise.all([hx?.close(), chat?.close(), new Promise((resolve) => wss?.close(() => resolve()))]);
     },
     async executeCommand({ command, payload }) {
       if (command !== 'ws') return undefined;
