@@ -34,10 +34,14 @@ export type HxWsErrorReason =
   | 'bad-headers'
   /** `params` / `hx-params` is not one of the known forms. */
   | 'bad-params'
+  /** `include` / `hx-include` is not a valid selector. */
+  | 'bad-include'
   /** `encoding` / `hx-encoding` is not a known encoding. */
   | 'bad-encoding'
   /** `trigger` / `hx-trigger` could not be parsed. */
   | 'bad-trigger'
+  /** `max-file-size` or `max-files` is not a size / a whole number. */
+  | 'bad-limit'
   /** A file was refused by `accept`, `max-file-size` or `max-files`. */
   | 'file-rejected'
   /** A file could not be read (inline encodings). */

@@ -1,0 +1,381 @@
+/**
+ * The values and `HEADERS` a send carries, as htmx would build them for a form. Pure DOM: no
+ * socket, no events, no Lit, so `<hx-ws-send>` and the `hx-ws="send"` shim share it.
+ *
+ * What is collected, in this order:
+ * 1. the controls of the context form (the element itself when it is a form, the form a control
+ *    belongs to, the first form inside the element, else the form the element sits in), or,
+ *    without a form, the element itself when it is a control and the controls inside it;
+ * 2. the submitter (the button that submitted, or the clicked button), when it has a name;
+ * 3. `include`: the controls of the elements a selector names (a form gives its controls, any
+ *    other element itself and the controls inside it). A name the form already has keeps the
+ *    form's value, as in htmx;
+ * 4. `vals`: JSON objects, the closest first, overriding collected values;
+ * 5. `params`: `*`, `none`, `not a,b` or `a,b` filters the result.
+ *
+ * Only successful controls count: a name, not disabled (a disabled fieldset counts), checkboxes
+ * and radios only when checked, buttons only as the submitter. A `<select multiple>` gives an
+ * array of its selected values; a file input gives a `File` (`null` when empty) or, with
+ * `multiple`, an array of them. A name seen twice becomes an array.
+ */
+import type { HxWsErrorReason } from './events.js';
+
+/** A configuration problem found while collecting: the request must not be sent. */
+export interface ValueProblem {
+  reason: Extract<HxWsErrorReason, 'bad-vals' | 'bad-headers' | 'bad-params' | 'bad-include'>;
+  /** A sentence naming the bad part. */
+  message: string;
+  /** The offending text. */
+  part: string;
+  cause?: unknown;
+}
+
+/** A file picked in a file input, remembered with its input (for `accept` and ordering). */
+export interface FileEntry {
+  file: File;
+  input: HTMLInputElement;
+}
+
+/** A `vals` / `headers` source: JSON text (braces optional, as in htmx) or an object. */
+export type JsonSource = string | Record<string, unknown>;
+
+/** What {@link collectValues} reads besides the element itself. */
+export interface CollectOptions {
+  /** The form to collect; `undefined` finds it from the element ({@link contextForm}). */
+  form?: HTMLFormElement | null;
+  /** The button that submitted or was clicked; its name and value are added. */
+  submitter?: Element | null;
+  /** A selector naming more elements to collect (`this`, `closest <sel>`, `find <sel>`, CSS). */
+  include?: string | null;
+  /** `vals` sources, the closest first: a key from a closer source wins. */
+  vals?: JsonSource | readonly JsonSource[] | null;
+  /** `*`, `none`, `not a,b` or `a,b`. */
+  params?: string | null;
+}
+
+/** What {@link collectValues} found. */
+export interface CollectResult {
+  /** The values to send, `HEADERS` excluded. File inputs give `File` objects. */
+  values: Record<string, unknown>;
+  /** Configuration problems; when there is one, nothing may be sent. */
+  errors: ValueProblem[];
+  /** Every control looked at, successful or not, in visiting order (for validation). */
+  controls: FormControl[];
+  /** Every picked file, in visiting order, then file order. */
+  files: FileEntry[];
+}
+
+export type FormControl = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
+
+const CONTROLS = 'input, select, textarea';
+const BUTTON_TYPES = new Set(['button', 'submit', 'reset', 'image']);
+
+function isControl(el: unknown): el is FormControl {
+  return el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement;
+}
+
+/**
+ * The form whose controls a sender collects: the element when it is a form, the form a control
+ * belongs to, the first form inside the element, else the closest form around it.
+ */
+export function contextForm(elt: Element): HTMLFormElement | null {
+  if (elt instanceof HTMLFormElement) return elt;
+  if (isControl(elt) || elt instanceof HTMLButtonElement) return elt.form;
+  return elt.querySelector('form') ?? elt.closest('form');
+}
+
+/** Defines an own, enumerable key, safe for names like `__proto__`. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/** Adds a value under a name: a second value turns it into an array (htmx's rule). */
+export function addValue(values: Record<string, unknown>, name: string, value: unknown): void {
+  if (!Object.hasOwn(values, name)) {
+    setOwn(values, name, value);
+    return;
+  }
+  if (value === null) return; // an empty single file input adds nothing to a name already set
+  const current = values[name];
+  if (current === null) {
+    values[name] = value;
+    return;
+  }
+  const head = Array.isArray(current) ? current : [current];
+  values[name] = head.concat(value);
+}
+
+function isSuccessful(el: FormControl): boolean {
+  if (!el.getAttribute('name') || el.matches(':disabled')) return false;
+  if (el instanceof HTMLInputElement) {
+    if (BUTTON_TYPES.has(el.type)) return false;
+    if (el.type === 'checkbox' || el.type === 'radio') return el.checked;
+  }
+  return true;
+}
+
+function controlValue(el: FormControl, files: FileEntry[]): unknown {
+  if (el instanceof HTMLSelectElement && el.multiple) return Array.from(el.selectedOptions, (o) => o.value);
+  if (el instanceof HTMLInputElement && el.type === 'file') {
+    const picked = Array.from(el.files ?? []);
+    for (const file of picked) files.push({ file, input: el });
+    return el.multiple ? picked : (picked[0] ?? null);
+  }
+  return el.value;
+}
+
+/**
+ * Resolves an `include` selector from `elt`: `this`, `closest <sel>`, `find <sel>`, or a CSS
+ * selector matched in the element's root (its shadow root, or the document).
+ * @throws {DOMException} for a selector that is not valid CSS.
+ */
+export function resolveSelector(elt: Element, selector: string): Element[] {
+  const s = selector.trim();
+  if (s === 'this') return [elt];
+  if (s.startsWith('closest ')) {
+    const found = elt.closest(s.slice(8));
+    return found ? [found] : [];
+  }
+  if (s.startsWith('find ')) {
+    const found = elt.querySelector(s.slice(5));
+    return found ? [found] : [];
+  }
+  const root = elt.getRootNode() as Document | ShadowRoot;
+  return Array.from(root.querySelectorAll(s));
+}
+
+/**
+ * Parses a JSON object the way `hx-vals` / `hx-headers` are written: braces may be left out.
+ * `js:` / `javascript:` expressions are refused (this library evaluates no code).
+ * @throws {Error} naming the problem.
+ */
+export function parseJsonObject(source: JsonSource): Record<string, unknown> {
+  if (typeof source !== 'string') {
+    if (source === null || typeof source !== 'object' || Array.isArray(source)) {
+      throw new Error(`${describe(source)} is not an object`);
+    }
+    return source;
+  }
+  const text = source.trim();
+  if (/^(js|javascript):/.test(text)) throw new Error(`JavaScript expressions (${text.split(':')[0]}:) are not supported`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.startsWith('{') ? text : `{${text}}`);
+  } catch (err) {
+    throw new Error(`it is not valid JSON (${(err as Error).message})`, { cause: err });
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${describe(parsed)} is not an object`);
+  return parsed as Record<string, unknown>;
+}
+
+function describe(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`;
+}
+
+function asList<T>(v: T | readonly T[] | null | undefined): readonly T[] {
+  if (v == null) return [];
+  return Array.isArray(v) ? (v as readonly T[]) : [v as T];
+}
+
+/** Merges JSON sources, the closest first: a key keeps the closest value that is not null. */
+function mergeSources(
+  sources: readonly JsonSource[],
+  reason: 'bad-vals' | 'bad-headers',
+  what: string,
+  into: Record<string, unknown>,
+  errors: ValueProblem[],
+): void {
+  for (const source of sources) {
+    let obj: Record<string, unknown>;
+    try {
+      obj = parseJsonObject(source);
+    } catch (err) {
+      const part = typeof source === 'string' ? source : String(source);
+      errors.push({ reason, message: `${what} '${part}' was refused: ${(err as Error).message}`, part, cause: err });
+      continue;
+    }
+    for (const key of Object.keys(obj)) if (into[key] == null) setOwn(into, key, obj[key]);
+  }
+}
+
+/** Checks a `params` value; returns a problem for an unknown form. */
+export function checkParams(params: string): ValueProblem | undefined {
+  const p = params.trim();
+  if (p === '*' || p === 'none') return undefined;
+  const list = p.startsWith('not ') ? p.slice(4) : p;
+  const names = list.split(',').map((n) => n.trim());
+  if (names.every((n) => n !== '' && !/\s/.test(n))) return undefined;
+  return {
+    reason: 'bad-params',
+    message: `params '${params}' is not one of '*', 'none', 'not a,b' or 'a,b'`,
+    part: params,
+  };
+}
+
+/** Applies a (checked) `params` filter. */
+export function filterParams(values: Record<string, unknown>, params: string | null | undefined): Record<string, unknown> {
+  const p = params?.trim();
+  if (!p || p === '*') return values;
+  if (p === 'none') return {};
+  const out: Record<string, unknown> = {};
+  if (p.startsWith('not ')) {
+    const drop = new Set(p.slice(4).split(',').map((n) => n.trim()));
+    for (const key of Object.keys(values)) if (!drop.has(key)) setOwn(out, key, values[key]);
+    return out;
+  }
+  for (const name of p.split(',').map((n) => n.trim())) if (Object.hasOwn(values, name)) setOwn(out, name, values[name]);
+  return out;
+}
+
+/** Collects the values `elt` sends. Reads the DOM only; fires nothing. */
+export function collectValues(elt: Element, opts: CollectOptions = {}): CollectResult {
+  const errors: ValueProblem[] = [];
+  const controls: FormControl[] = [];
+  const files: FileEntry[] = [];
+  const seen = new Set<Element>();
+  const visit = (el: Element, into: Record<string, unknown>): void => {
+    if (!isControl(el) || seen.has(el)) return;
+    seen.add(el);
+    controls.push(el);
+    if (isSuccessful(el)) addValue(into, el.getAttribute('name')!, controlValue(el, files));
+  };
+  const visitTree = (node: Element, into: Record<string, unknown>): void => {
+    if (node instanceof HTMLFormElement) {
+      for (const el of Array.from(node.elements)) visit(el, into);
+      return;
+    }
+    visit(node, into);
+    for (const el of Array.from(node.querySelectorAll(CONTROLS))) visit(el, into);
+  };
+
+  const own: Record<string, unknown> = {};
+  const form = opts.form !== undefined ? opts.form : contextForm(elt);
+  visitTree(form ?? elt, own);
+
+  const submitter = opts.submitter;
+  if (submitter && (submitter instanceof HTMLButtonElement || submitter instanceof HTMLInputElement)) {
+    const name = submitter.getAttribute('name');
+    if (name && !submitter.matches(':disabled')) addValue(own, name, submitter.value);
+  }
+
+  if (opts.include?.trim()) {
+    const included: Record<string, unknown> = {};
+    let targets: Element[] = [];
+    try {
+      targets = resolveSelector(elt, opts.include);
+    } catch (err) {
+      errors.push({
+        reason: 'bad-include',
+        message: `include '${opts.include}' is not a valid selector`,
+        part: opts.include,
+        cause: err,
+      });
+    }
+    for (const node of targets) visitTree(node, included);
+    for (const key of Object.keys(included)) if (!Object.hasOwn(own, key)) setOwn(own, key, included[key]);
+  }
+
+  const vals: Record<string, unknown> = {};
+  mergeSources(asList(opts.vals), 'bad-vals', 'vals', vals, errors);
+  let values: Record<string, unknown> = own;
+  for (const key of Object.keys(vals)) setOwn(values, key, vals[key]);
+
+  if (opts.params != null && opts.params.trim() !== '') {
+    const problem = checkParams(opts.params);
+    if (problem) errors.push(problem);
+    else values = filterParams(values, opts.params);
+  }
+  return { values, errors, controls, files };
+}
+
+/** The `HEADERS` object of a send, and the problems found in `headers` sources. */
+export interface HeadersResult {
+  headers: Record<string, string>;
+  errors: ValueProblem[];
+}
+
+/**
+ * Builds `HEADERS` as htmx does: `HX-Request: "true"`, `HX-Trigger` (the sender's id),
+ * `HX-Trigger-Name` (its `name` attribute), `HX-Target` (the id of the connecting element),
+ * `HX-Current-URL`, then the `headers` sources, the closest first. As in htmx, a source cannot
+ * replace a header that already has a value; it may fill one the sender left empty. Headers with
+ * no value (an element without an id, say) are left out rather than sent as `null`, and numbers
+ * and booleans become strings.
+ *
+ * @param sender the element whose id and name are reported.
+ * @param connectionHost the element that owns the socket, or `null`.
+ * @param extra `headers` sources, the closest first.
+ * @param fallback an element whose id / name stand in when `sender` has none (the form an
+ *   `<hx-ws-send>` wraps or sits in).
+ */
+export function buildHeaders(
+  sender: Element,
+  connectionHost: Element | null,
+  extra: JsonSource | readonly JsonSource[] | null = null,
+  fallback: Element | null = null,
+): HeadersResult {
+  const errors: ValueProblem[] = [];
+  const attr = (name: string): string | null => sender.getAttribute(name) || fallback?.getAttribute(name) || null;
+  const raw: Record<string, unknown> = {
+    'HX-Request': 'true',
+    'HX-Trigger': attr('id'),
+    'HX-Trigger-Name': attr('name'),
+    'HX-Target': connectionHost?.getAttribute('id') || null,
+    'HX-Current-URL': document.location.href,
+  };
+  mergeSources(asList(extra), 'bad-headers', 'headers', raw, errors);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value == null) continue;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      setOwn(headers, name, String(value));
+    } else {
+      errors.push({
+        reason: 'bad-headers',
+        message: `header '${name}' is ${describe(value)}, not a string`,
+        part: name,
+      });
+    }
+  }
+  return { headers, errors };
+}
+
+/**
+ * The elements whose `hx-*` attributes configure a sender, the closest first: the sender, the
+ * form it wraps (if any), then its ancestors (which include the form it sits in).
+ */
+export function attributeChain(host: Element): Element[] {
+  const chain: Element[] = [host];
+  if (!(host instanceof HTMLFormElement)) {
+    const inner = host.querySelector('form');
+    if (inner) chain.push(inner);
+  }
+  for (let p = host.parentElement; p; p = p.parentElement) chain.push(p);
+  return chain;
+}
+
+function readAttr(el: Element, name: string): string | null {
+  return el.getAttribute(name) ?? el.getAttribute(`data-${name}`);
+}
+
+/** The closest value of an inherited attribute (`hx-x` or `data-hx-x`); `unset` stops the walk. */
+export function closestAttribute(chain: readonly Element[], name: string): string | null {
+  for (const el of chain) {
+    const v = readAttr(el, name);
+    if (v == null) continue;
+    return v.trim() === 'unset' ? null : v;
+  }
+  return null;
+}
+
+/** Every value of an inherited attribute along the chain, the closest first, up to an `unset`. */
+export function inheritedAttributes(chain: readonly Element[], name: string): string[] {
+  const out: string[] = [];
+  for (const el of chain) {
+    const v = readAttr(el, name);
+    if (v == null) continue;
+    if (v.trim() === 'unset') break;
+    out.push(v);
+  }
+  return out;
+}
