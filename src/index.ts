@@ -3,9 +3,12 @@
  * the events and the configuration.
  */
 import { HxWsConnectElement } from './connect-element.js';
+import { HxWsSendElement } from './send-element.js';
 
 HxWsConnectElement.define();
+HxWsSendElement.define();
 
 export { HxWsConnectElement } from './connect-element.js';
+export { HxWsSendElement } from './send-element.js';
 export { config, type HxWsConfig, type ReconnectDelay } from './config.js';
 export * from './events.js';

@@ -1,0 +1,345 @@
+/**
+ * The sending half: collects a form's values and files, builds a request and hands it to the
+ * nearest connection. A plain class (no Lit at run time), so `<hx-ws-send>` and the
+ * `hx-ws="send"` shim share every line of it.
+ *
+ * A send, step by step (each step can stop it; nothing is sent half):
+ * 1. collect values (see `values.ts`) and read the configuration (`vals`, `params`, `include`,
+ *    `encoding`, limits);
+ * 2. native validation of the collected controls (skipped for `novalidate` / `formnovalidate`):
+ *    invalid shows the browser's messages and fires `validation-halted`; then a bad setting
+ *    from step 1 is an error event;
+ * 3. find the connection (`for`, else the nearest composed ancestor): none is `no-socket-source`;
+ * 4. `HEADERS`, then `config-send` (cancelable; values and headers may be changed in place);
+ * 5. file checks (`accept`, `max-file-size`, `max-files`): a refused file is an error event;
+ * 6. encoding (inline encodings read the files), then the request goes to the connection, which
+ *    queues it while the socket is not open and fires `before-send` / `after-send` / progress.
+ *
+ * Requests reach a connection in the order they were made, even when an earlier one is still
+ * reading files: sends to one connection wait for the ones before them.
+ */
+import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { findConnection, frameBytes, nextRequestId, type Connection } from './connection.js';
+import {
+  emit,
+  HxWsConfigSendEvent,
+  HxWsNoSocketSourceEvent,
+  HxWsValidationHaltedEvent,
+  reportError,
+  type HxWsErrorReason,
+  type HxWsRequest,
+  type HxWsValidationError,
+} from './events.js';
+import { checkFiles, encodeFiles, findFiles, parseByteSize, parseEncoding, type EncodedValues, type FileLimits } from './files.js';
+import { parseTriggers, wireNatural, wireSpec, type WireOptions } from './triggers.js';
+import {
+  attributeChain,
+  buildHeaders,
+  closestAttribute,
+  collectValues,
+  contextForm,
+  inheritedAttributes,
+  type FormControl,
+  type JsonSource,
+} from './values.js';
+
+/** What a sender reads from its element at each send. Unset fields fall back to `hx-*` attributes. */
+export interface SenderSettings {
+  /** Id of the connecting element to use instead of the nearest one. */
+  for?: string | null;
+  /** Trigger spec; unset: `hx-trigger`, else the natural event. */
+  trigger?: string | null;
+  /** Selector of more elements to collect; unset: the closest `hx-include`. */
+  include?: string | null;
+  /** Extra values (JSON text or object), over the `hx-vals` of the sender and its ancestors. */
+  vals?: JsonSource | null;
+  /** `*`, `none`, `not a,b` or `a,b`; unset: the closest `hx-params`. */
+  params?: string | null;
+  /** Extra headers (JSON text or object), over the `hx-headers` of the sender and its ancestors. */
+  headers?: JsonSource | null;
+  /** File encoding; unset: the closest `hx-encoding`, else `multipart/json-files-oob`. */
+  encoding?: string | null;
+  /** Largest file, in bytes or with a unit (`10MB`); unset: no limit. */
+  maxFileSize?: number | string | null;
+  /** Most files per request (a whole number, or its text); unset: no limit. */
+  maxFiles?: number | string | null;
+}
+
+interface Problem {
+  reason: HxWsErrorReason;
+  message: string;
+  part?: string;
+  cause?: unknown;
+}
+
+/** Per connection: the last queued send, so requests keep their order across async reads. */
+const order = new WeakMap<Connection, { tail: Promise<unknown>; pending: number }>();
+
+const isSubmitter = (el: unknown): el is HTMLButtonElement | HTMLInputElement =>
+  el instanceof HTMLButtonElement || (el instanceof HTMLInputElement && /^(submit|image|button)$/.test(el.type));
+
+/** The submitter a triggering event implies: the submit event's, or the clicked button. */
+function submitterOf(host: Element, event: Event | null | undefined): Element | null {
+  if (isSubmitter(host)) return host;
+  if (!event) return null;
+  if (event instanceof SubmitEvent) return event.submitter;
+  if (event.type !== 'click') return null;
+  const origin = event.composedPath()[0];
+  const button = origin instanceof Element ? origin.closest('button, input') : null;
+  return isSubmitter(button) && host.contains(button) && !(button instanceof HTMLButtonElement && button.type === 'reset') ? button : null;
+}
+
+/** Controls that fail native validation, with the browser's messages. */
+function invalidControls(controls: readonly FormControl[]): HxWsValidationError[] {
+  return controls
+    .filter((c) => c.willValidate && !c.validity.valid)
+    .map((c) => ({ elt: c, message: c.validationMessage, validity: c.validity }));
+}
+
+/** One element's sending behaviour: triggers, values, files, the request. */
+export class Sender {
+  private abort: AbortController | null = null;
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly fired = new Set<string>();
+  /** The trigger spec the listeners were wired for. */
+  private wired: string | null = null;
+
+  constructor(
+    /** The element that sends: events fire on it. */
+    readonly host: Element,
+    private readonly settings: () => SenderSettings,
+  ) {}
+
+  /** Starts listening for the triggers: call when the element is connected. Idempotent. */
+  connect(): void {
+    if (this.abort) return;
+    this.abort = new AbortController();
+    const opts: WireOptions = {
+      signal: this.abort.signal,
+      timers: this.timers,
+      fired: this.fired,
+      problem: (p) => this.report({ reason: 'bad-trigger', ...p }),
+    };
+    const fire = (e: Event): void => void this.send(e);
+    const raw = this.triggerSpec();
+    this.wired = raw;
+    if (raw.trim() === '') {
+      wireNatural(this.host, fire, opts);
+      return;
+    }
+    const { specs, problems } = parseTriggers(raw);
+    for (const p of problems) this.report({ reason: 'bad-trigger', message: `trigger '${raw}': ${p.message}`, part: p.part });
+    specs.forEach((spec, i) => wireSpec(this.host, spec, i, fire, opts));
+  }
+
+  /** Removes every listener and clears every timer: call when the element is disconnected. */
+  disconnect(): void {
+    this.abort?.abort();
+    this.abort = null;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** Re-wires the listeners if the trigger spec changed since they were wired. */
+  rewire(): void {
+    if (!this.abort || this.triggerSpec() === this.wired) return;
+    this.disconnect();
+    this.connect();
+  }
+
+  private triggerSpec(): string {
+    return this.settings().trigger ?? this.host.getAttribute('hx-trigger') ?? this.host.getAttribute('data-hx-trigger') ?? '';
+  }
+
+  /**
+   * Sends now. `triggeringEvent` is the event that caused it (its submitter is included).
+   * Resolves to the request handed to the connection (sent, or queued until the socket opens),
+   * or `null` when nothing was sent (invalid form, cancelled, bad configuration, no socket).
+   */
+  send(triggeringEvent: Event | null = null): Promise<HxWsRequest | null> {
+    return this.prepare(triggeringEvent);
+  }
+
+  private report(p: Problem, extra: { file?: File } = {}): void {
+    reportError(this.host, p.reason, p.message, { part: p.part, cause: p.cause, ...extra });
+  }
+
+  private prepare(event: Event | null): Promise<HxWsRequest | null> {
+    const host = this.host;
+    const s = this.settings();
+    const gathered = this.gather(event, s);
+    if (!gathered) return Promise.resolve(null);
+    const { form, collected, encoding, limits } = gathered;
+
+    // 3. the connection
+    const forId = s.for ?? null;
+    const connection = findConnection(host, forId);
+    if (!connection) {
+      this.noSocket(forId, collected.values, forId ? `no connecting element has id "${forId}"` : 'no connecting element is around the sender');
+      return Promise.resolve(null);
+    }
+
+    // 4. HEADERS and config-send
+    const headerSources = [...(s.headers != null ? [s.headers] : []), ...inheritedAttributes(attributeChain(host), 'hx-headers')];
+    const { headers, errors } = buildHeaders(host, connection.host, headerSources, form);
+    if (errors.length) {
+      for (const p of errors) this.report(p);
+      return Promise.resolve(null);
+    }
+    const values = collected.values;
+    if (!emit(host, new HxWsConfigSendEvent(values, headers, event))) return Promise.resolve(null);
+
+    // 5. file checks
+    const files = findFiles(values, collected.files);
+    const rejected = checkFiles(files, limits);
+    if (rejected.length) {
+      for (const r of rejected) this.report({ reason: 'file-rejected', message: r.message, part: r.part }, { file: r.file });
+      return Promise.resolve(null);
+    }
+
+    // 6. encode, then hand over in order
+    const encoded = encodeFiles(values, files, encoding);
+    const state = order.get(connection);
+    if (!(encoded instanceof Promise) && !state?.pending) return Promise.resolve(this.deliver(connection, encoded, headers));
+    return this.later(connection, encoded, headers, forId);
+  }
+
+  /** Steps 1 and 2: values, configuration, validation. `null` when the send must stop. */
+  private gather(event: Event | null, s: SenderSettings) {
+    const host = this.host;
+    const chain = attributeChain(host);
+    const submitted = event?.type === 'submit' && event.target instanceof HTMLFormElement && host.contains(event.target) ? event.target : undefined;
+    const form = submitted ?? contextForm(host);
+    const submitter = submitterOf(host, event);
+
+    const collected = collectValues(host, {
+      form,
+      submitter,
+      include: s.include ?? closestAttribute(chain, 'hx-include'),
+      vals: [...(s.vals != null ? [s.vals] : []), ...inheritedAttributes(chain, 'hx-vals')],
+      params: s.params ?? closestAttribute(chain, 'hx-params'),
+    });
+    const problems: Problem[] = [...collected.errors];
+    const encodingText = s.encoding ?? closestAttribute(chain, 'hx-encoding');
+    const encoding = parseEncoding(encodingText);
+    if (!encoding) {
+      problems.push({
+        reason: 'bad-encoding',
+        message: `encoding '${encodingText}' is not multipart/json-files-oob or multipart/json-files-inline`,
+        part: encodingText ?? '',
+      });
+    }
+    const limits = this.limits(s, problems);
+
+    // Native validation, as for a submit: skipped for novalidate / formnovalidate.
+    const skip = form?.noValidate || (submitter as HTMLButtonElement | null)?.formNoValidate;
+    const invalid = skip ? [] : invalidControls(collected.controls);
+    if (invalid.length) {
+      const first = invalid[0].elt as FormControl;
+      if (form && first.form === form) form.reportValidity();
+      else first.reportValidity();
+      emit(host, new HxWsValidationHaltedEvent(invalid));
+      return null;
+    }
+    if (problems.length || !encoding) {
+      for (const p of problems) this.report(p);
+      return null;
+    }
+    return { form, collected, encoding, limits };
+  }
+
+  /**
+   * Hands a request over after the requests queued before it on the same connection, once its
+   * files are read.
+   */
+  private later(
+    connection: Connection,
+    encoded: EncodedValues | Promise<EncodedValues>,
+    headers: Record<string, string>,
+    forId: string | null,
+  ): Promise<HxWsRequest | null> {
+    const slot = order.get(connection) ?? { tail: Promise.resolve(), pending: 0 };
+    order.set(connection, slot);
+    slot.pending += 1;
+    const run = slot.tail.then(async () => {
+      let done: EncodedValues;
+      try {
+        done = await encoded;
+      } catch (err) {
+        this.report({ reason: 'file-read', message: `a file could not be read: ${(err as Error)?.message ?? err}`, cause: err });
+        return null;
+      }
+      // The page may have changed while files were read: look the connection up again.
+      const now = findConnection(this.host, forId) ?? (connection.host.isConnected ? connection : undefined);
+      if (!now) {
+        this.noSocket(forId, done.values, 'the connecting element went away while files were read');
+        return null;
+      }
+      return this.deliver(now, done, headers);
+    });
+    // The next request waits for this one whatever happens to it.
+    const settle = (): void => void (slot.pending -= 1);
+    slot.tail = run.then(settle, settle);
+    return run;
+  }
+
+  private noSocket(forId: string | null, values: Record<string, unknown>, why: string): void {
+    console.error(`hx-ws: no socket to send to: ${why}`, this.host);
+    emit(this.host, new HxWsNoSocketSourceEvent(forId, values));
+  }
+
+  private limits(s: SenderSettings, problems: Problem[]): FileLimits {
+    const limits: FileLimits = { maxFileSize: null, maxFiles: null };
+    const size = s.maxFileSize;
+    if (size != null && size !== '') {
+      limits.maxFileSize = parseByteSize(size);
+      limits.maxFileSizeText = String(size);
+      if (limits.maxFileSize === null) {
+        problems.push({ reason: 'bad-limit', message: `max-file-size '${size}' is not a size (use 1048576, 500KB, 10MB)`, part: String(size) });
+      }
+    }
+    const count = s.maxFiles;
+    if (count != null && count !== '') {
+      const n = typeof count === 'number' ? count : /^\s*\d+\s*$/.test(count) ? Number(count) : NaN;
+      if (Number.isInteger(n) && n >= 0) limits.maxFiles = n;
+      else problems.push({ reason: 'bad-limit', message: `max-files '${count}' is not a whole number`, part: String(count) });
+    }
+    return limits;
+  }
+
+  private deliver(connection: Connection, encoded: EncodedValues, headers: Record<string, string>): HxWsRequest | null {
+    let json: string;
+    try {
+      json = JSON.stringify({ ...encoded.values, HEADERS: headers });
+    } catch (err) {
+      this.report({ reason: 'bad-vals', message: `the values could not be turned into JSON: ${(err as Error).message}`, cause: err });
+      return null;
+    }
+    const request: HxWsRequest = {
+      id: nextRequestId(),
+      source: this.host,
+      values: encoded.values,
+      headers,
+      frames: [json, ...encoded.blobs],
+      bytes: frameBytes(json) + encoded.blobs.reduce((n, b) => n + b.size, 0),
+    };
+    connection.sendRequest(request);
+    return request;
+  }
+}
+
+/** Lit glue: wires a {@link Sender}'s triggers in `hostConnected`, unwires in `hostDisconnected`. */
+export class SenderController implements ReactiveController {
+  /** The sender this controller drives. */
+  readonly sender: Sender;
+  constructor(host: ReactiveControllerHost & Element, settings: () => SenderSettings) {
+    this.sender = new Sender(host, settings);
+    host.addController(this);
+  }
+  hostConnected(): void {
+    this.sender.connect();
+  }
+  hostDisconnected(): void {
+    this.sender.disconnect();
+  }
+}
