@@ -1,0 +1,169 @@
+/**
+ * Attribute mode: gives `hx-ws="connect:..."` and `hx-ws="send"` (or `data-hx-ws`) the behaviour
+ * of `<hx-ws-connect>` and `<hx-ws-send>`, on the very element that carries the attribute, with
+ * the same {@link Connection} and {@link Sender} classes. No side effects until called.
+ */
+import { htmxGlobal } from './config.js';
+import { Connection } from './connection.js';
+import { reportError } from './events.js';
+import { parseHxWs } from './grammar.js';
+import { Sender } from './sender.js';
+
+const SELECTOR = '[hx-ws],[data-hx-ws]';
+
+interface Behaviour {
+  /** The attribute value the behaviour was built from. */
+  value: string;
+  /** `scheme:url` of the connect part, to tell whether a new value needs a new socket. */
+  connectKey?: string;
+  connection?: Connection;
+  sender?: Sender;
+}
+
+const behaviours = new WeakMap<Element, Behaviour>();
+
+/** What {@link observeHxWs} returns. */
+export interface ShimHandle {
+  /** Stops watching, closes every socket the shim opened and removes every listener it added. */
+  stop(): void;
+  /** Elements that currently have attribute behaviour (connected to the page). */
+  readonly elements: ReadonlySet<Element>;
+}
+
+const valueOf = (el: Element): string | null => el.getAttribute('hx-ws') ?? el.getAttribute('data-hx-ws');
+
+/** htmx 1.x implements `hx-ws` itself; the shim must not open a second socket beside it. */
+function htmx1Present(): boolean {
+  const version = (htmxGlobal() as { version?: unknown } | undefined)?.version;
+  return typeof version === 'string' && version.startsWith('1.');
+}
+
+/**
+ * Gives every `[hx-ws]` / `[data-hx-ws]` element under `root` its behaviour, now and as the
+ * content changes (added, removed, attribute changed). Call it for a shadow root to cover it too.
+ *
+ * When htmx 1.x is on the page it handles `hx-ws` itself: the shim then attaches nothing (and
+ * says so once on the console), and drops what it attached before htmx 1.x processes an element.
+ */
+export function observeHxWs(root: Document | ShadowRoot | Element = document): ShimHandle {
+  const live = new Set<Element>();
+  let toldAboutHtmx1 = false;
+
+  const tellAboutHtmx1 = (): void => {
+    if (toldAboutHtmx1) return;
+    toldAboutHtmx1 = true;
+    console.info('hx-ws: htmx 1.x is on the page and handles hx-ws attributes itself; the upgrade shim leaves them to it');
+  };
+
+  const detach = (el: Element): void => {
+    const b = behaviours.get(el);
+    if (!b) return;
+    b.connection?.stop();
+    b.sender?.disconnect();
+    behaviours.delete(el);
+    live.delete(el);
+  };
+
+  const apply = (el: Element): void => {
+    const value = valueOf(el);
+    const current = behaviours.get(el);
+    if (current && current.value === value) {
+      // The same element again: re-inserted, moved, or seen twice in one batch of mutations (an
+      // element and its inserted ancestor). Its grammar errors were reported the first time.
+      current.connection?.connect();
+      current.sender?.connect();
+      if (current.connection || current.sender) live.add(el);
+      return;
+    }
+    if (value === null || htmx1Present()) {
+      if (current) detach(el);
+      if (value !== null) tellAboutHtmx1();
+      return;
+    }
+    const d = parseHxWs(value);
+    for (const e of d.errors) reportError(el, 'bad-grammar', e.message, { part: e.part });
+    const b: Behaviour = { value };
+    // A changed value keeps whichever half it did not change: adding `send` next to an unchanged
+    // `connect:` part must not cost the page its socket.
+    if (d.connect) {
+      const { url, scheme } = d.connect;
+      b.connectKey = `${scheme ?? ''}:${url}`;
+      if (current?.connection && current.connectKey === b.connectKey) {
+        b.connection = current.connection;
+      } else {
+        b.connection = new Connection(el, () => ({
+          url,
+          scheme,
+          protocols: el.getAttribute('hx-ws-protocols') ?? el.getAttribute('data-hx-ws-protocols'),
+        }));
+      }
+    }
+    if (d.send) b.sender = current?.sender ?? new Sender(el, () => ({}));
+    if (current?.connection && current.connection !== b.connection) current.connection.stop();
+    if (current?.sender && current.sender !== b.sender) current.sender.disconnect();
+    // Kept even with neither half (every part was bad), so the errors are not reported again.
+    behaviours.set(el, b);
+    if (!b.connection && !b.sender) {
+      live.delete(el);
+      return;
+    }
+    live.add(el);
+    b.connection?.connect();
+    b.sender?.connect();
+  };
+
+  const each = (node: Node, fn: (el: Element) => void): void => {
+    if (node instanceof Element && (node.hasAttribute('hx-ws') || node.hasAttribute('data-hx-ws'))) fn(node);
+    if (node instanceof Element || node instanceof Document || node instanceof DocumentFragment) {
+      for (const el of node.querySelectorAll(SELECTOR)) fn(el);
+    }
+  };
+
+  const leave = (el: Element): void => {
+    if (el.isConnected) return; // moved, not removed
+    const b = behaviours.get(el);
+    b?.connection?.disconnect();
+    b?.sender?.disconnect();
+    live.delete(el);
+  };
+
+  const observer = new MutationObserver((records) => {
+    for (const r of records) {
+      if (r.type === 'attributes') {
+        const el = r.target as Element;
+        if (!el.isConnected) continue;
+        if (r.attributeName === 'hx-trigger' || r.attributeName === 'data-hx-trigger') behaviours.get(el)?.sender?.rewire();
+        else apply(el);
+        continue;
+      }
+      for (const n of r.removedNodes) each(n, leave);
+      for (const n of r.addedNodes) if (n.isConnected) each(n, apply);
+    }
+  });
+  observer.observe(root, {
+    childList: true,
+    subtree: true,
+    attributes: true,
+    attributeFilter: ['hx-ws', 'data-hx-ws', 'hx-trigger', 'data-hx-trigger'],
+  });
+
+  // htmx 1.x loaded after the shim started: it announces each element it is about to process.
+  const htmx1Takes = (e: Event): void => {
+    const el = e.target;
+    if (!(el instanceof Element) || !live.has(el) || !htmx1Present()) return;
+    detach(el);
+    tellAboutHtmx1();
+  };
+  root.addEventListener('htmx:beforeProcessNode', htmx1Takes);
+
+  each(root, apply);
+
+  return {
+    elements: live,
+    stop() {
+      observer.disconnect();
+      root.removeEventListener('htmx:beforeProcessNode', htmx1Takes);
+      for (const el of [...live]) detach(el);
+    },
+  };
+}

@@ -1,0 +1,16 @@
+/**
+ * `hx-ws-elements/upgrade`: registers the elements and starts attribute mode for the document,
+ * so markup written for htmx's `hx-ws` works unchanged.
+ *
+ * @example
+ * import { shim } from 'hx-ws-elements/upgrade';
+ * shim.stop(); // stop watching and close the shim's sockets
+ */
+import './index.js';
+import { observeHxWs } from './shim.js';
+
+/** The document-wide attribute shim, started on import. */
+export const shim = observeHxWs(document);
+
+export { observeHxWs, type ShimHandle } from './shim.js';
+export * from './index.js';
