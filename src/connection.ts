@@ -117,6 +117,7 @@ export class Connection {
   private progressTimer: ReturnType<typeof setTimeout> | undefined;
   private errorsThisStreak = 0;
   private stopPending = false;
+  private openSkipped = false;
 
   constructor(
     /** The element events are fired on and swaps are rooted at. */
@@ -137,15 +138,30 @@ export class Connection {
   /** Starts owning a socket: call when the element is connected. Idempotent. */
   connect(): void {
     this.stopPending = false;
-    if (this.running) return;
+    if (this.running) {
+      // Back in the page before the stop, after the first open was skipped: open now.
+      if (this.openSkipped) this.scheduleOpen();
+      return;
+    }
     this.running = true;
     this.appClosed = false;
     connections.set(this.host, this);
     window.addEventListener('online', this.onWake);
     document.addEventListener('visibilitychange', this.onWake);
-    // Open a microtask later, so properties set right after insertion (as frameworks do) count.
+    this.scheduleOpen();
+  }
+
+  /**
+   * Opens a microtask later, so properties set right after insertion (as frameworks do) count. An
+   * element that has left the page by then opens nothing: a socket aborted while connecting costs
+   * a handshake, and Chrome counts it as a failure and delays the page's next connections.
+   */
+  private scheduleOpen(): void {
+    this.openSkipped = false;
     queueMicrotask(() => {
-      if (this.running && !this.socket && !this.appClosed && !this.waitingToRetry) this.open();
+      if (!this.running || this.socket || this.appClosed || this.waitingToRetry) return;
+      if (this.stopPending || !this.host.isConnected) this.openSkipped = true;
+      else this.open();
     });
   }
 
