@@ -73,6 +73,18 @@ export class HxWsConnectElement extends LitElement {
   @property({ attribute: 'pause-while-hidden', type: Boolean })
   pauseWhileHidden = false;
 
+  /**
+   * Delivery acknowledgements (the server helper sends them): every request carries an
+   * `HX-Request-Id` header and stays unconfirmed until the server's `<hx-ws-ack>` for it comes
+   * back. Requests still unconfirmed when the socket closes are reported with an `hx-ws-error`
+   * (`send-unconfirmed`) that carries the request; they are never sent again by themselves.
+   * Acks are taken off the start of a message before anything else sees it: a message of acks
+   * only fires no `hx-ws-before-message` / `hx-ws-after-message` and is not swapped. In attribute
+   * mode, put `hx-ws-ack` on the element that has `hx-ws="connect:..."`.
+   */
+  @property({ type: Boolean, reflect: true })
+  ack = false;
+
   private readonly controller = new ConnectionController(this, () => this);
 
   /** The connection behind this element (shared with senders). */

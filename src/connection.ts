@@ -40,6 +40,12 @@ export interface ConnectionSettings {
   queueLimit?: number | null;
   /** Wait for the tab to be visible before reconnecting. */
   pauseWhileHidden?: boolean | null;
+  /**
+   * Delivery acknowledgement mode: every request carries `HX-Request-Id` and stays unconfirmed
+   * until the server acks it; requests still unconfirmed when the socket closes are reported
+   * (`send-unconfirmed`). Unset: the `hx-ws-ack` (or `data-hx-ws-ack`) attribute of the element.
+   */
+  ack?: boolean | null;
 }
 
 interface InFlight {
@@ -87,6 +93,35 @@ export function nextRequestId(): number {
   return ++requestIds;
 }
 
+/** Random per page load, so ids of two tabs (or two loads of one tab) never meet on a server. */
+const PAGE_PREFIX = Array.from(crypto.getRandomValues(new Uint32Array(2)), (n) => n.toString(36)).join('');
+
+/** The header that names a request in acknowledgement mode. */
+export const REQUEST_ID_HEADER = 'HX-Request-Id';
+
+/** The `HX-Request-Id` of request `id`: unique within the page and across page loads. */
+export function pageRequestId(id: number): string {
+  return `${PAGE_PREFIX}-${id}`;
+}
+
+const ACK = /^\s*<hx-ws-ack\s+id="([^"]*)"\s*><\/hx-ws-ack>/;
+const ENTITY = /&(amp|lt|gt|quot|#39);/g;
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" };
+
+/**
+ * Splits the acks off the start of a message (`<hx-ws-ack id="..."></hx-ws-ack>`, one or more).
+ * @returns the acknowledged ids and the rest of the message
+ */
+export function takeAcks(data: string): { ids: string[]; rest: string } {
+  const ids: string[] = [];
+  let rest = data;
+  for (let m = ACK.exec(rest); m; m = ACK.exec(rest)) {
+    ids.push(m[1]!.replace(ENTITY, (_, e: string) => ENTITIES[e]!));
+    rest = rest.slice(m[0].length);
+  }
+  return { ids, rest };
+}
+
 const encoder = new TextEncoder();
 
 /** Size in bytes of what a frame puts on the wire. */
@@ -113,6 +148,8 @@ export class Connection {
   private waitingToRetry = false;
   private queue: HxWsRequest[] = [];
   private inFlight: InFlight[] = [];
+  /** Transmitted requests with an `HX-Request-Id` the server has not acked yet, by that id. */
+  private awaitingAck = new Map<string, HxWsRequest>();
   private sentBytes = 0;
   private progressTimer: ReturnType<typeof setTimeout> | undefined;
   private errorsThisStreak = 0;
@@ -133,6 +170,16 @@ export class Connection {
   /** Requests waiting for the socket to open. */
   get queued(): readonly HxWsRequest[] {
     return this.queue;
+  }
+
+  /** Ack mode: whether requests made now carry `HX-Request-Id` and wait for the server's ack. */
+  get ack(): boolean {
+    return this.settings().ack ?? (this.host.hasAttribute('hx-ws-ack') || this.host.hasAttribute('data-hx-ws-ack'));
+  }
+
+  /** Ack mode: requests sent on the current socket that the server has not acknowledged yet. */
+  get unconfirmed(): readonly HxWsRequest[] {
+    return [...this.awaitingAck.values()];
   }
 
   /** Starts owning a socket: call when the element is connected. Idempotent. */
@@ -296,7 +343,15 @@ export class Connection {
 
   private onMessage(socket: WebSocket, e: MessageEvent): void {
     if (socket !== this.socket) return;
-    const data = e.data as string | ArrayBuffer | Blob;
+    let data = e.data as string | ArrayBuffer | Blob;
+    // Delivery acks lead the message they come in (usually alone): take them off before anything
+    // else sees it. An ack-only message fires no message events and is not swapped.
+    if (typeof data === 'string' && data.startsWith('<hx-ws-ack')) {
+      const { ids, rest } = takeAcks(data);
+      for (const id of ids) this.awaitingAck.delete(id);
+      if (rest.trim() === '') return;
+      data = rest;
+    }
     let swapped = false;
     if (emit(this.host, new HxWsBeforeMessageEvent(data)) && typeof data === 'string') {
       try {
@@ -374,6 +429,8 @@ export class Connection {
     // All frames in one task: WebSocket.send keeps order, so no other request can interleave.
     for (const frame of request.frames) socket.send(frame);
     this.sentBytes += request.bytes;
+    const ackId = request.headers[REQUEST_ID_HEADER];
+    if (ackId) this.awaitingAck.set(ackId, request);
     this.inFlight.push({ request, start, loaded: -1 });
     emit(request.source, new HxWsAfterSendEvent(request));
     this.reportProgress(socket);
@@ -398,12 +455,26 @@ export class Connection {
     if (still.length) this.progressTimer = setTimeout(() => this.reportProgress(socket), PROGRESS_INTERVAL);
   }
 
-  /** The socket is gone: requests whose bytes had not all left are reported with their data. */
+  /**
+   * The socket is gone: requests the server has not acked (ack mode), and other requests whose
+   * bytes had not all left, are reported with their data. None is resent: it may have arrived.
+   */
   private interruptInFlight(socket: WebSocket): void {
     clearTimeout(this.progressTimer);
     this.progressTimer = undefined;
+    const unconfirmed = this.awaitingAck;
+    this.awaitingAck = new Map();
+    for (const [ackId, request] of unconfirmed) {
+      reportError(
+        request.source,
+        'send-unconfirmed',
+        `the socket closed before the server acknowledged request ${request.id} (${REQUEST_ID_HEADER} ${ackId}); it may or may not have reached the server, and was not sent again`,
+        { request },
+      );
+    }
     const flushed = this.sentBytes - socket.bufferedAmount;
     for (const f of this.inFlight) {
+      if (unconfirmed.has(f.request.headers[REQUEST_ID_HEADER] ?? '')) continue;
       if (flushed - f.start < f.request.bytes) {
         reportError(
           f.request.source,

@@ -26,6 +26,11 @@ export type HxWsErrorReason =
   | 'queue-overflow'
   /** The socket closed before every byte of a request had left the browser. */
   | 'send-interrupted'
+  /**
+   * Ack mode (`<hx-ws-connect ack>`): the socket closed before the server acknowledged the
+   * request. It may or may not have reached the server's handler; it is not sent again.
+   */
+  | 'send-unconfirmed'
   /** The element was removed, or the app closed the socket, with requests still queued. */
   | 'send-abandoned'
   /** `vals` / `hx-vals` is not a JSON object. */

@@ -19,7 +19,7 @@
  * reading files: sends to one connection wait for the ones before them.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { findConnection, frameBytes, nextRequestId, type Connection } from './connection.js';
+import { findConnection, frameBytes, nextRequestId, pageRequestId, REQUEST_ID_HEADER, type Connection } from './connection.js';
 import {
   emit,
   HxWsConfigSendEvent,
@@ -308,6 +308,9 @@ export class Sender {
   }
 
   private deliver(connection: Connection, encoded: EncodedValues, headers: Record<string, string>): HxWsRequest | null {
+    const id = nextRequestId();
+    // Ack mode: the id the server echoes back in its `<hx-ws-ack>`.
+    if (connection.ack) headers[REQUEST_ID_HEADER] = pageRequestId(id);
     let json: string;
     try {
       json = JSON.stringify({ ...encoded.values, HEADERS: headers });
@@ -316,7 +319,7 @@ export class Sender {
       return null;
     }
     const request: HxWsRequest = {
-      id: nextRequestId(),
+      id,
       source: this.host,
       values: encoded.values,
       headers,
