@@ -1,0 +1,40 @@
+/// <reference types="node" />
+// What a Node server sees.
+import { createServer } from 'node:http';
+import {
+  attachHxWs,
+  escapeHtml,
+  html,
+  HxWsDecoder,
+  oob,
+  ProtocolError,
+  type HxWsContext,
+  type HxWsFile,
+  type HxWsRequest,
+} from 'hx-ws-elements/server';
+
+const server = createServer();
+const hub = attachHxWs(server, {
+  path: '/chat',
+  origins: ['https://app.example'],
+  limits: { maxFileBytes: 10 * 1024 * 1024 },
+  handler(request: HxWsRequest, ctx: HxWsContext) {
+    const text = typeof request.values.message === 'string' ? request.values.message : '';
+    const files: HxWsFile[] = request.files;
+    const bytes: Buffer = files[0]?.bytes ?? Buffer.alloc(0);
+    ctx.broadcast(oob('messages', html`<p>${text} (${bytes.length} bytes)</p>`, 'beforeend'));
+  },
+  onError(error) {
+    if (error instanceof ProtocolError) {
+      const code: 1003 | 1008 | 1009 = error.code;
+      void code;
+    }
+  },
+});
+void hub.close();
+
+const decoder = new HxWsDecoder({ limits: { maxFiles: 3 } });
+const request = decoder.push(Buffer.from('{"a":"1"}'), false);
+void request?.values;
+const safe: string = escapeHtml('<b>');
+void safe;
