@@ -3,13 +3,14 @@ import { chromeLauncher } from '@web/test-runner-chrome';
 import { defaultReporter, summaryReporter } from '@web/test-runner';
 import { findChrome } from './scripts/chrome.mjs';
 import { wsTestServer } from './test/support/ws-test-server.mjs';
+import { frameworkModules } from './test/support/framework-modules.mjs';
 import { countingReporter } from './scripts/counting-reporter.mjs';
 
 const chrome = await findChrome();
 const quiet = process.env.WTR_QUIET === '1';
 
 export default {
-  files: ['test/browser/**/*.test.ts'],
+  files: ['test/browser/**/*.test.{ts,tsx}'],
   nodeResolve: true,
   concurrency: 1,
   concurrentBrowsers: 1,
@@ -17,8 +18,9 @@ export default {
   browserStartTimeout: 60_000,
   testFramework: { config: { timeout: 20_000 } },
   plugins: [
-    esbuildPlugin({ ts: true, target: 'es2022', tsconfig: new URL('./tsconfig.json', import.meta.url).pathname }),
+    esbuildPlugin({ ts: true, tsx: true, target: 'es2022', tsconfig: new URL('./tsconfig.json', import.meta.url).pathname }),
     wsTestServer(),
+    frameworkModules(),
   ],
   browsers: [
     chromeLauncher({
