@@ -148,11 +148,16 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
   });
 
   // htmx 1.x loaded after the shim started: it announces each element it is about to process.
+  // The check waits a microtask: on a page that has loaded, htmx 1.x processes the body while its
+  // script runs, before `window.htmx` is set (and htmx 2 fires the same event).
   const htmx1Takes = (e: Event): void => {
     const el = e.target;
-    if (!(el instanceof Element) || !live.has(el) || !htmx1Present()) return;
-    detach(el);
-    tellAboutHtmx1();
+    if (!(el instanceof Element) || !live.has(el)) return;
+    queueMicrotask(() => {
+      if (!live.has(el) || !htmx1Present()) return;
+      detach(el);
+      tellAboutHtmx1();
+    });
   };
   root.addEventListener('htmx:beforeProcessNode', htmx1Takes);
 
