@@ -51,6 +51,7 @@ if (!onlyBrowser) {
 }
 
 if (!onlyNode) {
+  if ((await run(process.execPath, ['scripts/bundle.mjs'])) !== 0) exitCode = 1; // dist/hx-ws.js, for test/browser/standalone.test.ts
   const out = join(dir, 'browser.json');
   const bin = join('node_modules', '.bin', 'web-test-runner');
   const code = await run(bin, ['--config', 'web-test-runner.config.mjs', ...passThrough], { WTR_COUNTS: out });
