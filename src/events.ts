@@ -420,6 +420,8 @@ declare global {
   interface HTMLElementEventMap extends HxWsEventMap {}
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface DocumentEventMap extends HxWsEventMap {}
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface ElementEventMap extends HxWsEventMap {}
 }
 
 /**
