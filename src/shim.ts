@@ -30,6 +30,18 @@ export interface ShimHandle {
   readonly elements: ReadonlySet<Element>;
 }
 
+/**
+ * An attribute-mode setting: `hx-ws-<name>` or `data-hx-ws-<name>` on the element, the
+ * counterpart of the element property of the same (kebab-case) name.
+ */
+const setting = (el: Element, name: string): string | null =>
+  el.getAttribute(`hx-ws-${name}`) ?? el.getAttribute(`data-hx-ws-${name}`);
+
+const numberSetting = (el: Element, name: string): number | null => {
+  const v = setting(el, name);
+  return v === null || v.trim() === '' ? null : Number(v);
+};
+
 const valueOf = (el: Element): string | null => el.getAttribute('hx-ws') ?? el.getAttribute('data-hx-ws');
 
 /** htmx 1.x implements `hx-ws` itself; the shim must not open a second socket beside it. */
@@ -94,11 +106,18 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
         b.connection = new Connection(el, () => ({
           url,
           scheme,
-          protocols: el.getAttribute('hx-ws-protocols') ?? el.getAttribute('data-hx-ws-protocols'),
+          protocols: setting(el, 'protocols'),
+          queueLimit: numberSetting(el, 'queue-limit'),
+          maxRetries: numberSetting(el, 'max-retries'),
+          pauseWhileHidden: setting(el, 'pause-while-hidden') !== null,
         }));
       }
     }
-    if (d.send) b.sender = current?.sender ?? new Sender(el, () => ({}));
+    if (d.send) b.sender = current?.sender ?? new Sender(el, () => ({
+        for: setting(el, 'for'),
+        maxFileSize: setting(el, 'max-file-size'),
+        maxFiles: setting(el, 'max-files'),
+      }));
     if (current?.connection && current.connection !== b.connection) current.connection.stop();
     if (current?.sender && current.sender !== b.sender) current.sender.disconnect();
     // Kept even with neither half (every part was bad), so the errors are not reported again.

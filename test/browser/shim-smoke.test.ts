@@ -25,3 +25,53 @@ describe('attribute shim (smoke)', () => {
     await ch.waitOpen(0, 2);
   });
 });
+
+describe('attribute-mode settings (hx-ws-*)', () => {
+  it('hx-ws-max-files and hx-ws-max-file-size limit an attribute-mode sender', async () => {
+    const ch = new Channel();
+    const errors: string[] = [];
+    const root = await fixture(html`<div hx-ws=${`connect:${ch.path()}`}>
+      <form hx-ws="send" hx-ws-max-files="1" hx-ws-max-file-size="4B"><input type="file" name="f" multiple><button>go</button></form>
+    </div>`);
+    await ch.waitOpen(1, 1);
+    const form = root.querySelector('form')!;
+    form.addEventListener('hx-ws-error', (e) => errors.push(e.reason));
+    const input = root.querySelector('input')!;
+    const dt = new DataTransfer();
+    dt.items.add(new File(['12345'], 'big.txt', { type: 'text/plain' }));
+    dt.items.add(new File(['1'], 'small.txt', { type: 'text/plain' }));
+    input.files = dt.files;
+    const stub = console.error;
+    console.error = () => {};
+    try {
+      root.querySelector('button')!.click();
+      await waitUntil(() => errors.length >= 2, 'both limits reported');
+    } finally {
+      console.error = stub;
+    }
+    expect(errors.every((r) => r === 'file-rejected')).to.equal(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await ch.state()).frameCount).to.equal(0);
+  });
+
+  it('hx-ws-queue-limit bounds the queue of an attribute-mode connection', async () => {
+    const ch = new Channel();
+    await ch.refuse(100);
+    const stub = console.error;
+    const logged: unknown[] = [];
+    console.error = (...a: unknown[]) => logged.push(a);
+    try {
+      const root = await fixture(html`<div hx-ws=${`connect:${ch.path()}`} hx-ws-queue-limit="1" hx-ws-max-retries="0">
+        <form hx-ws="send"><input name="q" value="x"><button>go</button></form></div>`);
+      const dropped: unknown[] = [];
+      root.addEventListener('hx-ws-error', (e) => e.reason === 'queue-overflow' && dropped.push(e.request));
+      await waitUntil(async () => (await ch.state()).upgrades.length >= 1, 'first attempt refused');
+      root.querySelector('button')!.click();
+      root.querySelector('button')!.click();
+      await waitUntil(() => dropped.length === 1, 'second request dropped with its data');
+      expect((await ch.state()).upgrades.length).to.equal(1);
+    } finally {
+      console.error = stub;
+    }
+  });
+});
