@@ -1,0 +1,673 @@
+// `npm run bench`: every contender, every measure, one headless Chromium, one run.
+// Prints markdown tables and writes bench/results/<date>.json. See bench/README.md.
+//
+// Options: --rounds N (throughput rounds, default 3), --messages N (default 20000),
+//   --upload-mb N (oob and raw upload, default 256), --inline-mb N (inline-base64, default 32),
+//   --upload-rounds N (default 3),
+//   --latency-seconds N (default 10), --rate N (default 1000), --cycles N (churn, default 1000),
+//   --only a,b (contender names), --skip swap,latency,churn,upload,size, --profile (always
+//   CPU-profile our contenders' swap path), --no-write (do not write the JSON).
+import { execFileSync, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import puppeteer from 'puppeteer-core';
+import { bundle, defaultEntry, gzipSize, LIT_EXTERNAL, ROOT } from '../scripts/bundle.mjs';
+import { findChrome } from '../scripts/chrome.mjs';
+import { contenders as listContenders, ENCODING } from './contenders.mjs';
+import { flood, now, startServer, steady } from './server.mjs';
+
+// ---------------------------------------------------------------------------------------------
+// Options
+const argv = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : fallback;
+};
+const flag = (name) => argv.includes(`--${name}`);
+const ROUNDS = Number(opt('rounds', 3));
+const MESSAGES = Number(opt('messages', 20_000));
+const WARMUP = Number(opt('warmup', 2_000));
+const RATE = Number(opt('rate', 1_000));
+const LATENCY_SECONDS = Number(opt('latency-seconds', 10));
+const CYCLES = Number(opt('cycles', 1_000));
+const TARGETS = 100;
+const FRAGMENT_BYTES = 200;
+const UPLOAD_OOB_BYTES = Number(opt('upload-mb', 256)) * 1024 * 1024;
+const UPLOAD_INLINE_BYTES = Number(opt('inline-mb', 32)) * 1024 * 1024;
+const UPLOAD_ROUNDS = Number(opt('upload-rounds', 3));
+const ONLY = opt('only', '') ? new Set(opt('only').split(',')) : null;
+const SKIP = new Set((opt('skip', '') ?? '').split(',').filter(Boolean));
+const OUR_CONTENDERS = new Set(['element', 'shim']);
+
+const started = now();
+const log = (...a) => console.error(`[${((now() - started) / 1000).toFixed(1).padStart(5)}s]`, ...a);
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+};
+const quantile = (sorted, q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : NaN);
+const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
+const ratio = (a, b) => (Number.isFinite(a) && Number.isFinite(b) && b > 0 ? a / b : NaN);
+
+/** One ~200-byte fragment for target `i % 100`, stamped with its send time. */
+function fragment(i, ts) {
+  const head = `<div id="t${i % TARGETS}" hx-swap-oob="true" class="row" data-seq="${i}" data-ts="${ts.toFixed(3)}"><span class="n">item ${i}</span> <b>`;
+  const tail = '</b></div>';
+  return head + 'x'.repeat(Math.max(0, FRAGMENT_BYTES - head.length - tail.length)) + tail;
+}
+
+function targetsHtml() {
+  let s = '';
+  for (let i = 0; i < TARGETS; i++) s += `<div id="t${i}" class="row">target ${i}</div>\n`;
+  return s;
+}
+
+function gitInfo() {
+  const git = (...a) => {
+    try {
+      return execFileSync('git', a, { cwd: ROOT, encoding: 'utf8' }).trim();
+    } catch {
+      return null;
+    }
+  };
+  return {
+    commit: git('rev-parse', 'HEAD'),
+    dirtySrc: (git('status', '--porcelain', '--', 'src') ?? '').split('\n').filter(Boolean),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contenders and bundles
+const contenders = listContenders(ROOT).filter((c) => !ONLY || ONLY.has(c.name));
+// Experiments: `--with name=path/to/entry.ts[@like]` adds a contender built from another entry,
+// with the markup of `like` (default: element). Used to try a change to src/ without editing it.
+for (let i = 0; i < argv.length; i++) {
+  if (argv[i] !== '--with') continue;
+  const m = /^([\w-]+)=([^@]+)(?:@([\w-]+))?$/.exec(argv[i + 1] ?? '');
+  if (!m) throw new Error(`--with wants name=entry[@like], got ${argv[i + 1]}`);
+  const like = listContenders(ROOT).find((c) => c.name === (m[3] ?? 'element'));
+  contenders.push({ ...like, name: m[1], label: `${m[1]} (experiment)`, entry: m[2], experiment: true });
+  OUR_CONTENDERS.add(m[1]);
+}
+const byName = new Map(contenders.map((c) => [c.name, c]));
+const bundles = new Map();
+
+log(`contenders: ${contenders.map((c) => c.name).join(', ')}`);
+for (const c of contenders) {
+  const r = await bundle({ entry: c.entry, alias: c.alias });
+  bundles.set(c.name, r.code);
+  c.bundle = { bytes: r.bytes, gzip: r.gzip };
+}
+// Unminified (still production Lit) builds of our contenders and raw, for readable CPU profiles.
+for (const c of contenders.filter((c) => OUR_CONTENDERS.has(c.name) || c.name === 'raw')) {
+  const r = await bundle({ entry: c.entry, alias: c.alias, minify: false });
+  bundles.set(`${c.name}-profile`, r.code);
+}
+
+function pageHtml(name, mode, url) {
+  const base = name.replace(/-profile$/, '');
+  const c = byName.get(base);
+  if (!c) return null;
+  const ws = url.searchParams.get('ws') ?? `/ws/${url.searchParams.get('ch') ?? base}`;
+  let body;
+  if (mode === 'swap') {
+    const [open, close] = c.connect(ws);
+    body = `${open}\n${targetsHtml()}${close}`;
+  } else if (mode === 'churn') {
+    body = '<div id="churn-host"></div>';
+  } else if (mode === 'upload') {
+    body = c.upload.html(ws, url.searchParams.get('enc'));
+  } else {
+    return null;
+  }
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>bench ${name} ${mode}</title>
+<script src="/harness.js"></script>
+</head><body>
+${body}
+<script type="module" src="/lib/${name}.js"></script>
+</body></html>`;
+}
+
+const server = await startServer({ pages: pageHtml, bundles, harness: join(ROOT, 'bench/pages/harness.js') });
+const chrome = await findChrome();
+const browser = await puppeteer.launch({
+  executablePath: chrome.executablePath,
+  args: chrome.args,
+  headless: chrome.source === '@sparticuz/chromium' ? 'shell' : true,
+  protocolTimeout: 240_000,
+});
+const browserVersion = await browser.version();
+log(`browser: ${browserVersion} (${chrome.source}), server: ${server.origin}`);
+
+let channelSeq = 0;
+/** Opens a contender's page on a fresh channel; resolves once its socket is open on the server. */
+async function openPage(name, mode, extra = '') {
+  const ch = `${name}-${mode}-${++channelSeq}`;
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => log(`page error (${name} ${mode}): ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warn') log(`console.${m.type()} (${name} ${mode}): ${m.text().slice(0, 200)}`);
+  });
+  await page.goto(`${server.origin}/page/${name}?mode=${mode}&ch=${ch}${extra}`, { waitUntil: 'load' });
+  const cdp = await page.createCDPSession();
+  const channel = server.channel(ch);
+  const socket = mode === 'swap' ? await channel.socket() : null;
+  return { page, cdp, channel, socket, name };
+}
+
+/** Page clock minus server clock (ms), from the tightest of several round trips. */
+async function clockOffset(page) {
+  let best = null;
+  for (let i = 0; i < 15; i++) {
+    const a = now();
+    const p = await page.evaluate(() => performance.timeOrigin + performance.now());
+    const b = now();
+    if (!best || b - a < best.rtt) best = { rtt: b - a, offset: p - (a + b) / 2 };
+  }
+  return best;
+}
+
+const env = {
+  date: new Date().toISOString(),
+  node: process.version,
+  browser: browserVersion,
+  browserSource: chrome.source,
+  cpu: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
+  memoryGB: Math.round(totalmem() / 2 ** 30),
+  platform: `${process.platform} ${process.arch}`,
+  loadAverageAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
+  ...gitInfo(),
+};
+const results = {
+  env,
+  settings: { ROUNDS, MESSAGES, WARMUP, RATE, LATENCY_SECONDS, CYCLES, TARGETS, FRAGMENT_BYTES, UPLOAD_OOB_BYTES, UPLOAD_INLINE_BYTES, UPLOAD_ROUNDS },
+  contenders: contenders.map((c) => ({ name: c.name, label: c.label, entry: c.entry, bundle: c.bundle })),
+  throughput: {},
+  latency: {},
+  churn: {},
+  upload: {},
+  size: {},
+  profile: {},
+  notes: [],
+};
+
+// ---------------------------------------------------------------------------------------------
+// 1. Swap throughput
+async function warmUp(p) {
+  await p.page.evaluate(() => window.bench.reset());
+  flood(p.socket, WARMUP, (i) => fragment(i, now()));
+  const r = await p.page.evaluate((n) => window.bench.expect(n, 120_000), WARMUP);
+  if (!r.ok) throw new Error(`${p.name}: warm-up stalled at ${r.count}/${WARMUP} swaps`);
+}
+
+/** One throughput run on an open, warmed-up page. */
+async function throughputRun(p, offset, count = MESSAGES, onStart = null) {
+  await p.cdp.send('HeapProfiler.collectGarbage');
+  await sleep(200);
+  await p.page.bringToFront();
+  if (onStart) await onStart();
+  await p.page.evaluate(() => window.bench.reset());
+  const m0 = await mainThreadMetrics(p);
+  const waiting = p.page.evaluate((n) => window.bench.expect(n, 180_000), count);
+  const t0 = flood(p.socket, count, (i) => fragment(i, now()));
+  const r = await waiting;
+  const m1 = await mainThreadMetrics(p);
+  const ms = r.lastAt - offset - t0;
+  const check = await p.page.evaluate(() => window.bench.check());
+  // Main-thread time per message (µs), from Chromium's own counters: less sensitive than the
+  // rate to the other processes on a shared machine.
+  const perMsg = {};
+  for (const k of Object.keys(m0)) perMsg[k] = ((m1[k] - m0[k]) * 1e6) / count;
+  return { ok: r.ok, applied: r.count, ms, msgsPerSec: (r.count / ms) * 1000, usPerMsg: perMsg, check };
+}
+
+const METRICS = ['TaskDuration', 'ScriptDuration', 'RecalcStyleDuration', 'LayoutDuration'];
+/** Chromium's cumulative main-thread durations (seconds) for the page. */
+async function mainThreadMetrics(p) {
+  if (!p.perfEnabled) {
+    await p.cdp.send('Performance.enable');
+    p.perfEnabled = true;
+  }
+  const { metrics } = await p.cdp.send('Performance.getMetrics');
+  const out = {};
+  for (const m of metrics) if (METRICS.includes(m.name)) out[m.name] = m.value;
+  return out;
+}
+
+if (!SKIP.has('swap')) {
+  log(`throughput: ${MESSAGES} messages × ${ROUNDS} rounds`);
+  const pages = new Map();
+  for (const c of [...contenders]) {
+    try {
+      const p = await openPage(c.name, 'swap');
+      await warmUp(p);
+      p.clock = await clockOffset(p.page);
+      pages.set(c.name, p);
+    } catch (err) {
+      // A contender that cannot even swap (work in progress, say) leaves the run, not the bench.
+      log(`  ${c.name}: left out of the run: ${err.message}`);
+      results.notes.push(`${c.name} left out: ${err.message}`);
+      contenders.splice(contenders.indexOf(c), 1);
+    }
+  }
+  const runs = new Map(contenders.map((c) => [c.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const c of contenders) {
+      const r = await throughputRun(pages.get(c.name), pages.get(c.name).clock.offset);
+      runs.get(c.name).push(r);
+      log(`  round ${round + 1} ${c.name.padEnd(8)} ${fmt(r.msgsPerSec)} msg/s (${fmt(r.ms)} ms${r.ok ? '' : ', INCOMPLETE'}), main thread ${fmt(r.usPerMsg.TaskDuration, 1)} µs/msg (script ${fmt(r.usPerMsg.ScriptDuration, 1)}, style ${fmt(r.usPerMsg.RecalcStyleDuration, 1)}, layout ${fmt(r.usPerMsg.LayoutDuration, 1)})`);
+    }
+  }
+  for (const c of contenders) {
+    const rs = runs.get(c.name);
+    const usPerMsg = {};
+    for (const k of METRICS) usPerMsg[k] = median(rs.map((r) => r.usPerMsg[k]));
+    results.throughput[c.name] = {
+      msgsPerSec: median(rs.map((r) => r.msgsPerSec)),
+      usPerMsg,
+      ms: median(rs.map((r) => r.ms)),
+      complete: rs.every((r) => r.ok && r.applied === MESSAGES),
+      runs: rs,
+      clock: pages.get(c.name).clock,
+    };
+  }
+  const raw = results.throughput.raw?.msgsPerSec;
+  for (const c of contenders) results.throughput[c.name].vsRaw = ratio(results.throughput[c.name].msgsPerSec, raw);
+
+  // -------------------------------------------------------------------------------------------
+  // 2. Latency at a steady rate, on the same warmed-up pages
+  if (!SKIP.has('latency')) {
+    // In slices, the contenders taking turns, so that a burst of other work on the machine
+    // falls on all of them rather than on one.
+    const slices = Math.max(1, Math.round(LATENCY_SECONDS / 2));
+    const sliceMs = (LATENCY_SECONDS * 1000) / slices;
+    const perSlice = Math.round((RATE * sliceMs) / 1000);
+    log(`latency: ${RATE} msg/s for ${LATENCY_SECONDS} s per contender, in ${slices} turns of ${sliceMs / 1000} s`);
+    const acc = new Map(contenders.map((c) => [c.name, { lat: [], sent: 0, applied: 0, complete: true, maxLag: 0, clocks: [] }]));
+    for (let slice = 0; slice < slices; slice++) {
+      for (const c of contenders) {
+        const p = pages.get(c.name);
+        const a = acc.get(c.name);
+        await p.cdp.send('HeapProfiler.collectGarbage');
+        await p.page.bringToFront();
+        const clock = await clockOffset(p.page);
+        a.clocks.push(clock);
+        await p.page.evaluate((n) => window.bench.reset(n), perSlice);
+        const waiting = p.page.evaluate((n, t) => window.bench.expect(n, t), perSlice, sliceMs + 30_000);
+        const sent = await steady(p.socket, RATE, sliceMs, (i, ts) => fragment(i, ts));
+        const r = await waiting;
+        const lat = await p.page.evaluate(() => window.bench.latencies());
+        for (const x of lat) a.lat.push(x - clock.offset);
+        a.sent += sent.sent;
+        a.applied += r.count;
+        a.complete &&= r.ok;
+        a.maxLag = Math.max(a.maxLag, sent.maxLag);
+      }
+    }
+    for (const c of contenders) {
+      const a = acc.get(c.name);
+      const lat = a.lat.sort((x, y) => x - y);
+      results.latency[c.name] = {
+        sent: a.sent,
+        applied: a.applied,
+        complete: a.complete,
+        p50: quantile(lat, 0.5),
+        p99: quantile(lat, 0.99),
+        max: lat[lat.length - 1],
+        mean: lat.reduce((t, x) => t + x, 0) / (lat.length || 1),
+        over16ms: lat.filter((x) => x > 16).length,
+        senderMaxLagMs: a.maxLag,
+        clocks: a.clocks,
+      };
+      const L = results.latency[c.name];
+      log(`  ${c.name.padEnd(8)} p50 ${fmt(L.p50, 2)} ms, p99 ${fmt(L.p99, 2)} ms, max ${fmt(L.max, 1)} ms, ${L.over16ms} over 16 ms (${L.applied}/${L.sent})`);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Profile our contenders when they miss 0.8× raw (or on --profile)
+  const toProfile = contenders.filter((c) => OUR_CONTENDERS.has(c.name) && (flag('profile') || results.throughput[c.name].vsRaw < 0.8));
+  // The raw page is profiled too, as the floor to compare with.
+  if (toProfile.length && byName.has('raw')) toProfile.unshift(byName.get('raw'));
+  for (const c of toProfile) {
+    log(`profiling ${c.name} (unminified build, production Lit)`);
+    results.profile[c.name] = await profileSwaps(c.name);
+  }
+  for (const p of pages.values()) await p.page.close();
+}
+
+/** CPU profile of one throughput run of `name`'s unminified build: self time by function. */
+async function profileSwaps(name) {
+  const p = await openPage(`${name}-profile`, 'swap');
+  await warmUp(p);
+  const clock = await clockOffset(p.page);
+  await p.cdp.send('Profiler.enable');
+  await p.cdp.send('Profiler.setSamplingInterval', { interval: 100 });
+  const run = await throughputRun(p, clock.offset, MESSAGES, () => p.cdp.send('Profiler.start'));
+  const { profile } = await p.cdp.send('Profiler.stop');
+  await p.page.close();
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map();
+  const dt = profile.timeDeltas;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const n = byId.get(profile.samples[i]);
+    const f = n.callFrame;
+    const url = f.url ? f.url.replace(server.origin, '') : '';
+    const key = `${f.functionName || '(anonymous)'}${url ? ` ${url}:${f.lineNumber + 1}` : ''}`;
+    self.set(key, (self.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
+  }
+  const totalMs = [...self.values()].reduce((a, b) => a + b, 0);
+  const top = [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 25)
+    .map(([fn, ms]) => ({ fn, ms: Math.round(ms * 10) / 10, share: Math.round((ms / totalMs) * 1000) / 10 }));
+  // Inclusive time of our own source functions (the unminified bundle keeps their names).
+  const parents = new Map();
+  for (const n of profile.nodes) for (const ch of n.children ?? []) parents.set(ch, n.id);
+  const inclusive = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const seen = new Set();
+    for (let id = profile.samples[i]; id != null; id = parents.get(id)) {
+      const f = byId.get(id).callFrame;
+      if (!f.url.includes('/lib/')) continue;
+      const key = `${f.functionName || '(anonymous)'}:${f.lineNumber + 1}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusive.set(key, (inclusive.get(key) ?? 0) + (dt[i] ?? 0) / 1000);
+    }
+  }
+  const topInclusive = [...inclusive.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 25)
+    .map(([fn, ms]) => ({ fn, ms: Math.round(ms * 10) / 10, share: Math.round((ms / totalMs) * 1000) / 10 }));
+  return { run: { ms: run.ms, msgsPerSec: run.msgsPerSec }, totalMs: Math.round(totalMs), selfTop: top, inclusiveTop: topInclusive };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Churn
+if (!SKIP.has('churn')) {
+  log(`churn: ${CYCLES} insert / wait-for-open / remove cycles`);
+  for (const c of contenders.filter((c) => c.churn)) {
+    const p = await openPage(c.name, 'churn');
+    await p.page.bringToFront();
+    const url = `/ws/${p.channel.name}`;
+    const r = await p.page.evaluate(
+      (html, cycles, process) => window.bench.churn(html, cycles, process, 3_000),
+      c.churn.html(url),
+      CYCLES,
+      c.churn.process,
+    );
+    // Sockets the server still holds: give closes up to 2 s to arrive.
+    const until = now() + 2_000;
+    while (p.channel.sockets.size > 0 && now() < until) await sleep(20);
+    results.churn[c.name] = {
+      cycles: r.done,
+      stalled: r.stalled,
+      ms: r.ms,
+      msPerCycle: r.ms / Math.max(1, r.done),
+      serverOpened: p.channel.opened,
+      leftOpen: p.channel.sockets.size,
+      removal: 'plain DOM remove()',
+    };
+    const C = results.churn[c.name];
+    log(`  ${c.name.padEnd(8)} ${C.cycles} cycles in ${fmt(C.ms)} ms, ${C.leftOpen} left open${C.stalled ? ' (STALLED: no socket opened within 3 s)' : ''}`);
+    await p.page.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Upload
+function makeFile(bytes) {
+  const path = join(tmpdir(), `hx-ws-bench-${bytes}.bin`);
+  if (existsSync(path) && statSync(path).size === bytes) return path;
+  const chunk = randomBytes(1 << 20);
+  const fd = openSync(path, 'w');
+  for (let off = 0; off < bytes; off += chunk.length) writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - off));
+  closeSync(fd);
+  return path;
+}
+
+/** Starts a fresh upload sink process; resolves with its handle once it listens. */
+function startSink() {
+  const child = fork(join(ROOT, 'bench/upload-sink.mjs'), [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const listeners = new Set();
+  child.on('message', (m) => {
+    for (const l of [...listeners]) l(m);
+  });
+  const next = (type, timeoutMs) =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        listeners.delete(l);
+        reject(new Error(`upload sink: no ${type} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const l = (m) => {
+        if (m.type !== type) return;
+        clearTimeout(timer);
+        listeners.delete(l);
+        resolve(m);
+      };
+      listeners.add(l);
+    });
+  return next('ready', 10_000).then((ready) => ({ child, port: ready.port, next }));
+}
+
+async function uploadRun(c, encoding, bytes) {
+  const file = makeFile(bytes);
+  const sink = await startSink();
+  const connected = sink.next('connected', 15_000);
+  const wsUrl = `ws://127.0.0.1:${sink.port}/ws/${c.name}`;
+  const p = await openPage(c.name, 'upload', `&enc=${encodeURIComponent(encoding)}&ws=${encodeURIComponent(wsUrl)}`);
+  await connected;
+  await p.page.bringToFront();
+  const input = await p.page.$('input[type=file]');
+  await input.uploadFile(file);
+  const clock = await clockOffset(p.page);
+  await p.cdp.send('HeapProfiler.collectGarbage');
+  await sleep(200);
+  const heap0 = await p.cdp.send('Runtime.getHeapUsage');
+  let heapPeak = heap0.usedSize;
+  let backingPeak = heap0.backingStorageSize ?? 0;
+  sink.child.send({ type: 'expect', bytes, mode: encoding === ENCODING.INLINE ? 'inline' : 'binary' });
+  await sleep(50);
+
+  let result = null;
+  const done = sink.next('done', 120_000).then(
+    (m) => (result = m),
+    () => (result = false),
+  );
+  const t0 = await p.page.evaluate((mode) => {
+    const t = window.bench.now();
+    const input = document.querySelector('input[type=file]');
+    if (mode === 'raw') window.rawSend(input.files[0]);
+    else input.form.requestSubmit();
+    return t;
+  }, c.upload.trigger);
+  while (result === null) {
+    try {
+      const h = await p.cdp.send('Runtime.getHeapUsage');
+      heapPeak = Math.max(heapPeak, h.usedSize);
+      backingPeak = Math.max(backingPeak, h.backingStorageSize ?? 0);
+    } catch {
+      /* the page is busy; try again */
+    }
+    await Promise.race([done, sleep(25)]);
+  }
+  sink.child.kill();
+  await p.page.close();
+  const ms = result ? result.at - (t0 - clock.offset) : NaN;
+  return {
+    encoding,
+    bytes,
+    frames: result ? result.frames : null,
+    received: result ? result.received : null,
+    complete: !!result,
+    ms,
+    MBps: bytes / 2 ** 20 / (ms / 1000),
+    heapGrowthMB: (heapPeak - heap0.usedSize) / 2 ** 20,
+    backingStoreGrowthMB: heap0.backingStorageSize === undefined ? null : (backingPeak - heap0.backingStorageSize) / 2 ** 20,
+    serverRssPeakMB: result ? result.rssPeak / 2 ** 20 : NaN,
+    serverRssGrowthMB: result ? (result.rssPeak - result.rss0) / 2 ** 20 : NaN,
+  };
+}
+
+if (!SKIP.has('upload')) {
+  const uploaders = contenders.filter((c) => c.upload);
+  if (!uploaders.some((c) => c.name !== 'raw')) {
+    results.notes.push('upload: no sending contender exists yet (src/send-element.ts); only the raw baseline could run');
+  }
+  const runs = new Map();
+  for (let round = 0; round < UPLOAD_ROUNDS; round++) {
+    for (const c of uploaders) {
+      for (const enc of c.upload.encodings) {
+        const bytes = enc === ENCODING.INLINE ? UPLOAD_INLINE_BYTES : UPLOAD_OOB_BYTES;
+        const r = await uploadRun(c, enc, bytes);
+        const key = `${c.name} ${enc}`;
+        if (!runs.has(key)) runs.set(key, { contender: c.name, encoding: enc, bytes, runs: [] });
+        runs.get(key).runs.push(r);
+        log(
+          `  upload ${round + 1} ${key} ${bytes / 2 ** 20} MiB: ${fmt(r.MBps, 1)} MB/s, ${fmt(r.ms)} ms, JS heap +${fmt(r.heapGrowthMB, 1)} MB, sink RSS peak ${fmt(r.serverRssPeakMB)} MB (+${fmt(r.serverRssGrowthMB)})${r.complete ? '' : ' INCOMPLETE'}`,
+        );
+      }
+    }
+  }
+  // Median rate; the worst (largest) memory figures of the rounds.
+  for (const [key, u] of runs) {
+    const max = (k) => Math.max(...u.runs.map((r) => r[k]));
+    results.upload[key] = {
+      contender: u.contender,
+      encoding: u.encoding,
+      bytes: u.bytes,
+      complete: u.runs.every((r) => r.complete),
+      MBps: median(u.runs.map((r) => r.MBps)),
+      ms: median(u.runs.map((r) => r.ms)),
+      heapGrowthMB: max('heapGrowthMB'),
+      backingStoreGrowthMB: u.runs[0].backingStoreGrowthMB === null ? null : max('backingStoreGrowthMB'),
+      serverRssPeakMB: max('serverRssPeakMB'),
+      serverRssGrowthMB: max('serverRssGrowthMB'),
+      runs: u.runs,
+    };
+  }
+  const rawUp = results.upload['raw raw']?.MBps;
+  for (const r of Object.values(results.upload)) r.vsRaw = r.encoding === ENCODING.INLINE ? null : ratio(r.MBps, rawUp);
+}
+
+await browser.close();
+await server.close();
+
+// ---------------------------------------------------------------------------------------------
+// 5. Size
+if (!SKIP.has('size')) {
+  const rows = [
+    ['one-file build, Lit included', { entry: defaultEntry() }],
+    ['element modules, Lit external', { entry: 'src/index.ts', external: LIT_EXTERNAL, breakdown: true }],
+    ['receiving only (connect-element.ts), Lit external', { entry: 'src/connect-element.ts', external: LIT_EXTERNAL }],
+  ];
+  if (existsSync(join(ROOT, 'src/upgrade.ts'))) {
+    rows.push(['shim entry (upgrade), Lit included', { entry: 'src/upgrade.ts' }]);
+    rows.push(['shim entry (upgrade), Lit external', { entry: 'src/upgrade.ts', external: LIT_EXTERNAL }]);
+  }
+  rows.push(['htmx 1.9 (hx-ws built in)', { entry: 'bench/entries/htmx1.js' }]);
+  rows.push(['htmx 2 + htmx-ext-ws', { entry: 'bench/entries/htmx2.js', alias: { 'htmx.org': 'htmx2' } }]);
+  rows.push(['htmx 4 + hx-ws ext', { entry: 'bench/entries/htmx4.js' }]);
+  const shipped = (files) => gzipSize(Buffer.concat(files.map((f) => readFileSync(join(ROOT, 'node_modules', f)))));
+  const asShipped = {
+    'htmx 1.9 (hx-ws built in)': shipped(['htmx1/dist/htmx.min.js']),
+    'htmx 2 + htmx-ext-ws': shipped(['htmx2/dist/htmx.min.js', 'htmx-ext-ws/dist/ws.min.js']),
+    'htmx 4 + hx-ws ext': shipped(['htmx4/dist/htmx.min.js', 'htmx4/dist/ext/hx-ws.min.js']),
+  };
+  for (const [label, o] of rows) {
+    const r = await bundle(o);
+    results.size[label] = { entry: o.entry.replace(`${ROOT}/`, ''), minified: r.bytes, gzip: r.gzip, shippedMinGzip: asShipped[label] ?? null };
+    if (r.inputs) results.size[label].minifiedBytesByFile = Object.fromEntries(Object.entries(r.inputs).sort((a, b) => b[1] - a[1]));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+const label = (name) => byName.get(name)?.label ?? name;
+const lines = [];
+const out = (s = '') => lines.push(s);
+out(`### hx-ws-elements bench, ${env.date.slice(0, 10)}`);
+out();
+out(`Machine: ${env.cpu}, ${env.memoryGB} GB, ${env.platform}; ${env.browser} (${env.browserSource}, headless); Node ${env.node}; commit ${env.commit?.slice(0, 7)}${env.dirtySrc.length ? ' + uncommitted src changes' : ''}.`);
+out();
+if (Object.keys(results.throughput).length) {
+  const raw = results.throughput.raw?.msgsPerSec;
+  const rawUs = results.throughput.raw?.usPerMsg.TaskDuration;
+  const bestHtmx = Math.max(...['htmx1', 'htmx2', 'htmx4'].map((n) => results.throughput[n]?.msgsPerSec ?? 0));
+  out(`Swap throughput: ${fmt(MESSAGES)} oob fragments of ~${FRAGMENT_BYTES} B over ${TARGETS} targets, sent as fast as the server can, first send to last swap applied; median of ${ROUNDS} interleaved rounds. Main thread µs/msg: Chromium's TaskDuration over the same runs. Latency: ${fmt(RATE)} msg/s for ${LATENCY_SECONDS} s (in 2 s turns), server send to swap applied.`);
+  out();
+  out('| contender | msgs/s | × raw | × best htmx | main thread µs/msg | × raw | p50 ms | p99 ms | max ms | > 16 ms |');
+  out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const c of contenders) {
+    const t = results.throughput[c.name];
+    const l = results.latency[c.name];
+    out(
+      `| ${label(c.name)} | ${fmt(t.msgsPerSec)}${t.complete ? '' : ' (incomplete)'} | ${fmt(ratio(t.msgsPerSec, raw), 2)} | ${OUR_CONTENDERS.has(c.name) ? fmt(ratio(t.msgsPerSec, bestHtmx), 2) : ''} | ${fmt(t.usPerMsg.TaskDuration, 1)} | ${fmt(ratio(t.usPerMsg.TaskDuration, rawUs), 2)} | ${fmt(l?.p50, 2)} | ${fmt(l?.p99, 2)} | ${fmt(l?.max, 1)} | ${l ? `${l.over16ms}/${l.sent}${l.applied === l.sent ? '' : ` (${l.sent - l.applied} never applied)`}` : ''} |`,
+    );
+  }
+  out();
+}
+if (Object.keys(results.churn).length) {
+  out(`Churn: ${fmt(CYCLES)} cycles of insert, wait for the socket to open, remove (plain DOM \`remove()\`); sockets still open on the server 2 s later.`);
+  out();
+  out('| contender | cycles | total ms | ms/cycle | sockets opened | left open |');
+  out('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const [name, r] of Object.entries(results.churn)) {
+    out(`| ${label(name)} | ${r.cycles}${r.stalled ? ' (stalled)' : ''} | ${fmt(r.ms)} | ${fmt(r.msPerCycle, 2)} | ${r.serverOpened} | ${r.leftOpen} |`);
+  }
+  out();
+}
+if (Object.keys(results.upload).length) {
+  out(`Upload: one file, from the send (page clock, offset-corrected) to the last byte received by the server, a \`ws\` server in its own process; median rate of ${UPLOAD_ROUNDS} interleaved rounds, the largest JS heap growth and sink RSS peak (growth over its idle RSS) of those rounds.`);
+  out();
+  out('| contender | mode | size | MB/s | × raw | JS heap growth | sink RSS peak (growth) |');
+  out('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of Object.values(results.upload)) {
+    const mode = r.encoding === 'raw' ? '`ws.send(file)`' : r.encoding === ENCODING.OOB ? 'oob' : 'inline-base64';
+    out(
+      `| ${label(r.contender)} | ${mode} | ${r.bytes / 2 ** 20} MiB | ${fmt(r.MBps, 1)}${r.complete ? '' : ' (incomplete)'} | ${r.vsRaw == null ? '' : fmt(r.vsRaw, 2)} | ${fmt(r.heapGrowthMB, 1)} MB | ${fmt(r.serverRssPeakMB)} MB (+${fmt(r.serverRssGrowthMB)}) |`,
+    );
+  }
+  out();
+}
+if (Object.keys(results.size).length) {
+  out('Size: esbuild bundle, minified, gzip level 9 (htmx: also their own .min.js files, gzip -9).');
+  out();
+  out('| build | minified | gzipped | shipped .min.js gzipped |');
+  out('| --- | ---: | ---: | ---: |');
+  for (const [name, s] of Object.entries(results.size)) out(`| ${name} | ${fmt(s.minified)} | ${fmt(s.gzip)} | ${s.shippedMinGzip == null ? '' : fmt(s.shippedMinGzip)} |`);
+  out();
+}
+for (const n of results.notes) out(`Note: ${n}`);
+for (const [name, prof] of Object.entries(results.profile)) {
+  out(`Profile of ${label(name)} (one ${fmt(MESSAGES)}-message run, unminified build, ${fmt(prof.run.msgsPerSec)} msg/s), self time:`);
+  out();
+  for (const f of prof.selfTop.slice(0, 15)) out(`    ${String(f.share).padStart(5)}%  ${fmt(f.ms)} ms  ${f.fn}`);
+  out('  inclusive (library functions):');
+  for (const f of prof.inclusiveTop.slice(0, 15)) out(`    ${String(f.share).padStart(5)}%  ${fmt(f.ms)} ms  ${f.fn}`);
+  out();
+}
+results.totalSeconds = (now() - started) / 1000;
+env.loadAverageAtEnd = loadavg().map((x) => Math.round(x * 100) / 100);
+out(`Load average (1 min) at start ${env.loadAverageAtStart[0]}, at end ${env.loadAverageAtEnd[0]}: other work on this ${cpus().length}-core machine shares the CPU.`);
+out(`Total run time: ${fmt(results.totalSeconds)} s. Reproduce: \`npm run bench\`.`);
+const report = lines.join('\n');
+console.log(report);
+results.markdown = report;
+
+if (!flag('no-write')) {
+  const dir = join(ROOT, 'bench/results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${env.date.slice(0, 10)}.json`);
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  log(`wrote ${file.replace(`${ROOT}/`, '')}`);
+}
+for (const b of [UPLOAD_OOB_BYTES, UPLOAD_INLINE_BYTES]) rmSync(join(tmpdir(), `hx-ws-bench-${b}.bin`), { force: true });
