@@ -8,6 +8,7 @@
 // The choices (kinds, pauses, faults) come from seeded generators, printed at the start: set SEED
 // to replay a run's decisions (socket timing still varies from run to run).
 import { expect, waitUntil } from '@open-wc/testing';
+import sinon from 'sinon';
 import '../../src/index.js';
 import type { HxWsCloseEvent } from '../../src/events.js';
 import { Channel } from '../support/server.js';
@@ -34,6 +35,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SWAP = '<div hx-swap-oob="beforeend:#log"><li data-n="{i}"></li></div>';
 
 describe('chaos', () => {
+  // Every fault logs with console.error; the test checks the error events instead.
+  beforeEach(() => sinon.stub(console, 'error'));
+  afterEach(() => sinon.restore());
+
   it(`${REQUESTS} requests and ${SWAPS} swaps while the server drops the socket at random: nothing lost silently, nothing twice`, async function () {
     this.timeout(60_000);
     console.log(`chaos: seed ${SEED}`);

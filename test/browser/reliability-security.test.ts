@@ -1,6 +1,7 @@
 // Security, seen from a real browser: the server helper refuses upgrades from another origin by
 // default, and the demo page shows hostile chat input as text (the fragment helpers escape it).
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
+import sinon from 'sinon';
 import '../../src/index.js';
 import type { HxWsConnectElement } from '../../src/connect-element.js';
 import { Channel } from '../support/server.js';
@@ -13,6 +14,9 @@ function otherOrigin(): string {
 }
 
 describe('security: origin check on upgrade', () => {
+  beforeEach(() => sinon.stub(console, 'error')); // the refused socket is logged; the test checks events
+  afterEach(() => sinon.restore());
+
   it('the server helper refuses a socket from another origin (403) and never runs a hook', async () => {
     const ch = new Channel();
     const el = await fixture<HxWsConnectElement>(html`<hx-ws-connect max-retries="0" url=${`ws://${otherOrigin()}${ch.hxPath()}`}></hx-ws-connect>`);

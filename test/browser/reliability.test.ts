@@ -14,6 +14,9 @@ import { expectWhole, sendingPage, type Kind } from './reliability.support.js';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const KINDS: Kind[] = ['plain', 'oob', 'inline'];
 
+// Refusals, drops and unconfirmed requests are logged with console.error; the tests check the
+// events instead, so keep the log quiet.
+beforeEach(() => sinon.stub(console, 'error'));
 afterEach(() => sinon.restore());
 
 describe('reliability: requests made while disconnected', () => {
@@ -178,7 +181,6 @@ describe('reliability: delivery acknowledgements (ack mode)', () => {
     await waitUntil(() => conn.connection.unconfirmed.length === 2, 'first acked');
     const errors: HxWsErrorEvent[] = [];
     conn.addEventListener('hx-ws-error', (e) => errors.push(e));
-    sinon.stub(console, 'error');
     const reopened = next(conn, 'hx-ws-open');
     await ch.close(1012);
     await reopened;
