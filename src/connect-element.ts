@@ -1,8 +1,8 @@
-import { LitElement, css, html, type PropertyValues } from 'lit';
+import type { PropertyValues } from '@lit/reactive-element';
 import { property } from 'lit/decorators.js';
 import type { ReconnectDelay } from './config.js';
 import { ConnectionController } from './controllers.js';
-import { defineElement } from './define.js';
+import { WrapperElement } from './define.js';
 
 /**
  * `<hx-ws-connect>` owns one WebSocket. It opens when the element is connected, closes (1000)
@@ -11,7 +11,6 @@ import { defineElement } from './define.js';
  *
  * Children are rendered in place (`display: contents`): wrap the part of the page that sends.
  *
- * @slot - Content, typically the targets of swaps and `<hx-ws-send>` forms.
  * @fires {HxWsConnectingEvent} hx-ws-connecting - A socket is about to be opened.
  * @fires {HxWsOpenEvent} hx-ws-open - The socket is open.
  * @fires {HxWsCloseEvent} hx-ws-close - The socket closed; says whether a reconnect follows.
@@ -22,17 +21,11 @@ import { defineElement } from './define.js';
  * @fires {HxWsOobAfterSwapEvent} hx-ws-oob-after-swap - A fragment was swapped.
  * @fires {HxWsOobErrorNoTargetEvent} hx-ws-oob-error-no-target - A fragment found no target.
  */
-export class HxWsConnectElement extends LitElement {
+export class HxWsConnectElement extends WrapperElement {
   /** Registers the element (default tag `hx-ws-connect`). */
   static define(tag = 'hx-ws-connect', registry: CustomElementRegistry = customElements): void {
-    defineElement(tag, this, registry);
+    this.defineAs(tag, this, registry);
   }
-
-  static override styles = css`
-    :host {
-      display: contents;
-    }
-  `;
 
   /**
    * Where to connect: `ws(s)://...`, `http(s)://...` (mapped to ws/wss), `//host/path`, `/path`
@@ -134,10 +127,6 @@ export class HxWsConnectElement extends LitElement {
     }
   }
   private hasOpenedOnce = false;
-
-  protected override render() {
-    return html`<slot></slot>`;
-  }
 }
 
 declare global {

@@ -1,6 +1,6 @@
-import { LitElement, css, html, type PropertyValues } from 'lit';
+import type { PropertyValues } from '@lit/reactive-element';
 import { property } from 'lit/decorators.js';
-import { defineElement } from './define.js';
+import { WrapperElement } from './define.js';
 import type { HxWsRequest } from './events.js';
 import { SenderController } from './sender.js';
 
@@ -14,7 +14,6 @@ import { SenderController } from './sender.js';
  * `hx-encoding`, `hx-trigger`) are read on the element, the form it wraps and their ancestors;
  * a property that is set wins over them. Children are rendered in place (`display: contents`).
  *
- * @slot - The form, or the controls and button to send.
  * @fires {HxWsConfigSendEvent} hx-ws-config-send - Values and headers are ready. Cancelable; change them in place.
  * @fires {HxWsBeforeSendEvent} hx-ws-before-send - The request is about to go to the socket. Cancelable.
  * @fires {HxWsAfterSendEvent} hx-ws-after-send - Every frame of the request was handed to the socket.
@@ -25,17 +24,11 @@ import { SenderController } from './sender.js';
  *   `bad-include`, `bad-encoding`, `bad-trigger`, `bad-limit`), a refused file (`file-rejected`), an
  *   unreadable file (`file-read`), or a request the queue dropped (`queue-overflow`).
  */
-export class HxWsSendElement extends LitElement {
+export class HxWsSendElement extends WrapperElement {
   /** Registers the element (default tag `hx-ws-send`). */
   static define(tag = 'hx-ws-send', registry: CustomElementRegistry = customElements): void {
-    defineElement(tag, this, registry);
+    this.defineAs(tag, this, registry);
   }
-
-  static override styles = css`
-    :host {
-      display: contents;
-    }
-  `;
 
   /** Id of the `<hx-ws-connect>` to send through. Unset: the nearest one around the element, across shadow roots. */
   @property({ attribute: 'for' })
@@ -95,10 +88,6 @@ export class HxWsSendElement extends LitElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('trigger')) this.controller.sender.rewire();
-  }
-
-  protected override render() {
-    return html`<slot></slot>`;
   }
 }
 

@@ -509,3 +509,21 @@ describe('events', () => {
     expect(el.querySelector('#t')!.textContent).to.equal('keep');
   });
 });
+
+describe('wrapper rendering', () => {
+  it('the elements keep their children in the light DOM and take no box, in a shadow root too', async () => {
+    const host = document.createElement('div');
+    document.body.append(host);
+    try {
+      const inDoc = await fixture<HxWsConnectElement>(html`<hx-ws-connect><hx-ws-send><form></form></hx-ws-send></hx-ws-connect>`);
+      expect(inDoc.shadowRoot).to.equal(null);
+      expect(getComputedStyle(inDoc).display).to.equal('contents');
+      expect(getComputedStyle(inDoc.querySelector('hx-ws-send')!).display).to.equal('contents');
+      const shadow = host.attachShadow({ mode: 'open' });
+      shadow.innerHTML = '<hx-ws-send><form></form></hx-ws-send>';
+      expect(getComputedStyle(shadow.querySelector('hx-ws-send')!).display).to.equal('contents');
+    } finally {
+      host.remove();
+    }
+  });
+});
