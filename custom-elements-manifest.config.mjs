@@ -3,13 +3,17 @@
 // with the analyzer's Lit support: `@property` gives attributes and properties, the class JSDoc's
 // `@fires` / `@slot` give events and slots. The plugin below then
 // - points every module path at the `dist/*.js` file the package ships (src/ is not shipped),
-// - takes each element's tag from its `static define(tag = '...')` default and records that
-//   `dist/index.js` (the package's main entry) registers it,
-// - leaves private members out: they are not part of what a user can touch.
+// - marks each class with a `static define(tag = '...')` as the custom element of that tag (the
+//   default) and records that `dist/index.js` (the package's main entry) registers it,
+// - leaves private and protected members out: they are not part of what a user can touch.
 import { posix } from 'node:path';
 
-/** The modules of the public API (the package's `exports`); helpers stay out of the manifest. */
-const PUBLIC = ['index', 'upgrade', 'connect-element', 'send-element', 'events', 'config', 'shim', 'swap'];
+/**
+ * The modules of the public API (the package's `exports`), and `define` for the elements' base
+ * class (the analyzer follows the class chain only through modules it reads). Other helpers stay
+ * out of the manifest.
+ */
+const PUBLIC = ['index', 'upgrade', 'connect-element', 'send-element', 'events', 'config', 'shim', 'swap', 'define'];
 /** The module whose import registers every element. */
 const REGISTERING_MODULE = 'dist/index.js';
 
@@ -39,11 +43,15 @@ function hxWsManifest() {
         walk(mod.exports);
         walk(mod.declarations);
         for (const decl of mod.declarations ?? []) {
-          if (decl.members) decl.members = decl.members.filter((m) => m.privacy !== 'private' && !m.name.startsWith('#'));
-          if (!decl.customElement) continue;
+          if (decl.members) decl.members = decl.members.filter((m) => m.privacy !== 'private' && m.privacy !== 'protected' && !m.name.startsWith('#'));
+          if (decl.kind !== 'class') continue;
           const define = decl.members?.find((m) => m.kind === 'method' && m.static && m.name === 'define');
           const tag = /^['"]([a-z][a-z0-9]*-[a-z0-9-]*)['"]$/.exec(define?.parameters?.[0]?.default ?? '')?.[1];
-          if (!tag) throw new Error(`${decl.name}: no static define(tag = '...') to take the tag name from`);
+          // A base class (no define of its own) is not registered under any tag.
+          if (!tag) continue;
+          // The analyzer spots elements by a customElements.define call it can see or a Lit base
+          // class; ours register through define(), so the tag marks them.
+          decl.customElement = true;
           decl.tagName = tag;
           definitions.push({ kind: 'custom-element-definition', name: tag, declaration: { name: decl.name, module: mod.path } });
         }
