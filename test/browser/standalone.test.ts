@@ -37,7 +37,7 @@ describe('the one-file build', () => {
     expect(code).to.not.match(/(?:^|[;}\n])\s*import\b\s*(?:[\w$*{][^;]*?\bfrom\b\s*)?["'][^"']+["']/);
     expect(code).to.not.match(/\bexport\b[^;]*?\bfrom\s*["']/);
     expect(code).to.not.match(/\bimport\s*\(/);
-    expect(code).to.contain('litHtmlVersions'); // Lit's own code is in the file
+    expect(code).to.contain('reactiveElementVersions'); // Lit's own code (ReactiveElement) is in the file
     expect(code).to.not.contain('Lit is in dev mode'); // and it is Lit's production build
     // Minified: the library's own local function names are gone.
     for (const name of ['captureFocus', 'restoreFocus', 'scheduleSettle', 'resolveSocketUrl', 'parseHxWs']) {
