@@ -44,9 +44,9 @@ export default tseslint.config(
     files: ['src/server/**/*.ts', 'scripts/**/*.{js,mjs}', '*.{js,mjs}', 'test/node/**/*.ts', 'test/support/**/*.mjs', 'test/types/**/*.ts', 'demo/serve.ts', 'demo/chat.ts', 'demo/status.ts', 'bench/*.{js,mjs,ts}'],
     languageOptions: { globals: globals.node },
   },
-  // The benchmark driver passes functions to `page.evaluate`: they run in the page.
+  // Puppeteer drivers pass functions to `page.evaluate`: those run in the page.
   {
-    files: ['bench/run.mjs'],
+    files: ['bench/run.mjs', 'scripts/screenshot.mjs'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
   // Tests: chai's property assertions (`expect(x).to.be.true`) are expressions on purpose, and
