@@ -23,6 +23,8 @@ export interface ChatRoom {
   attach(server: Server): HxWsServer;
   /** Koa-style middleware that serves uploaded files under `/files/`. */
   middleware: (ctx: KoaLike, next: () => Promise<unknown>) => Promise<unknown>;
+  /** The uploaded file a `/files/<id>/<name>` path names, with the headers to serve it with. */
+  file(path: string): { bytes: Buffer; headers: Record<string, string> } | undefined;
   close(): Promise<void>;
 }
 
@@ -86,21 +88,32 @@ export function chatRoom(): ChatRoom {
     return hx;
   }
 
+  function file(path: string): { bytes: Buffer; headers: Record<string, string> } | undefined {
+    const m = /^\/files\/([0-9a-f-]{36})\//.exec(path);
+    const f = m ? files.get(m[1]!) : undefined;
+    if (!f) return undefined;
+    return {
+      bytes: f.bytes,
+      headers: {
+        'Content-Type': INLINE_IMAGES.has(f.type) ? f.type : 'application/octet-stream',
+        'X-Content-Type-Options': 'nosniff',
+        'Content-Security-Policy': "default-src 'none'",
+      },
+    };
+  }
+
   async function middleware(ctx: KoaLike, next: () => Promise<unknown>) {
     if (ctx.path === '/') return ctx.redirect('/demo/');
-    const m = /^\/files\/([0-9a-f-]{36})\//.exec(ctx.path);
-    if (!m) return next();
-    const file = files.get(m[1]);
-    if (!file) {
+    if (!ctx.path.startsWith('/files/')) return next();
+    const found = file(ctx.path);
+    if (!found) {
       ctx.status = 404;
       return undefined;
     }
-    ctx.set('Content-Type', INLINE_IMAGES.has(file.type) ? file.type : 'application/octet-stream');
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Content-Security-Policy', "default-src 'none'");
-    ctx.body = file.bytes;
+    for (const [name, value] of Object.entries(found.headers)) ctx.set(name, value);
+    ctx.body = found.bytes;
     return undefined;
   }
 
-  return { attach, middleware, close: async () => hx?.close() };
+  return { attach, middleware, file, close: async () => hx?.close() };
 }

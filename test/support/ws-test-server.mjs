@@ -244,6 +244,14 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
       chat = chatRoom();
       chat.attach(server);
     },
+    serve(context) {
+      // The demo chat room's uploaded files, as `npm start` serves them.
+      if (!context.path.startsWith('/files/')) return undefined;
+      const found = chat?.file(context.path);
+      if (!found) return undefined;
+      for (const [name, value] of Object.entries(found.headers)) context.set(name, value);
+      return { body: found.bytes, type: found.headers['Content-Type'] };
+    },
     async serverStop() {
       for (const c of channels.values()) for (const ws of c.sockets) ws.terminate();
       await Promise.all([hx?.close(), chat?.close(), new Promise((resolve) => wss?.close(() => resolve()))]);
