@@ -124,10 +124,13 @@ export interface HxWsServer {
   /** Sends HTML to every open connection in a room. @returns how many */
   toRoom(room: string, html: Sendable, options?: BroadcastOptions): number;
   /**
-   * Stops accepting upgrades, closes every connection with 1001 and resolves once all are
-   * closed. The HTTP server itself is left running.
+   * Stops accepting upgrades, closes every connection and resolves once all are closed. The HTTP
+   * server itself is left running.
+   * @param code close code: 1012 (service restart) by default, which pages reconnect after, so a
+   *   restarted server gets its pages back; 1001 (going away) for a shutdown with no return
+   * @param reason close reason (at most 123 bytes)
    */
-  close(): Promise<void>;
+  close(code?: number, reason?: string): Promise<void>;
 }
 
 /** An app hook (handler, onConnection, onClose) threw or rejected; `cause` is what it threw. */
@@ -416,10 +419,10 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     clients,
     broadcast: (html, opts = {}) => sendTo(clients, html, opts.except),
     toRoom: (room, html, opts = {}) => sendTo(rooms.get(room) ?? [], html, opts.except),
-    close: () =>
+    close: (code = 1012, reason = 'server restarting') =>
       new Promise<void>((resolve) => {
         server.off('upgrade', onUpgrade);
-        for (const client of clients) client.socket.close(1001, 'server shutting down');
+        for (const client of clients) client.socket.close(code, closeReason(reason));
         wss.close(() => resolve());
       }),
   };

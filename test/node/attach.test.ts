@@ -278,13 +278,22 @@ describe('attachHxWs: requests and replies', () => {
     c.close();
   });
 
-  it('close() closes every client with 1001', async (t) => {
+  it('close() closes every client with 1012 (service restart), so pages come back', async (t) => {
     const { url, origin, hub } = await start(t);
     const client = await connect(url, origin);
     const done = closed(client);
     await hub.close();
-    assert.equal((await done).code, 1001);
+    assert.equal((await done).code, 1012);
     assert.equal(hub.clients.size, 0);
+  });
+
+  it('close(1001) closes with the code given, for a shutdown with no return', async (t) => {
+    const { url, origin, hub } = await start(t);
+    const client = await connect(url, origin);
+    const done = closed(client);
+    await hub.close(1001, 'bye');
+    const e = await done;
+    assert.deepEqual([e.code, e.reason], [1001, 'bye']);
   });
 });
 
