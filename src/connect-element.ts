@@ -1,7 +1,8 @@
 import type { PropertyValues } from '@lit/reactive-element';
 import { property } from 'lit/decorators.js';
 import type { ReconnectDelay } from './config.js';
-import { ConnectionController } from './controllers.js';
+import { Connection } from './connection.js';
+import { LifecycleController } from './controllers.js';
 import { WrapperElement } from './define.js';
 
 /**
@@ -78,11 +79,11 @@ export class HxWsConnectElement extends WrapperElement {
   @property({ type: Boolean, reflect: true })
   ack = false;
 
-  private readonly controller = new ConnectionController(this, () => this);
+  private readonly controller = new LifecycleController(this, new Connection(this, () => this));
 
   /** The connection behind this element (shared with senders). */
   get connection() {
-    return this.controller.connection;
+    return this.controller.target;
   }
 
   /** `WebSocket.readyState` of the current socket; `CLOSED` (3) when there is none. */

@@ -1,19 +1,25 @@
-/** Lit glue: ties a {@link Connection} to an element's connected/disconnected lifecycle. */
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import { Connection, type ConnectionSettings } from './connection.js';
+/** Lit glue shared by both elements: ties a plain class to the host's connected lifecycle. */
+import type { ReactiveController, ReactiveControllerHost } from '@lit/reactive-element';
 
-/** Opens the socket in `hostConnected` and closes it in `hostDisconnected`. */
-export class ConnectionController implements ReactiveController {
-  /** The connection this controller drives. */
-  readonly connection: Connection;
-  constructor(host: ReactiveControllerHost & Element, settings: () => ConnectionSettings) {
-    this.connection = new Connection(host, settings);
+/** What the lifecycle drives: a {@link Connection} or a {@link Sender}. */
+export interface Attachable {
+  connect(): void;
+  disconnect(): void;
+}
+
+/** Calls `connect()` in `hostConnected` and `disconnect()` in `hostDisconnected`. */
+export class LifecycleController<T extends Attachable> implements ReactiveController {
+  constructor(
+    host: ReactiveControllerHost,
+    /** The object this controller drives. */
+    readonly target: T,
+  ) {
     host.addController(this);
   }
   hostConnected(): void {
-    this.connection.connect();
+    this.target.connect();
   }
   hostDisconnected(): void {
-    this.connection.disconnect();
+    this.target.disconnect();
   }
 }

@@ -2,7 +2,8 @@ import type { PropertyValues } from '@lit/reactive-element';
 import { property } from 'lit/decorators.js';
 import { WrapperElement } from './define.js';
 import type { HxWsRequest } from './events.js';
-import { SenderController } from './sender.js';
+import { LifecycleController } from './controllers.js';
+import { Sender } from './sender.js';
 
 /**
  * `<hx-ws-send>` sends form values (files included) over the nearest `<hx-ws-connect>`'s socket,
@@ -76,18 +77,18 @@ export class HxWsSendElement extends WrapperElement {
   @property({ attribute: 'max-files' })
   maxFiles: number | string | null = null;
 
-  private readonly controller = new SenderController(this, () => this);
+  private readonly sender = new LifecycleController(this, new Sender(this, () => this)).target;
 
   /**
    * Sends now, as if triggered. Resolves to the request handed to the socket (sent, or queued
    * until it opens), or `null` when nothing was sent.
    */
   send(): Promise<HxWsRequest | null> {
-    return this.controller.sender.send();
+    return this.sender.send();
   }
 
   protected override updated(changed: PropertyValues<this>): void {
-    if (changed.has('trigger')) this.controller.sender.rewire();
+    if (changed.has('trigger')) this.sender.rewire();
   }
 }
 

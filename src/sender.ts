@@ -18,7 +18,6 @@
  * Requests reach a connection in the order they were made, even when an earlier one is still
  * reading files: sends to one connection wait for the ones before them.
  */
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { findConnection, frameBytes, nextRequestId, pageRequestId, REQUEST_ID_HEADER, type Connection } from './connection.js';
 import {
   emit,
@@ -328,21 +327,5 @@ export class Sender {
     };
     connection.sendRequest(request);
     return request;
-  }
-}
-
-/** Lit glue: wires a {@link Sender}'s triggers in `hostConnected`, unwires in `hostDisconnected`. */
-export class SenderController implements ReactiveController {
-  /** The sender this controller drives. */
-  readonly sender: Sender;
-  constructor(host: ReactiveControllerHost & Element, settings: () => SenderSettings) {
-    this.sender = new Sender(host, settings);
-    host.addController(this);
-  }
-  hostConnected(): void {
-    this.sender.connect();
-  }
-  hostDisconnected(): void {
-    this.sender.disconnect();
   }
 }
