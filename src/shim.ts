@@ -132,10 +132,10 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
   };
 
   const each = (node: Node, fn: (el: Element) => void): void => {
+    if (!(node instanceof Element || node instanceof Document || node instanceof DocumentFragment)) return;
     if (node instanceof Element && (node.hasAttribute('hx-ws') || node.hasAttribute('data-hx-ws'))) fn(node);
-    if (node instanceof Element || node instanceof Document || node instanceof DocumentFragment) {
-      for (const el of node.querySelectorAll(SELECTOR)) fn(el);
-    }
+    // Most swapped nodes are small: skip the subtree query where there is no subtree.
+    if (node.firstElementChild) for (const el of node.querySelectorAll(SELECTOR)) fn(el);
   };
 
   const leave = (el: Element): void => {
