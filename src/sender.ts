@@ -18,6 +18,7 @@
  * Requests reach a connection in the order they were made, even when an earlier one is still
  * reading files: sends to one connection wait for the ones before them.
  */
+import { readAttribute } from './attributes.js';
 import { findConnection, frameBytes, nextRequestId, pageRequestId, REQUEST_ID_HEADER, type Connection } from './connection.js';
 import {
   emit,
@@ -30,7 +31,7 @@ import {
   type HxWsValidationError,
 } from './events.js';
 import { checkFiles, encodeFiles, findFiles, parseByteSize, parseEncoding, type EncodedValues, type FileLimits } from './files.js';
-import { parseTriggers, wireNatural, wireSpec, type WireOptions } from './triggers.js';
+import { isSubmitter, parseTriggers, wireNatural, wireSpec, type WireOptions } from './triggers.js';
 import {
   attributeChain,
   buildHeaders,
@@ -73,9 +74,6 @@ interface Problem {
 
 /** Per connection: the last queued send, so requests keep their order across async reads. */
 const order = new WeakMap<Connection, { tail: Promise<unknown>; pending: number }>();
-
-const isSubmitter = (el: unknown): el is HTMLButtonElement | HTMLInputElement =>
-  el instanceof HTMLButtonElement || (el instanceof HTMLInputElement && /^(submit|image|button)$/.test(el.type));
 
 /** The submitter a triggering event implies: the submit event's, or the clicked button. */
 function submitterOf(host: Element, event: Event | null | undefined): Element | null {
@@ -147,7 +145,7 @@ export class Sender {
   }
 
   private triggerSpec(): string {
-    return this.settings().trigger ?? this.host.getAttribute('hx-trigger') ?? this.host.getAttribute('data-hx-trigger') ?? '';
+    return this.settings().trigger ?? readAttribute(this.host, 'hx-trigger') ?? '';
   }
 
   /**
@@ -168,7 +166,7 @@ export class Sender {
     const s = this.settings();
     const gathered = this.gather(event, s);
     if (!gathered) return Promise.resolve(null);
-    const { form, collected, encoding, limits } = gathered;
+    const { chain, form, collected, encoding, limits } = gathered;
 
     // 3. the connection
     const forId = s.for ?? null;
@@ -179,7 +177,7 @@ export class Sender {
     }
 
     // 4. HEADERS and config-send
-    const headerSources = [...(s.headers != null ? [s.headers] : []), ...inheritedAttributes(attributeChain(host), 'hx-headers')];
+    const headerSources = [...(s.headers != null ? [s.headers] : []), ...inheritedAttributes(chain, 'hx-headers')];
     const { headers, errors } = buildHeaders(host, connection.host, headerSources, form);
     if (errors.length) {
       for (const p of errors) this.report(p);
@@ -244,7 +242,7 @@ export class Sender {
       for (const p of problems) this.report(p);
       return null;
     }
-    return { form, collected, encoding, limits };
+    return { chain, form, collected, encoding, limits };
   }
 
   /**

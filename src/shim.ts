@@ -3,6 +3,7 @@
  * of `<hx-ws-connect>` and `<hx-ws-send>`, on the very element that carries the attribute, with
  * the same {@link Connection} and {@link Sender} classes. No side effects until called.
  */
+import { readAttribute } from './attributes.js';
 import { htmxGlobal } from './config.js';
 import { Connection } from './connection.js';
 import { reportError } from './events.js';
@@ -34,15 +35,14 @@ export interface ShimHandle {
  * An attribute-mode setting: `hx-ws-<name>` or `data-hx-ws-<name>` on the element, the
  * counterpart of the element property of the same (kebab-case) name.
  */
-const setting = (el: Element, name: string): string | null =>
-  el.getAttribute(`hx-ws-${name}`) ?? el.getAttribute(`data-hx-ws-${name}`);
+const setting = (el: Element, name: string): string | null => readAttribute(el, `hx-ws-${name}`);
 
 const numberSetting = (el: Element, name: string): number | null => {
   const v = setting(el, name);
   return v === null || v.trim() === '' ? null : Number(v);
 };
 
-const valueOf = (el: Element): string | null => el.getAttribute('hx-ws') ?? el.getAttribute('data-hx-ws');
+const valueOf = (el: Element): string | null => readAttribute(el, 'hx-ws');
 
 /** htmx 1.x implements `hx-ws` itself; the shim must not open a second socket beside it. */
 function htmx1Present(): boolean {

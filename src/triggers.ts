@@ -152,6 +152,10 @@ function fromEditable(event: Event): boolean {
   return !(el instanceof HTMLInputElement && /^(button|submit|image|reset)$/.test(el.type));
 }
 
+/** A button, or an input that acts as one (`submit`, `image`, `button`): it sends on click. */
+export const isSubmitter = (el: unknown): el is HTMLButtonElement | HTMLInputElement =>
+  el instanceof HTMLButtonElement || (el instanceof HTMLInputElement && /^(submit|image|button)$/.test(el.type));
+
 /**
  * Listens for the sender's natural event. For a wrapper (not a control or form itself) the
  * choice is made when the event comes, so children parsed after the sender connected count.
@@ -161,7 +165,7 @@ export function wireNatural(host: Element, fire: Fire, opts: WireOptions): void 
     target.addEventListener(type, handler, { signal: opts.signal });
   if (host instanceof HTMLFormElement) {
     on(host, 'submit', (e) => (e.preventDefault(), fire(e)));
-  } else if (host instanceof HTMLButtonElement || (host instanceof HTMLInputElement && /^(button|submit|image)$/.test(host.type))) {
+  } else if (isSubmitter(host)) {
     on(host, 'click', (e) => (preventNavigation(host, e), fire(e)));
   } else if (host instanceof HTMLInputElement || host instanceof HTMLSelectElement || host instanceof HTMLTextAreaElement) {
     on(host, 'change', fire);

@@ -18,6 +18,7 @@
  * array of its selected values; a file input gives a `File` (`null` when empty) or, with
  * `multiple`, an array of them. A name seen twice becomes an array.
  */
+import { readAttribute } from './attributes.js';
 import type { HxWsErrorReason } from './events.js';
 
 /** A configuration problem found while collecting: the request must not be sent. */
@@ -354,14 +355,10 @@ export function attributeChain(host: Element): Element[] {
   return chain;
 }
 
-function readAttr(el: Element, name: string): string | null {
-  return el.getAttribute(name) ?? el.getAttribute(`data-${name}`);
-}
-
 /** The closest value of an inherited attribute (`hx-x` or `data-hx-x`); `unset` stops the walk. */
 export function closestAttribute(chain: readonly Element[], name: string): string | null {
   for (const el of chain) {
-    const v = readAttr(el, name);
+    const v = readAttribute(el, name);
     if (v == null) continue;
     return v.trim() === 'unset' ? null : v;
   }
@@ -372,7 +369,7 @@ export function closestAttribute(chain: readonly Element[], name: string): strin
 export function inheritedAttributes(chain: readonly Element[], name: string): string[] {
   const out: string[] = [];
   for (const el of chain) {
-    const v = readAttr(el, name);
+    const v = readAttribute(el, name);
     if (v == null) continue;
     if (v.trim() === 'unset') break;
     out.push(v);
