@@ -3,6 +3,7 @@
  * received messages to the swap engine. A plain class with no Lit in it, so `<hx-ws-connect>`
  * and the `hx-ws="connect:..."` shim share every line of it.
  */
+import { readAttribute } from './attributes.js';
 import { reconnectDelay } from './backoff.js';
 import { config, effectiveReconnectDelay, type ReconnectDelay } from './config.js';
 import {
@@ -122,11 +123,27 @@ export function takeAcks(data: string): { ids: string[]; rest: string } {
   return { ids, rest };
 }
 
-const encoder = new TextEncoder();
+/**
+ * Bytes of `text` in UTF-8, counted without encoding it (a request's JSON can be tens of MB with
+ * inline files). A lone surrogate counts as U+FFFD (3 bytes), as the socket will send it.
+ */
+export function utf8Length(text: string): number {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a pair: 4 bytes for 2 code units
+      i++;
+    } else n += 2;
+  }
+  return n;
+}
 
 /** Size in bytes of what a frame puts on the wire. */
 export function frameBytes(frame: string | Blob | ArrayBuffer | ArrayBufferView): number {
-  if (typeof frame === 'string') return encoder.encode(frame).length;
+  if (typeof frame === 'string') return utf8Length(frame);
   if (frame instanceof Blob) return frame.size;
   return frame.byteLength;
 }
@@ -174,7 +191,7 @@ export class Connection {
 
   /** Ack mode: whether requests made now carry `HX-Request-Id` and wait for the server's ack. */
   get ack(): boolean {
-    return this.settings().ack ?? (this.host.hasAttribute('hx-ws-ack') || this.host.hasAttribute('data-hx-ws-ack'));
+    return this.settings().ack ?? readAttribute(this.host, 'hx-ws-ack') !== null;
   }
 
   /** Ack mode: requests sent on the current socket that the server has not acknowledged yet. */

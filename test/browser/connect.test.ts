@@ -5,6 +5,7 @@ import { config } from '../../src/config.js';
 import type { HxWsConnectElement } from '../../src/connect-element.js';
 import { fullJitter, reconnectDelay } from '../../src/backoff.js';
 import { resolveSocketUrl, SocketUrlError } from '../../src/url.js';
+import { frameBytes, utf8Length } from '../../src/connection.js';
 import { Channel } from '../support/server.js';
 import { next, opened } from '../support/events.js';
 
@@ -525,5 +526,16 @@ describe('wrapper rendering', () => {
     } finally {
       host.remove();
     }
+  });
+});
+
+describe('wire sizes', () => {
+  it('utf8Length counts what TextEncoder would produce, without encoding', () => {
+    const samples = ['', 'plain ascii', 'é ß ñ', '€ 中文 ✓', '😀 pairs 🎉', 'x\ud800y', '\udc00', 'end\ud83d', '\u007f\u0080\u07ff\u0800\uffff'];
+    for (const s of samples) expect(utf8Length(s), JSON.stringify(s)).to.equal(new TextEncoder().encode(s).length);
+    const big = '{"a":"' + 'é😀x'.repeat(100_000) + '"}';
+    expect(frameBytes(big)).to.equal(new TextEncoder().encode(big).length);
+    expect(frameBytes(new Blob(['abc', new Uint8Array(5)]))).to.equal(8);
+    expect(frameBytes(new Uint8Array(7))).to.equal(7);
   });
 });
