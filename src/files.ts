@@ -79,11 +79,15 @@ export function findFiles(values: Record<string, unknown>, entries: readonly Fil
     else if (Array.isArray(v)) v.forEach((x, i) => x instanceof File && found.push({ file: x, input: null, holder: v, slot: i }));
   }
   // Rank each slot by the first unused entry holding the same File; the rest keep JSON order.
-  const used = new Set<number>();
+  const unused = new Map<File, number[]>(); // entry indexes per File, ascending
+  entries.forEach((e, i) => {
+    const list = unused.get(e.file);
+    if (list) list.push(i);
+    else unused.set(e.file, [i]);
+  });
   const rank = found.map((slot) => {
-    const i = entries.findIndex((e, j) => !used.has(j) && e.file === slot.file);
-    if (i < 0) return Infinity;
-    used.add(i);
+    const i = unused.get(slot.file)?.shift();
+    if (i === undefined) return Infinity;
     slot.input = entries[i].input;
     return i;
   });
