@@ -20,6 +20,7 @@ import {
   reportError,
   type HxWsRequest,
 } from './events.js';
+import { frameBytes, mayHaveControls, REQUEST_ID_HEADER, takeAcks } from './protocol.js';
 import { swapMessage } from './swap.js';
 import { parseScheme, resolveSocketUrl, SocketUrlError } from './url.js';
 
@@ -89,6 +90,8 @@ export function findConnection(from: Element, forId?: string | null): Connection
 
 let requestIds = 0;
 
+export { frameBytes, REQUEST_ID_HEADER, takeAcks, utf8Length } from './protocol.js';
+
 /** A fresh request id, in creation order. */
 export function nextRequestId(): number {
   return ++requestIds;
@@ -97,55 +100,9 @@ export function nextRequestId(): number {
 /** Random per page load, so ids of two tabs (or two loads of one tab) never meet on a server. */
 const PAGE_PREFIX = Array.from(crypto.getRandomValues(new Uint32Array(2)), (n) => n.toString(36)).join('');
 
-/** The header that names a request in acknowledgement mode. */
-export const REQUEST_ID_HEADER = 'HX-Request-Id';
-
 /** The `HX-Request-Id` of request `id`: unique within the page and across page loads. */
 export function pageRequestId(id: number): string {
   return `${PAGE_PREFIX}-${id}`;
-}
-
-const ACK = /^\s*<hx-ws-ack\s+id="([^"]*)"\s*><\/hx-ws-ack>/;
-const ENTITY = /&(amp|lt|gt|quot|#39);/g;
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'" };
-
-/**
- * Splits the acks off the start of a message (`<hx-ws-ack id="..."></hx-ws-ack>`, one or more).
- * @returns the acknowledged ids and the rest of the message
- */
-export function takeAcks(data: string): { ids: string[]; rest: string } {
-  const ids: string[] = [];
-  let rest = data;
-  for (let m = ACK.exec(rest); m; m = ACK.exec(rest)) {
-    ids.push(m[1]!.replace(ENTITY, (_, e: string) => ENTITIES[e]!));
-    rest = rest.slice(m[0].length);
-  }
-  return { ids, rest };
-}
-
-/**
- * Bytes of `text` in UTF-8, counted without encoding it (a request's JSON can be tens of MB with
- * inline files). A lone surrogate counts as U+FFFD (3 bytes), as the socket will send it.
- */
-export function utf8Length(text: string): number {
-  let n = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) n += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 2; // a pair: 4 bytes for 2 code units
-      i++;
-    } else n += 2;
-  }
-  return n;
-}
-
-/** Size in bytes of what a frame puts on the wire. */
-export function frameBytes(frame: string | Blob | ArrayBuffer | ArrayBufferView): number {
-  if (typeof frame === 'string') return utf8Length(frame);
-  if (frame instanceof Blob) return frame.size;
-  return frame.byteLength;
 }
 
 const PROGRESS_INTERVAL = 50;
@@ -363,7 +320,7 @@ export class Connection {
     let data = e.data as string | ArrayBuffer | Blob;
     // Delivery acks lead the message they come in (usually alone): take them off before anything
     // else sees it. An ack-only message fires no message events and is not swapped.
-    if (typeof data === 'string' && data.startsWith('<hx-ws-ack')) {
+    if (typeof data === 'string' && mayHaveControls(data)) {
       const { ids, rest } = takeAcks(data);
       for (const id of ids) this.awaitingAck.delete(id);
       if (rest.trim() === '') return;

@@ -14,10 +14,9 @@
  */
 import type { FileEntry } from './values.js';
 
-export const OOB = 'multipart/json-files-oob';
-export const INLINE = 'multipart/json-files-inline';
-/** A file encoding. */
-export type FileEncoding = typeof OOB | typeof INLINE;
+import { INLINE, OOB, SERIALIZATION_INLINE_BASE64, SERIALIZATION_INLINE_TEXT, SERIALIZATION_OOB, type FileEncoding } from './protocol.js';
+
+export { INLINE, OOB, type FileEncoding } from './protocol.js';
 
 /** The encoding a value names, or `null` when it names none we know. Empty means the default. */
 export function parseEncoding(raw: string | null | undefined): FileEncoding | null {
@@ -180,14 +179,14 @@ export function encodeFiles(values: Record<string, unknown>, files: readonly Fil
   if (files.length === 0) return { values, blobs: [] };
   const { out, put } = copyHolders(values, files);
   if (encoding === OOB) {
-    files.forEach((slot, offset) => put(slot, { serialization: 'file/oob', offset, ...meta(slot.file) }));
+    files.forEach((slot, offset) => put(slot, { serialization: SERIALIZATION_OOB, offset, ...meta(slot.file) }));
     return { values: out, blobs: files.map((f) => f.file) };
   }
   return Promise.all(
     files.map(async (slot) => {
       const text = slot.file.type.toLowerCase().startsWith('text/');
       const body = text ? await slot.file.text() : bytesToBase64(new Uint8Array(await slot.file.arrayBuffer()));
-      put(slot, { serialization: text ? 'file/inline-text' : 'file/inline-base64', ...meta(slot.file), body });
+      put(slot, { serialization: text ? SERIALIZATION_INLINE_TEXT : SERIALIZATION_INLINE_BASE64, ...meta(slot.file), body });
     }),
   ).then(() => ({ values: out, blobs: [] }));
 }

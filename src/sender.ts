@@ -19,7 +19,8 @@
  * reading files: sends to one connection wait for the ones before them.
  */
 import { readAttribute } from './attributes.js';
-import { findConnection, frameBytes, nextRequestId, pageRequestId, REQUEST_ID_HEADER, type Connection } from './connection.js';
+import { findConnection, nextRequestId, pageRequestId, type Connection } from './connection.js';
+import { frameBytes, HEADERS_KEY, REQUEST_ID_HEADER } from './protocol.js';
 import {
   emit,
   HxWsConfigSendEvent,
@@ -310,7 +311,7 @@ export class Sender {
     if (connection.ack) headers[REQUEST_ID_HEADER] = pageRequestId(id);
     let json: string;
     try {
-      json = JSON.stringify({ ...encoded.values, HEADERS: headers });
+      json = JSON.stringify({ ...encoded.values, [HEADERS_KEY]: headers });
     } catch (err) {
       this.report({ reason: 'bad-vals', message: `the values could not be turned into JSON: ${(err as Error).message}`, cause: err });
       return null;

@@ -9,8 +9,9 @@
 import { Buffer } from 'node:buffer';
 import { ProtocolError, type ProtocolErrorKind } from './errors.js';
 
-/** How a file's bytes travel: in binary frames after the JSON, or inside the JSON. */
-export type FileSerialization = 'file/oob' | 'file/inline-text' | 'file/inline-base64';
+import { HEADERS_KEY, isSerialization, SERIALIZATION_INLINE_TEXT, SERIALIZATION_OOB, type FileSerialization } from '../protocol.js';
+
+export type { FileSerialization } from '../protocol.js';
 
 /**
  * A decoded file. It replaces the client's descriptor in {@link HxWsRequest.values} and is listed
@@ -325,9 +326,9 @@ export class HxWsDecoder {
   }
 
   private decodeHeaders(values: Record<string, unknown>): Record<string, string> {
-    if (!Object.prototype.hasOwnProperty.call(values, 'HEADERS')) return {};
-    const headers = values.HEADERS;
-    delete values.HEADERS;
+    if (!Object.prototype.hasOwnProperty.call(values, HEADERS_KEY)) return {};
+    const headers = values[HEADERS_KEY];
+    delete values[HEADERS_KEY];
     if (!isPlainObject(headers)) this.fail('bad-headers', 'HEADERS is not an object');
     for (const name of Object.keys(headers)) {
       const value = headers[name];
@@ -368,7 +369,7 @@ export class HxWsDecoder {
   /** Checks a descriptor's metadata and turns it into a file without bytes yet. */
   private describe({ field, raw }: FoundDescriptor): HxWsFile {
     const { serialization, name, type, size, lastModified } = raw;
-    if (serialization !== 'file/oob' && serialization !== 'file/inline-text' && serialization !== 'file/inline-base64') {
+    if (!isSerialization(serialization)) {
       this.fail('unknown-serialization', `field ${quote(field)}: unknown serialization ${quote(String(serialization))}`, field);
     }
     if (typeof name !== 'string') this.fail('bad-descriptor', `field ${quote(field)}: file name is not a string`, field);
@@ -380,7 +381,7 @@ export class HxWsDecoder {
       this.fail('bad-descriptor', `field ${quote(field)}: size ${JSON.stringify(size) ?? 'undefined'} is not a non-negative integer`, field);
     }
     const file: HxWsFile = { field, serialization, name, type, size, lastModified, bytes: EMPTY };
-    if (serialization === 'file/oob') {
+    if (serialization === SERIALIZATION_OOB) {
       if (size > this.limits.maxFileBytes) {
         this.fail('file-too-large', `field ${quote(field)}: declared size ${size} exceeds maxFileBytes ${this.limits.maxFileBytes}`, field);
       }
@@ -396,7 +397,7 @@ export class HxWsDecoder {
   }
 
   private inlineBytes(file: HxWsFile, body: string): Buffer {
-    if (file.serialization === 'file/inline-text') return Buffer.from(body, 'utf8');
+    if (file.serialization === SERIALIZATION_INLINE_TEXT) return Buffer.from(body, 'utf8');
     const padded = body.endsWith('=');
     if (!BASE64_CHARS.test(body) || (padded ? body.length % 4 !== 0 : body.length % 4 === 1)) {
       this.fail('bad-base64', `field ${quote(file.field)}: body is not valid base64`, file.field);
@@ -409,7 +410,7 @@ export class HxWsDecoder {
     const found = this.findDescriptors(values);
     const files = found.map((descriptor) => this.describe(descriptor));
 
-    const oob = files.filter((file) => file.serialization === 'file/oob');
+    const oob = files.filter((file) => file.serialization === SERIALIZATION_OOB);
     const byOffset: HxWsFile[] = new Array<HxWsFile>(oob.length);
     let total = frameBytes;
     for (const file of oob) {
@@ -430,7 +431,7 @@ export class HxWsDecoder {
     for (let i = 0; i < files.length; i++) {
       const file = files[i]!;
       const { raw, holder, slot } = found[i]!;
-      if (file.serialization !== 'file/oob') {
+      if (file.serialization !== SERIALIZATION_OOB) {
         file.bytes = this.inlineBytes(file, raw.body as string);
         if (file.bytes.length > this.limits.maxFileBytes) {
           this.fail('file-too-large', `field ${quote(file.field)}: ${file.bytes.length} bytes exceeds maxFileBytes ${this.limits.maxFileBytes}`, file.field);

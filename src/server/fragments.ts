@@ -5,6 +5,9 @@
  *
  * @module
  */
+import { escapeText, formatAck, REQUEST_ID_HEADER } from '../protocol.js';
+
+export { REQUEST_ID_HEADER };
 
 /**
  * HTML that is already safe to send as is. Only {@link html}, {@link oob} and
@@ -31,20 +34,13 @@ export class SafeHtml {
  */
 export type HtmlContent = SafeHtml | string | number | bigint | boolean | null | undefined | readonly HtmlContent[];
 
-const ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
 
 /**
  * Escapes text for HTML element content and for quoted attribute values: `& < > " '`.
  * @param text any value; it is turned into a string first
  */
 export function escapeHtml(text: unknown): string {
-  return String(text).replace(/[&<>"']/g, (ch) => ESCAPES[ch]!);
+  return escapeText(String(text));
 }
 
 /**
@@ -111,11 +107,6 @@ export function oob(id: string, content: HtmlContent, swap: string | OobOptions 
   return new SafeHtml(`<${tag} ${attrs}>${render(content)}</${tag}>`);
 }
 
-/**
- * The header a client in acknowledgement mode (`<hx-ws-connect ack>`) puts in `HEADERS`: a
- * string unique within the page that names the request.
- */
-export const REQUEST_ID_HEADER = 'HX-Request-Id';
 
 /**
  * The delivery acknowledgement for one request: `<hx-ws-ack id="ID"></hx-ws-ack>`, the id escaped.
@@ -125,7 +116,7 @@ export const REQUEST_ID_HEADER = 'HX-Request-Id';
  * @param id the request's `HX-Request-Id` header
  */
 export function ackMessage(id: string): SafeHtml {
-  return new SafeHtml(`<hx-ws-ack id="${escapeHtml(id)}"></hx-ws-ack>`);
+  return new SafeHtml(formatAck(id));
 }
 
 /**
