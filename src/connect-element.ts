@@ -1,9 +1,8 @@
 import type { PropertyValues } from '@lit/reactive-element';
 import { property } from 'lit/decorators.js';
 import type { ReconnectDelay } from './config.js';
-import { Connection } from './connection.js';
-import { LifecycleController } from './controllers.js';
-import { WrapperElement } from './define.js';
+import { SocketConnection } from './internal/connection.js';
+import { WrapperElement } from './internal/define.js';
 
 /**
  * `<hx-ws-connect>` owns one WebSocket. It opens when the element is connected, closes (1000)
@@ -55,13 +54,19 @@ export class HxWsConnectElement extends WrapperElement {
   @property({ attribute: false })
   reconnectCodes: number[] | null = null;
 
-  /** Stop reconnecting after this many failed attempts in a row. Unset: never stop. */
-  @property({ attribute: 'max-retries', type: Number })
-  maxRetries: number | null = null;
+  /**
+   * Stop reconnecting after this many failed attempts in a row: a whole number (or its text).
+   * Unset: never stop. Anything else is a `bad-limit` error and counts as unset.
+   */
+  @property({ attribute: 'max-retries' })
+  maxRetries: number | string | null = null;
 
-  /** Most requests kept while the socket is not open. Unset: 100 (`config.queueLimit`). */
-  @property({ attribute: 'queue-limit', type: Number })
-  queueLimit: number | null = null;
+  /**
+   * Most requests kept while the socket is not open: a whole number (or its text). Unset: 100
+   * (`config.queueLimit`). Anything else is a `bad-limit` error and counts as unset.
+   */
+  @property({ attribute: 'queue-limit' })
+  queueLimit: number | string | null = null;
 
   /** Wait until the tab is visible before reconnecting a dropped socket. */
   @property({ attribute: 'pause-while-hidden', type: Boolean })
@@ -79,11 +84,12 @@ export class HxWsConnectElement extends WrapperElement {
   @property({ type: Boolean, reflect: true })
   ack = false;
 
-  private readonly controller = new LifecycleController(this, new Connection(this, () => this));
+  /** The connection behind this element (shared with senders); `connectionOf(el)` in attribute mode. */
+  readonly connection: SocketConnection = new SocketConnection(this, () => this);
 
-  /** The connection behind this element (shared with senders). */
-  get connection() {
-    return this.controller.target;
+  constructor() {
+    super();
+    this.addController(this.connection);
   }
 
   /** `WebSocket.readyState` of the current socket; `CLOSED` (3) when there is none. */

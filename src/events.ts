@@ -31,7 +31,7 @@ export type HxWsErrorReason =
    * request. It may or may not have reached the server's handler; it is not sent again.
    */
   | 'send-unconfirmed'
-  /** The element was removed, or the app closed the socket, with requests still queued. */
+  /** The element was removed (or the shim stopped) with requests still queued. */
   | 'send-abandoned'
   /** `vals` / `hx-vals` is not a JSON object. */
   | 'bad-vals'
@@ -53,7 +53,7 @@ export type HxWsErrorReason =
   | 'file-read';
 
 /** A request as it goes to the socket: the JSON frame, then binary frames (oob files). */
-export interface HxWsRequest {
+export interface OutgoingRequest {
   /** A number unique within the page, in the order requests were made. */
   readonly id: number;
   /** The element that made the request (an `<hx-ws-send>` or an `hx-ws="send"` element). */
@@ -67,6 +67,12 @@ export interface HxWsRequest {
   /** Bytes of all frames together (the JSON text measured in UTF-8). */
   readonly bytes: number;
 }
+
+/**
+ * The old name of {@link OutgoingRequest}.
+ * @deprecated Use `OutgoingRequest` (the server helper's `HxWsRequest` is the decoded request).
+ */
+export type HxWsRequest = OutgoingRequest;
 
 const htmxPresent = (): boolean =>
   typeof window !== 'undefined' && (window as unknown as { htmx?: unknown }).htmx != null;
@@ -146,7 +152,10 @@ export class HxWsCloseEvent extends HxWsEvent {
     readonly code: number,
     /** The close reason the peer gave, if any. */
     readonly reason: string,
-    /** Whether the close handshake completed. */
+    /**
+     * The browser's `CloseEvent.wasClean`. For a close the page asked for (removal, `close()`,
+     * `reconnect()`) the event fires at once, before the handshake, and says `true`.
+     */
     readonly wasClean: boolean,
     /** Milliseconds until the next attempt, or `null` when no reconnect follows. */
     readonly reconnectDelay: number | null,
@@ -175,7 +184,7 @@ export class HxWsErrorEvent extends HxWsEvent {
       /** The offending input (attribute value, URL, selector, ...). */
       part?: string;
       /** The request that was dropped or cut short. */
-      request?: HxWsRequest;
+      request?: OutgoingRequest;
       /** The file that was refused. */
       file?: File;
       /** The underlying error, if one was thrown. */
@@ -189,7 +198,7 @@ export class HxWsErrorEvent extends HxWsEvent {
     return this.info.part;
   }
   /** Shorthand for `info.request`. */
-  get request(): HxWsRequest | undefined {
+  get request(): OutgoingRequest | undefined {
     return this.info.request;
   }
   override htmxTwin(): HtmxTwin {
@@ -256,7 +265,7 @@ export class HxWsBeforeSendEvent extends HxWsEvent {
   static readonly eventName = 'hx-ws-before-send';
   constructor(
     /** The request. */
-    readonly request: HxWsRequest,
+    readonly request: OutgoingRequest,
   ) {
     super(HxWsBeforeSendEvent.eventName, true);
   }
@@ -270,7 +279,7 @@ export class HxWsAfterSendEvent extends HxWsEvent {
   static readonly eventName = 'hx-ws-after-send';
   constructor(
     /** The request. */
-    readonly request: HxWsRequest,
+    readonly request: OutgoingRequest,
   ) {
     super(HxWsAfterSendEvent.eventName);
   }
@@ -284,7 +293,7 @@ export class HxWsUploadProgressEvent extends HxWsEvent {
   static readonly eventName = 'hx-ws-upload-progress';
   constructor(
     /** The request. */
-    readonly request: HxWsRequest,
+    readonly request: OutgoingRequest,
     /** Bytes handed to the network so far. */
     readonly loaded: number,
     /** Bytes of the whole request. */
@@ -428,7 +437,7 @@ declare global {
  * Reports a problem the way the project promises: one error event on `target` and one
  * `console.error`. Returns the event.
  */
-export function reportError(
+export function reportProblem(
   target: EventTarget,
   reason: HxWsErrorReason,
   message: string,
@@ -439,3 +448,9 @@ export function reportError(
   emit(target, event);
   return event;
 }
+
+/**
+ * The old name of {@link reportProblem}; it hid the browser's global `reportError`.
+ * @deprecated Use `reportProblem`.
+ */
+export const reportError = reportProblem;

@@ -1,9 +1,8 @@
 import type { PropertyValues } from '@lit/reactive-element';
 import { property } from 'lit/decorators.js';
-import { WrapperElement } from './define.js';
-import type { HxWsRequest } from './events.js';
-import { LifecycleController } from './controllers.js';
-import { Sender } from './sender.js';
+import { WrapperElement } from './internal/define.js';
+import type { OutgoingRequest } from './events.js';
+import { Sender } from './internal/sender.js';
 
 /**
  * `<hx-ws-send>` sends form values (files included) over the nearest `<hx-ws-connect>`'s socket,
@@ -77,13 +76,28 @@ export class HxWsSendElement extends WrapperElement {
   @property({ attribute: 'max-files' })
   maxFiles: number | string | null = null;
 
-  private readonly sender = new LifecycleController(this, new Sender(this, () => this)).target;
+  private readonly sender = new Sender(this, () => this);
+
+  constructor() {
+    super();
+    this.addController(this.sender);
+  }
+
+  /** `hx-trigger` is read when no `trigger` is set: a change re-wires, as in attribute mode. */
+  static override get observedAttributes(): string[] {
+    return [...super.observedAttributes, 'hx-trigger', 'data-hx-trigger'];
+  }
+
+  override attributeChangedCallback(name: string, old: string | null, value: string | null): void {
+    super.attributeChangedCallback(name, old, value);
+    if (name.endsWith('hx-trigger')) this.sender.rewire();
+  }
 
   /**
    * Sends now, as if triggered. Resolves to the request handed to the socket (sent, or queued
    * until it opens), or `null` when nothing was sent.
    */
-  send(): Promise<HxWsRequest | null> {
+  send(): Promise<OutgoingRequest | null> {
     return this.sender.send();
   }
 

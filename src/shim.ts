@@ -1,14 +1,18 @@
 /**
  * Attribute mode: gives `hx-ws="connect:..."` and `hx-ws="send"` (or `data-hx-ws`) the behaviour
  * of `<hx-ws-connect>` and `<hx-ws-send>`, on the very element that carries the attribute, with
- * the same {@link Connection} and {@link Sender} classes. No side effects until called.
+ * the same {@link SocketConnection} and {@link Sender} classes, reading the same settings table.
+ * No side effects until called.
  */
-import { readAttribute } from './attributes.js';
+import { readAttribute } from './internal/attributes.js';
 import { htmxGlobal } from './config.js';
-import { Connection } from './connection.js';
-import { reportError } from './events.js';
-import { parseHxWs } from './grammar.js';
-import { Sender } from './sender.js';
+import { SocketConnection } from './internal/connection.js';
+import { reportProblem } from './events.js';
+import { parseHxWs } from './internal/grammar.js';
+import { Sender } from './internal/sender.js';
+import { attributeSetting } from './internal/settings.js';
+
+export { connectionOf, type SocketConnection, type ConnectionStatus } from './internal/connection.js';
 
 const SELECTOR = '[hx-ws],[data-hx-ws]';
 
@@ -17,7 +21,7 @@ interface Behaviour {
   value: string;
   /** `scheme:url` of the connect part, to tell whether a new value needs a new socket. */
   connectKey?: string;
-  connection?: Connection;
+  connection?: SocketConnection;
   sender?: Sender;
 }
 
@@ -30,17 +34,6 @@ export interface ShimHandle {
   /** Elements that currently have attribute behaviour (connected to the page). */
   readonly elements: ReadonlySet<Element>;
 }
-
-/**
- * An attribute-mode setting: `hx-ws-<name>` or `data-hx-ws-<name>` on the element, the
- * counterpart of the element property of the same (kebab-case) name.
- */
-const setting = (el: Element, name: string): string | null => readAttribute(el, `hx-ws-${name}`);
-
-const numberSetting = (el: Element, name: string): number | null => {
-  const v = setting(el, name);
-  return v === null || v.trim() === '' ? null : Number(v);
-};
 
 const valueOf = (el: Element): string | null => readAttribute(el, 'hx-ws');
 
@@ -71,7 +64,7 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
     const b = behaviours.get(el);
     if (!b) return;
     b.connection?.stop();
-    b.sender?.disconnect();
+    b.sender?.hostDisconnected();
     behaviours.delete(el);
     live.delete(el);
   };
@@ -82,8 +75,8 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
     if (current && current.value === value) {
       // The same element again: re-inserted, moved, or seen twice in one batch of mutations (an
       // element and its inserted ancestor). Its grammar errors were reported the first time.
-      current.connection?.connect();
-      current.sender?.connect();
+      current.connection?.hostConnected();
+      current.sender?.hostConnected();
       if (current.connection || current.sender) live.add(el);
       return;
     }
@@ -93,7 +86,7 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
       return;
     }
     const d = parseHxWs(value);
-    for (const e of d.errors) reportError(el, 'bad-grammar', e.message, { part: e.part });
+    for (const e of d.errors) reportProblem(el, 'bad-grammar', e.message, { part: e.part });
     const b: Behaviour = { value };
     // A changed value keeps whichever half it did not change: adding `send` next to an unchanged
     // `connect:` part must not cost the page its socket.
@@ -103,23 +96,28 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
       if (current?.connection && current.connectKey === b.connectKey) {
         b.connection = current.connection;
       } else {
-        b.connection = new Connection(el, () => ({
-          url,
-          scheme,
-          protocols: setting(el, 'protocols'),
-          queueLimit: numberSetting(el, 'queue-limit'),
-          maxRetries: numberSetting(el, 'max-retries'),
-          pauseWhileHidden: setting(el, 'pause-while-hidden') !== null,
-        }));
+        b.connection = new SocketConnection(
+          el,
+          () => ({
+            url,
+            scheme,
+            protocols: attributeSetting(el, 'protocols'),
+            queueLimit: attributeSetting(el, 'queueLimit'),
+            maxRetries: attributeSetting(el, 'maxRetries'),
+            pauseWhileHidden: attributeSetting(el, 'pauseWhileHidden') !== null,
+            ack: attributeSetting(el, 'ack') !== null,
+          }),
+          { attributeMode: true },
+        );
       }
     }
     if (d.send) b.sender = current?.sender ?? new Sender(el, () => ({
-        for: setting(el, 'for'),
-        maxFileSize: setting(el, 'max-file-size'),
-        maxFiles: setting(el, 'max-files'),
-      }));
+        for: attributeSetting(el, 'for'),
+        maxFileSize: attributeSetting(el, 'maxFileSize'),
+        maxFiles: attributeSetting(el, 'maxFiles'),
+      }), true);
     if (current?.connection && current.connection !== b.connection) current.connection.stop();
-    if (current?.sender && current.sender !== b.sender) current.sender.disconnect();
+    if (current?.sender && current.sender !== b.sender) current.sender.hostDisconnected();
     // Kept even with neither half (every part was bad), so the errors are not reported again.
     behaviours.set(el, b);
     if (!b.connection && !b.sender) {
@@ -127,8 +125,8 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
       return;
     }
     live.add(el);
-    b.connection?.connect();
-    b.sender?.connect();
+    b.connection?.hostConnected();
+    b.sender?.hostConnected();
   };
 
   const each = (node: Node, fn: (el: Element) => void): void => {
@@ -141,8 +139,8 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
   const leave = (el: Element): void => {
     if (el.isConnected) return; // moved, not removed
     const b = behaviours.get(el);
-    b?.connection?.disconnect();
-    b?.sender?.disconnect();
+    b?.connection?.hostDisconnected();
+    b?.sender?.hostDisconnected();
     live.delete(el);
   };
 

@@ -23,7 +23,7 @@ import {
   HxWsOobBeforeSwapEvent,
   HxWsOobErrorNoTargetEvent,
   emit,
-  reportError,
+  reportProblem,
 } from './events.js';
 
 /** How a fragment goes into its target. */
@@ -210,7 +210,11 @@ function settle(): void {
   for (const entry of unsettled) {
     // Timers may fire a little early by the performance clock: allow a millisecond.
     if (entry.due <= now + 1) {
-      for (const el of entry.els) el.classList.remove(entry.cls);
+      for (const el of entry.els) {
+        el.classList.remove(entry.cls);
+        // Markup comes out as it went in: no `class=""` left where the class was the only one.
+        if (el.getAttribute('class') === '') el.removeAttribute('class');
+      }
     } else {
       unsettled[kept++] = entry;
       next = Math.min(next, entry.due);
@@ -236,7 +240,7 @@ function swapFragment(fragment: Element, run: Run): boolean {
   }
   const spec = parseSwapSpec(value);
   if (!spec) {
-    reportError(
+    reportProblem(
       source,
       'swap',
       `hx-swap-oob="${value}" names no known swap style (one of ${swapStyles.join(', ')}, optionally followed by :<selector>)`,
@@ -289,7 +293,7 @@ function findTargets(fragment: Element, selector: string | null, run: Run): Elem
       found = root ? Array.from(root.querySelectorAll(selector)) : [];
       if (found.length === 0 && root !== document) found = Array.from(document.querySelectorAll(selector));
     } catch (cause) {
-      reportError(source, 'swap', `hx-swap-oob selector "${selector}" is not a valid CSS selector`, {
+      reportProblem(source, 'swap', `hx-swap-oob selector "${selector}" is not a valid CSS selector`, {
         part: selector,
         cause,
       });
@@ -452,7 +456,7 @@ function processWithHtmx(source: Element, added: readonly Element[]): void {
     try {
       process.call(htmx, el);
     } catch (cause) {
-      reportError(source, 'swap', `htmx.process failed on swapped content: ${(cause as Error)?.message ?? cause}`, {
+      reportProblem(source, 'swap', `htmx.process failed on swapped content: ${(cause as Error)?.message ?? cause}`, {
         cause,
       });
     }

@@ -3,8 +3,9 @@
  * so markup written for htmx's `hx-ws` works unchanged.
  *
  * @example
- * import { shim } from 'hx-ws-elements/upgrade';
+ * import { connectionOf, shim } from 'hx-ws-elements/upgrade';
  * shim.stop(); // stop watching and close the shim's sockets
+ * connectionOf(document.querySelector('[hx-ws]')!)?.send('ping'); // an element's connection
  */
 import './index.js';
 import { observeHxWs } from './shim.js';
@@ -12,5 +13,5 @@ import { observeHxWs } from './shim.js';
 /** The document-wide attribute shim, started on import. */
 export const shim = observeHxWs(document);
 
-export { observeHxWs, type ShimHandle } from './shim.js';
+export { connectionOf, observeHxWs, type ShimHandle } from './shim.js';
 export * from './index.js';

@@ -3,9 +3,9 @@ import sinon from 'sinon';
 import '../../src/index.js';
 import { config } from '../../src/config.js';
 import type { HxWsConnectElement } from '../../src/connect-element.js';
-import { fullJitter, reconnectDelay } from '../../src/backoff.js';
-import { resolveSocketUrl, SocketUrlError } from '../../src/url.js';
-import { frameBytes, utf8Length } from '../../src/connection.js';
+import { fullJitter, reconnectDelay } from '../../src/internal/retry.js';
+import { resolveSocketUrl, SocketUrlError } from '../../src/internal/url.js';
+import { frameBytes, utf8Length } from '../../src/protocol.js';
 import { Channel } from '../support/server.js';
 import { next, opened } from '../support/events.js';
 

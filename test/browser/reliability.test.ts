@@ -4,7 +4,7 @@ import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
 import '../../src/index.js';
 import type { HxWsConnectElement } from '../../src/connect-element.js';
-import { connectionOf } from '../../src/connection.js';
+import { connectionOf } from '../../src/internal/connection.js';
 import type { HxWsCloseEvent, HxWsConnectingEvent, HxWsErrorEvent } from '../../src/events.js';
 import { observeHxWs } from '../../src/shim.js';
 import { Channel, type RecordedFrame } from '../support/server.js';

@@ -1,7 +1,7 @@
 import { expect, html, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
-import { Sender } from '../../src/sender.js';
-import { parseInterval, parseTriggers } from '../../src/triggers.js';
+import { Sender } from '../../src/internal/sender.js';
+import { parseInterval, parseTriggers } from '../../src/internal/triggers.js';
 import { expectNothingSent, next, page, sentJson, sleep, withoutHeaders } from './send.support.js';
 import type { Channel } from '../support/server.js';
 
@@ -40,7 +40,7 @@ describe('triggers: natural events', () => {
     const input = conn.querySelector<HTMLInputElement>('#i')!;
     const form = conn.querySelector<HTMLFormElement>('#f')!;
     const senders = [new Sender(input, () => ({})), new Sender(form, () => ({}))];
-    senders.forEach((s) => s.connect());
+    senders.forEach((s) => s.hostConnected());
     try {
       input.dispatchEvent(new Event('input', { bubbles: true }));
       input.click();
@@ -52,7 +52,7 @@ describe('triggers: natural events', () => {
       await ch.waitFrames(2);
       expect(await sentValues(ch)).to.deep.equal([{ i: 'a' }, { g: 'b' }]);
     } finally {
-      senders.forEach((s) => s.disconnect());
+      senders.forEach((s) => s.hostDisconnected());
     }
   });
 });

@@ -3,7 +3,7 @@ import sinon from 'sinon';
 import type { HxWsConnectElement } from '../../src/connect-element.js';
 import type { HxWsErrorEvent, HxWsRequest } from '../../src/events.js';
 import type { HxWsSendElement } from '../../src/send-element.js';
-import { Sender } from '../../src/sender.js';
+import { Sender } from '../../src/internal/sender.js';
 import { bytesFile, Channel, expectNothingSent, next, page, sentJson, setFiles, sha256, textFile, withoutHeaders } from './send.support.js';
 
 afterEach(() => {
@@ -176,7 +176,7 @@ describe('<hx-ws-send> finding the socket', () => {
     const { ch, conn } = await page(html`<form id="plain" hx-vals='{"k": 1}'><input name="q" value="v"></form>`);
     const form = conn.querySelector('form')!;
     const sender = new Sender(form, () => ({}));
-    sender.connect();
+    sender.hostConnected();
     try {
       const submitted = new Promise<Event>((r) => document.addEventListener('submit', r, { once: true }));
       form.requestSubmit();
@@ -185,7 +185,7 @@ describe('<hx-ws-send> finding the socket', () => {
       expect(withoutHeaders(json)).to.deep.equal({ q: 'v', k: 1 });
       expect((json.HEADERS as Record<string, string>)['HX-Trigger']).to.equal('plain');
     } finally {
-      sender.disconnect();
+      sender.hostDisconnected();
     }
   });
 });

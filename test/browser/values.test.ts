@@ -10,7 +10,7 @@ import {
   filterParams,
   inheritedAttributes,
   parseJsonObject,
-} from '../../src/values.js';
+} from '../../src/internal/values.js';
 import { page, sentJson, withoutHeaders, expectNothingSent, next } from './send.support.js';
 
 afterEach(() => {

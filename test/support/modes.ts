@@ -2,7 +2,8 @@
 // The two ways to write the same page: elements (`<hx-ws-connect>`, `<hx-ws-send>`) and
 // attributes (`hx-ws="connect:..."`, `hx-ws="send"`). Tests written against `Mode` run once per
 // mode from one table of cases, so attribute mode cannot drift from element mode.
-import { connectionOf, type Connection } from '../../src/connection.js';
+import { connectionOf, type SocketConnection as Connection } from '../../src/internal/connection.js';
+import { settingSpec, type SettingName } from '../../src/internal/settings.js';
 
 export type ModeName = 'element' | 'attribute';
 
@@ -30,6 +31,10 @@ export interface Mode {
   connect(m: ConnectMarkup): string;
   /** A form that sends over the nearest socket. */
   send(m: SendMarkup): string;
+  /** The attribute that carries setting `name` in this mode (`max-retries` / `hx-ws-max-retries`). */
+  attribute(name: SettingName): string;
+  /** Where a sending setting's attribute goes: on the wrapping element or on the form. */
+  sendWith(m: SendMarkup, attrs: string): string;
 }
 
 const attr = (name: string, value: string | undefined): string =>
@@ -42,6 +47,8 @@ export const elementMode: Mode = {
   connect: (m) =>
     `<hx-ws-connect${attr('id', m.id)}${attr('url', m.url)}${attr('scheme', m.scheme)}${m.attrs ? ` ${m.attrs}` : ''}>${m.inner ?? ''}</hx-ws-connect>`,
   send: (m) => `<hx-ws-send>${form(m)}</hx-ws-send>`,
+  attribute: (name) => settingSpec(name).attribute!,
+  sendWith: (m, attrs) => `<hx-ws-send ${attrs}>${form(m)}</hx-ws-send>`,
 };
 
 export const attributeMode: Mode = {
@@ -49,6 +56,8 @@ export const attributeMode: Mode = {
   connect: (m) =>
     `<div${attr('id', m.id)}${attr('hx-ws', `connect:${m.scheme ? `${m.scheme}:` : ''}${m.url}`)}${m.attrs ? ` ${m.attrs}` : ''}>${m.inner ?? ''}</div>`,
   send: (m) => form(m, attr('hx-ws', 'send')),
+  attribute: (name) => settingSpec(name).hxWs!,
+  sendWith: (m, attrs) => form(m, `${attr('hx-ws', 'send')} ${attrs}`),
 };
 
 export const modes: readonly Mode[] = [elementMode, attributeMode];

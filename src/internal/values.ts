@@ -19,7 +19,7 @@
  * `multiple`, an array of them. A name seen twice becomes an array.
  */
 import { readAttribute } from './attributes.js';
-import type { HxWsErrorReason } from './events.js';
+import type { HxWsErrorReason } from '../events.js';
 
 /** A configuration problem found while collecting: the request must not be sent. */
 export interface ValueProblem {

@@ -18,19 +18,23 @@
  * Requests reach a connection in the order they were made, even when an earlier one is still
  * reading files: sends to one connection wait for the ones before them.
  */
+import type { ReactiveController } from '@lit/reactive-element';
 import { readAttribute } from './attributes.js';
-import { findConnection, nextRequestId, pageRequestId, type Connection } from './connection.js';
-import { frameBytes, HEADERS_KEY, REQUEST_ID_HEADER } from './protocol.js';
+import { pageRequestId } from './acks.js';
+import { findConnection, type SocketConnection } from './connection.js';
+import { nextRequestId } from './outbox.js';
+import { parseCount, settingSpec } from './settings.js';
+import { frameBytes, HEADERS_KEY, REQUEST_ID_HEADER } from '../protocol.js';
 import {
   emit,
   HxWsConfigSendEvent,
   HxWsNoSocketSourceEvent,
   HxWsValidationHaltedEvent,
-  reportError,
+  reportProblem,
   type HxWsErrorReason,
-  type HxWsRequest,
+  type OutgoingRequest,
   type HxWsValidationError,
-} from './events.js';
+} from '../events.js';
 import { checkFiles, encodeFiles, findFiles, parseByteSize, parseEncoding, type EncodedValues, type FileLimits } from './files.js';
 import { isSubmitter, parseTriggers, wireNatural, wireSpec, type WireOptions } from './triggers.js';
 import {
@@ -73,9 +77,6 @@ interface Problem {
   cause?: unknown;
 }
 
-/** Per connection: the last queued send, so requests keep their order across async reads. */
-const order = new WeakMap<Connection, { tail: Promise<unknown>; pending: number }>();
-
 /** The submitter a triggering event implies: the submit event's, or the clicked button. */
 function submitterOf(host: Element, event: Event | null | undefined): Element | null {
   if (isSubmitter(host)) return host;
@@ -95,7 +96,7 @@ function invalidControls(controls: readonly FormControl[]): HxWsValidationError[
 }
 
 /** One element's sending behaviour: triggers, values, files, the request. */
-export class Sender {
+export class Sender implements ReactiveController {
   private abort: AbortController | null = null;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private readonly fired = new Set<string>();
@@ -106,10 +107,19 @@ export class Sender {
     /** The element that sends: events fire on it. */
     readonly host: Element,
     private readonly settings: () => SenderSettings,
+    /** Whether errors name `hx-ws-*` attributes (attribute mode). */
+    private readonly attributeMode = false,
   ) {}
 
-  /** Starts listening for the triggers: call when the element is connected. Idempotent. */
-  connect(): void {
+  /** A bad-limit problem naming the attribute of setting `name` in this mode. */
+  private badLimit(name: 'maxFileSize' | 'maxFiles', raw: number | string): Problem {
+    const spec = settingSpec(name);
+    const label = this.attributeMode ? spec.hxWs : spec.attribute;
+    return { reason: 'bad-limit', message: `${label} '${raw}' is not ${spec.expects}; nothing was sent`, part: String(raw) };
+  }
+
+  /** The host entered the page: start listening for the triggers. Idempotent. */
+  hostConnected(): void {
     if (this.abort) return;
     this.abort = new AbortController();
     const opts: WireOptions = {
@@ -130,8 +140,8 @@ export class Sender {
     specs.forEach((spec, i) => wireSpec(this.host, spec, i, fire, opts));
   }
 
-  /** Removes every listener and clears every timer: call when the element is disconnected. */
-  disconnect(): void {
+  /** The host left the page: remove every listener and clear every timer. */
+  hostDisconnected(): void {
     this.abort?.abort();
     this.abort = null;
     for (const t of this.timers) clearTimeout(t);
@@ -141,8 +151,8 @@ export class Sender {
   /** Re-wires the listeners if the trigger spec changed since they were wired. */
   rewire(): void {
     if (!this.abort || this.triggerSpec() === this.wired) return;
-    this.disconnect();
-    this.connect();
+    this.hostDisconnected();
+    this.hostConnected();
   }
 
   private triggerSpec(): string {
@@ -154,15 +164,15 @@ export class Sender {
    * Resolves to the request handed to the connection (sent, or queued until the socket opens),
    * or `null` when nothing was sent (invalid form, cancelled, bad configuration, no socket).
    */
-  send(triggeringEvent: Event | null = null): Promise<HxWsRequest | null> {
+  send(triggeringEvent: Event | null = null): Promise<OutgoingRequest | null> {
     return this.prepare(triggeringEvent);
   }
 
   private report(p: Problem, extra: { file?: File } = {}): void {
-    reportError(this.host, p.reason, p.message, { part: p.part, cause: p.cause, ...extra });
+    reportProblem(this.host, p.reason, p.message, { part: p.part, cause: p.cause, ...extra });
   }
 
-  private prepare(event: Event | null): Promise<HxWsRequest | null> {
+  private prepare(event: Event | null): Promise<OutgoingRequest | null> {
     const host = this.host;
     const s = this.settings();
     const gathered = this.gather(event, s);
@@ -197,8 +207,7 @@ export class Sender {
 
     // 6. encode, then hand over in order
     const encoded = encodeFiles(values, files, encoding);
-    const state = order.get(connection);
-    if (!(encoded instanceof Promise) && !state?.pending) return Promise.resolve(this.deliver(connection, encoded, headers));
+    if (!(encoded instanceof Promise) && !connection.outbox.busy) return Promise.resolve(this.deliver(connection, encoded, headers));
     return this.later(connection, encoded, headers, forId);
   }
 
@@ -247,19 +256,16 @@ export class Sender {
   }
 
   /**
-   * Hands a request over after the requests queued before it on the same connection, once its
-   * files are read.
+   * Hands a request over after every send made before it on the same connection (raw sends
+   * included), once its files are read.
    */
   private later(
-    connection: Connection,
+    connection: SocketConnection,
     encoded: EncodedValues | Promise<EncodedValues>,
     headers: Record<string, string>,
     forId: string | null,
-  ): Promise<HxWsRequest | null> {
-    const slot = order.get(connection) ?? { tail: Promise.resolve(), pending: 0 };
-    order.set(connection, slot);
-    slot.pending += 1;
-    const run = slot.tail.then(async () => {
+  ): Promise<OutgoingRequest | null> {
+    return connection.outbox.after(async () => {
       let done: EncodedValues;
       try {
         done = await encoded;
@@ -275,10 +281,6 @@ export class Sender {
       }
       return this.deliver(now, done, headers);
     });
-    // The next request waits for this one whatever happens to it.
-    const settle = (): void => void (slot.pending -= 1);
-    slot.tail = run.then(settle, settle);
-    return run;
   }
 
   private noSocket(forId: string | null, values: Record<string, unknown>, why: string): void {
@@ -293,19 +295,19 @@ export class Sender {
       limits.maxFileSize = parseByteSize(size);
       limits.maxFileSizeText = String(size);
       if (limits.maxFileSize === null) {
-        problems.push({ reason: 'bad-limit', message: `max-file-size '${size}' is not a size (use 1048576, 500KB, 10MB)`, part: String(size) });
+        problems.push(this.badLimit('maxFileSize', size));
       }
     }
     const count = s.maxFiles;
     if (count != null && count !== '') {
-      const n = typeof count === 'number' ? count : /^\s*\d+\s*$/.test(count) ? Number(count) : NaN;
-      if (Number.isInteger(n) && n >= 0) limits.maxFiles = n;
-      else problems.push({ reason: 'bad-limit', message: `max-files '${count}' is not a whole number`, part: String(count) });
+      const n = parseCount(count);
+      if (n !== undefined) limits.maxFiles = n;
+      else problems.push(this.badLimit('maxFiles', count));
     }
     return limits;
   }
 
-  private deliver(connection: Connection, encoded: EncodedValues, headers: Record<string, string>): HxWsRequest | null {
+  private deliver(connection: SocketConnection, encoded: EncodedValues, headers: Record<string, string>): OutgoingRequest | null {
     const id = nextRequestId();
     // Ack mode: the id the server echoes back in its `<hx-ws-ack>`.
     if (connection.ack) headers[REQUEST_ID_HEADER] = pageRequestId(id);
@@ -316,7 +318,7 @@ export class Sender {
       this.report({ reason: 'bad-vals', message: `the values could not be turned into JSON: ${(err as Error).message}`, cause: err });
       return null;
     }
-    const request: HxWsRequest = {
+    const request: OutgoingRequest = {
       id,
       source: this.host,
       values: encoded.values,

@@ -1,5 +1,5 @@
 /**
- * Socket URL resolution (SPEC §2): `ws://`/`wss://` as given, `http(s)://` mapped to `ws(s)://`,
+ * Socket URL resolution: `ws://`/`wss://` as given, `http(s)://` mapped to `ws(s)://`,
  * `//host/path`, `/path` and `path` resolved against the document's base URL with `wss` on
  * https pages and `ws` elsewhere. A forced `scheme` wins over all of these.
  */

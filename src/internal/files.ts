@@ -14,9 +14,9 @@
  */
 import type { FileEntry } from './values.js';
 
-import { INLINE, OOB, SERIALIZATION_INLINE_BASE64, SERIALIZATION_INLINE_TEXT, SERIALIZATION_OOB, type FileEncoding } from './protocol.js';
+import { INLINE, OOB, SERIALIZATION_INLINE_BASE64, SERIALIZATION_INLINE_TEXT, SERIALIZATION_OOB, type FileEncoding } from '../protocol.js';
 
-export { INLINE, OOB, type FileEncoding } from './protocol.js';
+export { INLINE, OOB, type FileEncoding } from '../protocol.js';
 
 /** The encoding a value names, or `null` when it names none we know. Empty means the default. */
 export function parseEncoding(raw: string | null | undefined): FileEncoding | null {

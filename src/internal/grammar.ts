@@ -1,5 +1,5 @@
 /**
- * The `hx-ws` attribute grammar (SPEC §2), pure: parts separated by commas and/or whitespace,
+ * The `hx-ws` attribute grammar, pure: parts separated by commas and/or whitespace,
  * `connect:<url>`, `connect:<ws|wss>:<url>` and `send`.
  */
 

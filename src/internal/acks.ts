@@ -1,0 +1,63 @@
+/**
+ * Acknowledgement mode: requests sent with an `HX-Request-Id` that the server has not acked yet,
+ * and the page-unique ids they carry.
+ *
+ * @module
+ */
+import { reportProblem, type OutgoingRequest } from '../events.js';
+import { mayHaveControls, REQUEST_ID_HEADER, takeAcks } from '../protocol.js';
+
+/** Random per page load, so ids of two tabs (or two loads of one tab) never meet on a server. */
+const PAGE_PREFIX = Array.from(crypto.getRandomValues(new Uint32Array(2)), (n) => n.toString(36)).join('');
+
+/** The `HX-Request-Id` of request `id`: unique within the page and across page loads. */
+export function pageRequestId(id: number): string {
+  return `${PAGE_PREFIX}-${id}`;
+}
+
+/** The requests of one connection that wait for the server's `<hx-ws-ack>`. */
+export class Acks {
+  /** By `HX-Request-Id`. */
+  private waiting = new Map<string, OutgoingRequest>();
+
+  /** Requests sent on the current socket that the server has not acknowledged yet. */
+  get unconfirmed(): readonly OutgoingRequest[] {
+    return [...this.waiting.values()];
+  }
+
+  /** Starts waiting for the ack of `request`, if it carries an id. */
+  track(request: OutgoingRequest): void {
+    const id = request.headers[REQUEST_ID_HEADER];
+    if (id) this.waiting.set(id, request);
+  }
+
+  /**
+   * Takes the acks off the start of a message and confirms their requests.
+   * @returns the rest of the message, or `null` when it held acks only
+   */
+  take(data: string): string | null {
+    if (!mayHaveControls(data)) return data;
+    const { ids, rest } = takeAcks(data);
+    for (const id of ids) this.waiting.delete(id);
+    return rest.trim() === '' ? null : rest;
+  }
+
+  /**
+   * The socket is gone: every unconfirmed request is reported (`send-unconfirmed`) and
+   * forgotten. None is resent: it may have arrived.
+   * @returns the requests reported
+   */
+  interrupt(): Set<OutgoingRequest> {
+    const lost = this.waiting;
+    this.waiting = new Map();
+    for (const [id, request] of lost) {
+      reportProblem(
+        request.source,
+        'send-unconfirmed',
+        `the socket closed before the server acknowledged request ${request.id} (${REQUEST_ID_HEADER} ${id}); it may or may not have reached the server, and was not sent again`,
+        { request },
+      );
+    }
+    return new Set(lost.values());
+  }
+}

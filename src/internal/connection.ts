@@ -1,0 +1,407 @@
+/**
+ * One element's WebSocket: one status field, the host entering and leaving the page, opening and
+ * closing, and handing received messages to the swap engine. Retry scheduling, the outbox, upload
+ * progress and acks live in their own modules. A plain class with no Lit in it (it is the Lit
+ * controller of `<hx-ws-connect>`), so the element and the `hx-ws="connect:..."` shim share
+ * every line of it.
+ *
+ * @module
+ */
+import type { ReactiveController } from '@lit/reactive-element';
+import { config, effectiveReconnectDelay, type ReconnectDelay } from '../config.js';
+import {
+  emit,
+  HxWsAfterMessageEvent,
+  HxWsAfterSendEvent,
+  HxWsBeforeMessageEvent,
+  HxWsBeforeSendEvent,
+  HxWsCloseEvent,
+  HxWsConnectingEvent,
+  HxWsErrorEvent,
+  HxWsOpenEvent,
+  reportProblem,
+  type OutgoingRequest,
+} from '../events.js';
+import { frameBytes } from '../protocol.js';
+import { swapMessage } from '../swap.js';
+import { Acks } from './acks.js';
+import { nextRequestId, Outbox } from './outbox.js';
+import { UploadProgress } from './progress.js';
+import { pageRandom, pageTimers, reconnectDelay, RetrySchedule, type Timers } from './retry.js';
+import { SettingReader } from './settings.js';
+import { parseScheme, resolveSocketUrl, SocketUrlError } from './url.js';
+
+/** What a connection reads from its element each time it opens. */
+export interface ConnectionSettings {
+  /** The URL as written, or a function returning it (re-run before every open). */
+  url: string | (() => string) | null | undefined;
+  /** `ws` / `wss` to force a scheme; empty to follow the page. */
+  scheme?: string | null;
+  /** Subprotocols to offer. */
+  protocols?: string | string[] | null;
+  /** Delay policy; unset falls back to `config` and then htmx's config. */
+  reconnectDelay?: ReconnectDelay | null;
+  /** Close codes that trigger a reconnect; unset: `config.reconnectCodes`. */
+  reconnectCodes?: readonly number[] | null;
+  /** Most reconnect attempts in a row (a whole number or its text); unset: no limit. */
+  maxRetries?: number | string | null;
+  /** Most requests queued while not open (a whole number or its text); unset: `config.queueLimit`. */
+  queueLimit?: number | string | null;
+  /** Wait for the tab to be visible before reconnecting. */
+  pauseWhileHidden?: boolean | null;
+  /**
+   * Delivery acknowledgement mode: every request carries `HX-Request-Id` and stays unconfirmed
+   * until the server acks it; requests still unconfirmed when the socket closes are reported
+   * (`send-unconfirmed`).
+   */
+  ack?: boolean | null;
+}
+
+/** What a connection uses from the outside world; tests pass their own. */
+export interface ConnectionSeams {
+  /** Makes a socket (default: `new WebSocket(url, protocols)`). */
+  createSocket?: (url: string, protocols: string[]) => WebSocket;
+  /** Random numbers in `[0, 1)` for full jitter (default: `Math.random`). */
+  random?: () => number;
+  /** Timers for retries and progress polling (default: the page's). */
+  timers?: Timers;
+  /** Whether errors name `hx-ws-*` attributes (attribute mode). */
+  attributeMode?: boolean;
+}
+
+/**
+ * Where a connection is in its life:
+ * - `stopped`: its element is not in the page (before the first entry, after leaving);
+ * - `pending`: in the page, opening at the next chance (a microtask after entering);
+ * - `connecting` / `open`: a socket exists;
+ * - `retrying`: the socket dropped and a reconnect is scheduled;
+ * - `idle`: no socket and none scheduled (a send opens one);
+ * - `closed`: the app closed it; nothing opens until `reconnect()`.
+ */
+export type ConnectionStatus = 'stopped' | 'pending' | 'connecting' | 'open' | 'retrying' | 'idle' | 'closed';
+
+const connections = new WeakMap<Element, SocketConnection>();
+
+/** The connection attached to `element` (either mode), if any. */
+export function connectionOf(element: Element): SocketConnection | undefined {
+  return connections.get(element);
+}
+
+/** The element above `node`, crossing out of shadow roots to their hosts. */
+function composedParent(node: Node): Node | null {
+  if (node.parentNode instanceof ShadowRoot) return node.parentNode.host;
+  return node.parentNode;
+}
+
+/**
+ * Finds the connection a sender should use: the element whose id is `forId` (in the sender's
+ * root, then the document), else the nearest composed ancestor (the sender itself included)
+ * with a connection.
+ */
+export function findConnection(from: Element, forId?: string | null): SocketConnection | undefined {
+  if (forId) {
+    const root = from.getRootNode() as Document | ShadowRoot;
+    const el = root.getElementById?.(forId) ?? document.getElementById(forId);
+    return el ? connections.get(el) : undefined;
+  }
+  for (let n: Node | null = from; n; n = composedParent(n)) {
+    const c = n instanceof Element ? connections.get(n) : undefined;
+    if (c) return c;
+  }
+  return undefined;
+}
+
+let leaveCalls = 0;
+
+/** A socket owned by an element. */
+export class SocketConnection implements ReactiveController {
+  /** The current socket, if one is open or opening. */
+  socket: WebSocket | null = null;
+  /** Reconnect attempts since the last open. */
+  retryCount = 0;
+  /** The URL of the current (or last) socket. */
+  url: string | null = null;
+  /** Where the connection is in its life. */
+  status: ConnectionStatus = 'stopped';
+
+  /** The requests that have not reached the socket yet, in the one order of every send. */
+  readonly outbox = new Outbox();
+  private readonly acks = new Acks();
+  private readonly progress: UploadProgress;
+  private readonly retry: RetrySchedule;
+  private readonly reader: SettingReader;
+  private readonly random: () => number;
+  private readonly createSocket: (url: string, protocols: string[]) => WebSocket;
+  /** Key of the stop that waits a microtask after the host left; 0 when none. */
+  private leaving = 0;
+  private errorsThisStreak = 0;
+
+  constructor(
+    /** The element events are fired on and swaps are rooted at. */
+    readonly host: Element,
+    private readonly settings: () => ConnectionSettings,
+    seams: ConnectionSeams = {},
+  ) {
+    const timers = seams.timers ?? pageTimers;
+    this.random = seams.random ?? pageRandom;
+    this.createSocket = seams.createSocket ?? ((url, protocols) => new WebSocket(url, protocols));
+    this.progress = new UploadProgress(timers);
+    this.retry = new RetrySchedule(() => this.retryNow(), timers);
+    this.reader = new SettingReader(host, seams.attributeMode);
+  }
+
+  /** `WebSocket.readyState` of the current socket, or `CLOSED` (3) when there is none. */
+  get readyState(): number {
+    return this.socket?.readyState ?? WebSocket.CLOSED;
+  }
+
+  /** Requests waiting for the socket to open. */
+  get queued(): readonly OutgoingRequest[] {
+    return this.outbox.queued;
+  }
+
+  /** Ack mode: whether requests made now carry `HX-Request-Id` and wait for the server's ack. */
+  get ack(): boolean {
+    return this.settings().ack ?? false;
+  }
+
+  /** Ack mode: requests sent on the current socket that the server has not acknowledged yet. */
+  get unconfirmed(): readonly OutgoingRequest[] {
+    return this.acks.unconfirmed;
+  }
+
+  /** The host entered the page: start owning a socket. Idempotent. */
+  hostConnected(): void {
+    this.leaving = 0;
+    if (this.status === 'pending') this.scheduleOpen(); // back before the stop, first open skipped
+    if (this.status !== 'stopped') return;
+    this.status = 'pending';
+    connections.set(this.host, this);
+    this.retry.listen();
+    this.scheduleOpen();
+  }
+
+  /**
+   * Opens a microtask later, so properties set right after insertion (as frameworks do) count. An
+   * element that has left the page by then opens nothing (and stays `pending`): a socket aborted
+   * while connecting costs a handshake, and Chrome counts it as a failure and delays the page's
+   * next connections.
+   */
+  private scheduleOpen(): void {
+    queueMicrotask(() => {
+      if (this.status === 'pending' && !this.leaving && this.host.isConnected) this.open();
+    });
+  }
+
+  /**
+   * The host left the page: stop owning the socket. The stop waits a microtask so that moving
+   * the element (remove + insert in one task) keeps the same socket.
+   */
+  hostDisconnected(): void {
+    if (this.status === 'stopped' || this.leaving) return;
+    const key = (this.leaving = ++leaveCalls);
+    queueMicrotask(() => {
+      if (this.leaving === key) this.stop();
+    });
+  }
+
+  /** Closes the socket with 1000, drops every timer and listener, reports unsent requests. */
+  stop(): void {
+    if (this.status === 'stopped') return;
+    this.status = 'stopped';
+    this.leaving = 0;
+    if (connections.get(this.host) === this) connections.delete(this.host);
+    this.retry.unlisten();
+    this.closeSocket(1000, 'element removed');
+    this.outbox.abandon('the connecting element was removed');
+  }
+
+  /** Closes the socket at the app's request: no reconnect until {@link reconnect}. */
+  close(code = 1000, reason = ''): void {
+    this.retry.cancel();
+    if (this.status !== 'stopped') this.status = 'closed';
+    this.closeSocket(code, reason);
+  }
+
+  /** Drops the current socket (if any) and opens a new one now, with the retry count at 0. */
+  reconnect(): void {
+    this.retryCount = 0;
+    this.retry.cancel();
+    this.closeSocket(1000, 'reconnecting');
+    if (this.status === 'stopped') return;
+    this.status = 'idle';
+    this.open();
+  }
+
+  /**
+   * Sends raw data (a string, Blob or buffer) now, or queues it until the socket opens. It goes
+   * after any send made before it that is still reading files.
+   */
+  send(data: string | Blob | ArrayBuffer | ArrayBufferView): void {
+    const frame = ArrayBuffer.isView(data) || data instanceof ArrayBuffer ? new Blob([data as BlobPart]) : data;
+    const request: OutgoingRequest = {
+      id: nextRequestId(),
+      source: this.host,
+      values: {},
+      headers: {},
+      frames: [frame],
+      bytes: frameBytes(frame),
+    };
+    if (this.outbox.busy) void this.outbox.after(() => this.sendRequest(request));
+    else this.sendRequest(request);
+  }
+
+  /**
+   * Sends a request's frames back to back, or queues the request (in order) while the socket is
+   * not open. A full queue drops this request with an error event that carries it.
+   */
+  sendRequest(request: OutgoingRequest): void {
+    if (this.status === 'open' && this.socket && this.outbox.queued.length === 0) {
+      this.transmit(this.socket, request);
+      return;
+    }
+    const limit = this.reader.number('queueLimit', this.settings().queueLimit) ?? config.queueLimit;
+    if (!this.outbox.hold(request, limit)) return;
+    if (this.status === 'idle' || this.status === 'pending') this.open();
+  }
+
+  private open(): void {
+    const s = this.settings();
+    // Bad numbers are reported now, once, rather than at the first close or the first full queue.
+    this.reader.number('maxRetries', s.maxRetries);
+    this.reader.number('queueLimit', s.queueLimit);
+    let url: string;
+    try {
+      const raw = typeof s.url === 'function' ? s.url() : s.url;
+      if (raw == null) throw new SocketUrlError('url is not set', String(raw), 'url');
+      url = resolveSocketUrl(raw, parseScheme(s.scheme));
+    } catch (err) {
+      this.status = 'idle';
+      const e = err instanceof SocketUrlError ? err : undefined;
+      reportProblem(this.host, e?.field === 'scheme' ? 'bad-scheme' : 'bad-url', e?.message ?? `url could not be read: ${String(err)}`, {
+        part: e?.part,
+        cause: err,
+      });
+      return;
+    }
+    const protocols = typeof s.protocols === 'string' ? s.protocols.split(/[\s,]+/).filter(Boolean) : (s.protocols ?? []);
+    this.url = url;
+    emit(this.host, new HxWsConnectingEvent(url, this.retryCount));
+    let socket: WebSocket;
+    try {
+      socket = this.createSocket(url, protocols);
+    } catch (err) {
+      this.status = 'idle';
+      reportProblem(this.host, 'bad-url', `could not open a socket to "${url}" with protocols [${protocols.join(', ')}]: ${(err as Error).message}`, {
+        part: protocols.length ? protocols.join(' ') : url,
+        cause: err,
+      });
+      return;
+    }
+    socket.binaryType = 'arraybuffer';
+    this.socket = socket;
+    this.status = 'connecting';
+    this.progress.reset(socket);
+    socket.addEventListener('open', () => this.onOpen(socket));
+    socket.addEventListener('message', (e) => this.onMessage(socket, e));
+    socket.addEventListener('error', () => this.onError(socket));
+    socket.addEventListener('close', (e) => this.onClose(socket, e));
+  }
+
+  private onOpen(socket: WebSocket): void {
+    if (socket !== this.socket) return;
+    this.status = 'open';
+    this.retryCount = 0;
+    this.errorsThisStreak = 0;
+    emit(this.host, new HxWsOpenEvent(socket));
+    for (const request of this.outbox.take()) {
+      if (socket.readyState === WebSocket.OPEN) this.transmit(socket, request);
+      else this.outbox.hold(request, Infinity);
+    }
+  }
+
+  private onMessage(socket: WebSocket, e: MessageEvent): void {
+    if (socket !== this.socket) return;
+    let data = e.data as string | ArrayBuffer | Blob;
+    // Delivery acks lead the message they come in (usually alone): take them off before anything
+    // else sees it. An ack-only message fires no message events and is not swapped.
+    if (typeof data === 'string') {
+      const rest = this.acks.take(data);
+      if (rest === null) return;
+      data = rest;
+    }
+    let swapped = false;
+    if (emit(this.host, new HxWsBeforeMessageEvent(data)) && typeof data === 'string') {
+      try {
+        swapMessage(data, this.host);
+        swapped = true;
+      } catch (err) {
+        reportProblem(this.host, 'swap', `a message could not be swapped: ${(err as Error)?.message ?? err}`, { cause: err });
+      }
+    }
+    emit(this.host, new HxWsAfterMessageEvent(data, swapped));
+  }
+
+  private onError(socket: WebSocket): void {
+    if (socket !== this.socket) return;
+    // Browsers say nothing about the cause. Log the first error of a streak of failed attempts
+    // only, so a server that is down for a while does not flood the console.
+    const message = `the socket to ${socket.url} reported an error`;
+    if (this.errorsThisStreak++ === 0) console.error(`hx-ws: ${message}`, this.host);
+    emit(this.host, new HxWsErrorEvent('socket', message, { part: socket.url }));
+  }
+
+  private onClose(socket: WebSocket, e: CloseEvent): void {
+    if (socket !== this.socket) return;
+    this.socket = null;
+    this.status = 'idle';
+    this.interrupt(socket);
+    const s = this.settings();
+    const codes = s.reconnectCodes ?? config.reconnectCodes;
+    const max = this.reader.number('maxRetries', s.maxRetries) ?? Infinity;
+    let delay: number | null = null;
+    if (codes.includes(e.code) && this.retryCount < max) {
+      delay = reconnectDelay(effectiveReconnectDelay(s.reconnectDelay ?? undefined), this.retryCount, this.random);
+      this.status = 'retrying';
+      this.retry.schedule(delay, !!s.pauseWhileHidden);
+    }
+    emit(this.host, new HxWsCloseEvent(e.code, e.reason, e.wasClean, delay));
+  }
+
+  private retryNow(): void {
+    if (this.status !== 'retrying') return;
+    this.status = 'idle';
+    this.retryCount += 1;
+    this.open();
+  }
+
+  private closeSocket(code: number, reason: string): void {
+    const socket = this.socket;
+    if (!socket) return;
+    this.socket = null;
+    if (this.status === 'connecting' || this.status === 'open') this.status = 'idle';
+    this.interrupt(socket);
+    socket.close(code, reason);
+    emit(this.host, new HxWsCloseEvent(code, reason, true, null));
+  }
+
+  private interrupt(socket: WebSocket): void {
+    this.progress.interrupt(socket, this.acks.interrupt());
+  }
+
+  private transmit(socket: WebSocket, request: OutgoingRequest): void {
+    if (!emit(request.source, new HxWsBeforeSendEvent(request))) return;
+    // All frames in one task: WebSocket.send keeps order, so no other request can interleave.
+    for (const frame of request.frames) socket.send(frame);
+    this.acks.track(request);
+    this.progress.track(request);
+    emit(request.source, new HxWsAfterSendEvent(request));
+    this.progress.report();
+  }
+}
+
+/**
+ * The old name of {@link SocketConnection}.
+ * @deprecated Use `SocketConnection` (the server helper has its own connection type).
+ */
+export type Connection = SocketConnection;

@@ -1,0 +1,84 @@
+/**
+ * Upload progress of one socket: where each sent request starts in the socket's outgoing byte
+ * stream, `hx-ws-upload-progress` while its bytes leave (polling `bufferedAmount`), and the
+ * requests cut off when the socket closes.
+ *
+ * @module
+ */
+import { emit, HxWsUploadProgressEvent, reportProblem, type OutgoingRequest } from '../events.js';
+import type { Timers } from './retry.js';
+
+const PROGRESS_INTERVAL = 50;
+
+interface InFlight {
+  request: OutgoingRequest;
+  /** Offset of the request's first byte in the socket's outgoing stream. */
+  start: number;
+  loaded: number;
+}
+
+/** Bytes in flight on one socket at a time. */
+export class UploadProgress {
+  private inFlight: InFlight[] = [];
+  private sent = 0;
+  private timer: unknown;
+  private socket: WebSocket | null = null;
+
+  constructor(private readonly timers: Timers) {}
+
+  /** A new socket: its stream starts at byte 0. */
+  reset(socket: WebSocket): void {
+    this.socket = socket;
+    this.sent = 0;
+  }
+
+  /** `request` was handed to the socket whole: follow its bytes until they have left. */
+  track(request: OutgoingRequest): void {
+    this.inFlight.push({ request, start: this.sent, loaded: -1 });
+    this.sent += request.bytes;
+  }
+
+  /** Fires progress for requests whose bytes are still leaving; polls until all have left. */
+  report(): void {
+    this.stopPolling();
+    const socket = this.socket;
+    if (!socket) return;
+    const flushed = this.sent - socket.bufferedAmount;
+    const still: InFlight[] = [];
+    for (const f of this.inFlight) {
+      const loaded = Math.min(f.request.bytes, Math.max(0, flushed - f.start));
+      if (loaded !== f.loaded) {
+        f.loaded = loaded;
+        emit(f.request.source, new HxWsUploadProgressEvent(f.request, loaded, f.request.bytes));
+      }
+      if (loaded < f.request.bytes) still.push(f);
+    }
+    this.inFlight = still;
+    if (still.length) this.timer = this.timers.setTimeout(() => this.report(), PROGRESS_INTERVAL);
+  }
+
+  private stopPolling(): void {
+    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * The socket is gone: requests whose bytes had not all left, other than those in `reported`,
+   * are reported (`send-interrupted`) with their data. None is resent.
+   */
+  interrupt(socket: WebSocket, reported: ReadonlySet<OutgoingRequest>): void {
+    this.stopPolling();
+    this.socket = null;
+    const flushed = this.sent - socket.bufferedAmount;
+    for (const { request, start } of this.inFlight) {
+      if (reported.has(request) || flushed - start >= request.bytes) continue;
+      reportProblem(
+        request.source,
+        'send-interrupted',
+        `the socket closed before request ${request.id} had left the browser (${Math.max(0, flushed - start)} of ${request.bytes} bytes)`,
+        { request },
+      );
+    }
+    this.inFlight = [];
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The one table of per-element settings: for each, the element property, its attribute, the
+ * `hx-ws-*` attribute of attribute mode, and how its text is parsed. The elements' properties,
+ * the shim's reading, the README's table (checked by `scripts/check-settings.mjs`) and the
+ * validation all come from here, so the two modes cannot drift apart again.
+ *
+ * A value that does not parse is reported once (an `hx-ws-error` naming the attribute and the
+ * value, and one `console.error`) and the default applies: a setting is never `NaN`.
+ *
+ * @module
+ */
+import { parseByteSize } from './files.js';
+import { readAttribute } from './attributes.js';
+import { reportProblem, type HxWsErrorReason } from '../events.js';
+
+/** How a setting's text becomes its value. */
+export type SettingKind = 'text' | 'flag' | 'count' | 'size';
+
+/** One row of the table. */
+export interface SettingSpec {
+  /** Element property. */
+  readonly property: string;
+  /** Element attribute (kebab case), or `null` for a property-only setting. */
+  readonly attribute: string | null;
+  /**
+   * Attribute-mode spelling (`hx-ws-max-retries`; `data-` prefix also read), `null` when attribute
+   * mode has it elsewhere (in the `hx-ws` value, or the htmx attribute of the same meaning).
+   */
+  readonly hxWs: string | null;
+  readonly kind: SettingKind;
+  /** What a valid value looks like, for error messages and the docs. */
+  readonly expects?: string;
+}
+
+const row = (property: string, attribute: string | null, kind: SettingKind, hxWs: boolean, expects?: string): SettingSpec => ({
+  property,
+  attribute,
+  hxWs: hxWs && attribute ? `hx-ws-${attribute}` : null,
+  kind,
+  expects,
+});
+
+/** `<hx-ws-connect>` / `hx-ws="connect:..."`. */
+export const CONNECT_SETTINGS = [
+  row('url', 'url', 'text', false),
+  row('scheme', 'scheme', 'text', false),
+  row('protocols', 'protocols', 'text', true),
+  row('reconnectDelay', null, 'text', false),
+  row('reconnectCodes', null, 'text', false),
+  row('maxRetries', 'max-retries', 'count', true, 'a whole number'),
+  row('queueLimit', 'queue-limit', 'count', true, 'a whole number'),
+  row('pauseWhileHidden', 'pause-while-hidden', 'flag', true),
+  row('ack', 'ack', 'flag', true),
+] as const satisfies readonly SettingSpec[];
+
+/** `<hx-ws-send>` / `hx-ws="send"`. */
+export const SEND_SETTINGS = [
+  row('for', 'for', 'text', true),
+  row('trigger', 'trigger', 'text', false),
+  row('include', 'include', 'text', false),
+  row('vals', 'vals', 'text', false),
+  row('params', 'params', 'text', false),
+  row('headers', 'headers', 'text', false),
+  row('encoding', 'encoding', 'text', false),
+  row('maxFileSize', 'max-file-size', 'size', true, 'a size (1048576, 500KB, 10MB)'),
+  row('maxFiles', 'max-files', 'count', true, 'a whole number'),
+] as const satisfies readonly SettingSpec[];
+
+type Row = (typeof CONNECT_SETTINGS)[number] | (typeof SEND_SETTINGS)[number];
+/** The name of a setting of either element. */
+export type SettingName = Row['property'];
+
+const ROWS = new Map<string, SettingSpec>([...CONNECT_SETTINGS, ...SEND_SETTINGS].map((r) => [r.property, r]));
+
+/** The row of `name`. */
+export function settingSpec(name: SettingName): SettingSpec {
+  return ROWS.get(name)!;
+}
+
+/** A whole number `>= 0` from a number or its text; `undefined` when it is not one. */
+export function parseCount(raw: number | string): number | undefined {
+  const n = typeof raw === 'number' ? raw : /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+/** The attribute-mode text of setting `name` on `el` (`hx-ws-<attribute>` or `data-` spelling). */
+export function attributeSetting(el: Element, name: SettingName): string | null {
+  const spec = settingSpec(name);
+  return spec.hxWs ? readAttribute(el, spec.hxWs) : null;
+}
+
+/**
+ * Reads numeric settings and reports bad ones once per bad value, not at every read (a
+ * connection reads its settings before each open).
+ */
+export class SettingReader {
+  private readonly reported = new Map<string, unknown>();
+
+  constructor(
+    /** The element errors are reported on. */
+    private readonly host: Element,
+    /** `true` in attribute mode: messages name `hx-ws-*` attributes. */
+    private readonly attributeMode = false,
+  ) {}
+
+  /** The attribute a message names for setting `spec`. */
+  private label(spec: SettingSpec): string {
+    return (this.attributeMode ? spec.hxWs : spec.attribute) ?? spec.property;
+  }
+
+  /**
+   * The numeric value of `name`, or `null` when unset. A value that does not parse is reported
+   * (`reason`, default `bad-limit`) and read as unset, so the default applies.
+   */
+  number(name: SettingName, raw: number | string | null | undefined, reason: HxWsErrorReason = 'bad-limit'): number | null {
+    if (raw == null || raw === '') {
+      this.reported.delete(name);
+      return null;
+    }
+    const spec = settingSpec(name);
+    const n = spec.kind === 'size' ? (parseByteSize(raw) ?? undefined) : parseCount(raw);
+    if (n !== undefined) {
+      this.reported.delete(name);
+      return n;
+    }
+    if (this.reported.get(name) !== raw) {
+      this.reported.set(name, raw);
+      const label = this.label(spec);
+      reportProblem(this.host, reason, `${label} '${String(raw)}' is not ${spec.expects}; the default applies`, { part: String(raw) });
+    }
+    return null;
+  }
+}
