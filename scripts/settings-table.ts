@@ -1,0 +1,69 @@
+// The README's settings tables, made from the one table in src/internal/settings.ts (property,
+// attribute, hx-ws-* name) plus the words below (default, meaning), which only the docs need.
+//
+//   node --import tsx scripts/settings-table.ts          -> exit 1 if README.md is stale
+//   node --import tsx scripts/settings-table.ts --write  -> rewrite the tables in README.md
+//
+// test/node/settings-docs.test.ts runs the check with `npm test`.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CONNECT_SETTINGS, SEND_SETTINGS, type SettingName, type SettingSpec } from '../src/internal/settings.js';
+
+/** Default and meaning of each setting, for the docs. */
+export const SETTING_WORDS: Record<SettingName, [defaultText: string, meaning: string]> = {
+  url: ['–', '`ws(s)://…`, `http(s)://…`, `//host/path`, `/path` or `path` (resolved against the page, `wss` on https pages); as a property also a function, called before every (re)connect; attribute mode: `hx-ws="connect:<url>"`'],
+  scheme: ['page', 'force `ws` or `wss`; attribute mode: `hx-ws="connect:wss:<url>"`'],
+  protocols: ['–', 'subprotocols, space/comma separated or an array'],
+  reconnectDelay: ['`config.wsReconnectDelay`', "`'full-jitter'` or `(retryCount) => ms`"],
+  reconnectCodes: ['1006, 1011, 1012, 1013', 'close codes that reconnect'],
+  maxRetries: ['no limit', 'failed attempts in a row before giving up (a whole number)'],
+  queueLimit: ['100', 'requests kept while the socket is down (a whole number)'],
+  pauseWhileHidden: ['false', 'wait for the tab to be visible before reconnecting'],
+  ack: ['false', 'delivery acknowledgement mode (see [docs/reliability.md](docs/reliability.md))'],
+  for: ['nearest', 'id of the connecting element to use; default: the nearest one around, across shadow roots'],
+  trigger: ['natural event', 'when to send (see above); attribute mode: `hx-trigger`'],
+  include: ['–', 'CSS selector of more controls to send (`hx-include`)'],
+  vals: ['–', 'extra values, JSON object (string or object) (`hx-vals`)'],
+  params: ['`*`', '`*`, `none`, `not a,b` or `a,b` (`hx-params`)'],
+  headers: ['–', 'extra `HEADERS`, JSON object (`hx-headers`)'],
+  encoding: ['oob', '`multipart/json-files-oob` or `multipart/json-files-inline` (`hx-encoding`)'],
+  maxFileSize: ['no limit', 'largest file, bytes or `500KB`, `10MB`'],
+  maxFiles: ['no limit', 'most files per request (a whole number)'],
+};
+
+const code = (s: string | null): string => (s ? `\`${s}\`` : '–');
+
+function table(rows: readonly SettingSpec[]): string {
+  const lines = ['| property | attribute | attribute mode | default | meaning |', '| --- | --- | --- | --- | --- |'];
+  for (const r of rows) {
+    const [def, meaning] = SETTING_WORDS[r.property as SettingName];
+    lines.push(`| ${code(r.property)} | ${code(r.attribute)} | ${code(r.hxWs)} | ${def} | ${meaning} |`);
+  }
+  return lines.join('\n');
+}
+
+/** `readme` with the text between each pair of settings markers replaced by the table. */
+export function withTables(readme: string): string {
+  const put = (text: string, name: string, rows: readonly SettingSpec[]): string => {
+    const start = `<!-- settings:${name} -->`;
+    const end = `<!-- /settings:${name} -->`;
+    const a = text.indexOf(start);
+    const b = text.indexOf(end);
+    if (a < 0 || b < a) throw new Error(`README.md has no ${start} ... ${end}`);
+    return `${text.slice(0, a + start.length)}\n${table(rows)}\n${text.slice(b)}`;
+  };
+  return put(put(readme, 'connect', CONNECT_SETTINGS), 'send', SEND_SETTINGS);
+}
+
+export const README = join(dirname(fileURLToPath(import.meta.url)), '..', 'README.md');
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const now = readFileSync(README, 'utf8');
+  const want = withTables(now);
+  if (process.argv.includes('--write')) writeFileSync(README, want);
+  else if (want !== now) {
+    console.error('README.md settings tables are stale: run node --import tsx scripts/settings-table.ts --write');
+    process.exit(1);
+  }
+}
