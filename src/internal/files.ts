@@ -12,6 +12,7 @@
  * top-level array. Offsets count from 0 per request in visiting order (document order of the
  * inputs, then file order); files an app added to the values itself come after, in JSON order.
  */
+import type { Problem } from './problem.js';
 import type { FileEntry } from './values.js';
 
 import { INLINE, OOB, SERIALIZATION_INLINE_BASE64, SERIALIZATION_INLINE_TEXT, SERIALIZATION_OOB, type FileEncoding } from '../protocol.js';
@@ -106,14 +107,11 @@ export interface FileLimits {
   maxFiles: number | null;
 }
 
-/** A refused file and the rule that refused it. */
-export interface FileRejection {
-  file: File;
-  /** A sentence naming the file and the rule. */
-  message: string;
-  /** The rule as written (`accept=".png"`, `max-file-size="10MB"`, `max-files="3"`). */
-  part: string;
-}
+/**
+ * A refused file and the rule that refused it; `part` is the rule as written (`accept=".png"`,
+ * `max-file-size="10MB"`, `max-files="3"`).
+ */
+export type FileRejection = Problem<'file-rejected'> & { file: File; part: string };
 
 /** Checks each file against its input's `accept` and the limits. */
 export function checkFiles(files: readonly FileSlot[], limits: FileLimits): FileRejection[] {
@@ -122,18 +120,18 @@ export function checkFiles(files: readonly FileSlot[], limits: FileLimits): File
     const accept = input?.getAttribute('accept');
     if (accept && !acceptsFile(accept, file)) {
       const part = `accept="${accept}"`;
-      out.push({ file, part, message: `${file.name} refused by ${part}` });
+      out.push({ reason: 'file-rejected', file, part, message: `${file.name} refused by ${part}` });
       continue;
     }
     if (limits.maxFileSize !== null && file.size > limits.maxFileSize) {
       const part = `max-file-size="${limits.maxFileSizeText ?? limits.maxFileSize}"`;
-      out.push({ file, part, message: `${file.name} (${file.size} bytes) refused by ${part}` });
+      out.push({ reason: 'file-rejected', file, part, message: `${file.name} (${file.size} bytes) refused by ${part}` });
     }
   }
   if (limits.maxFiles !== null && files.length > limits.maxFiles) {
     const file = files[limits.maxFiles].file;
     const part = `max-files="${limits.maxFiles}"`;
-    out.push({ file, part, message: `${files.length} files refused by ${part} (${file.name} is one too many)` });
+    out.push({ reason: 'file-rejected', file, part, message: `${files.length} files refused by ${part} (${file.name} is one too many)` });
   }
   return out;
 }

@@ -3,11 +3,10 @@
  * `connect:<url>`, `connect:<ws|wss>:<url>` and `send`.
  */
 
+import type { Problem } from './problem.js';
+
 /** One part that was not understood, with a message that names it. */
-export interface GrammarError {
-  part: string;
-  message: string;
-}
+export type GrammarError = Omit<Problem<'bad-grammar'>, 'reason'> & { part: string };
 
 /** What an `hx-ws` value asks for. */
 export interface HxWsDirectives {

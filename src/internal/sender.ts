@@ -30,13 +30,13 @@ import {
   HxWsConfigSendEvent,
   HxWsNoSocketSourceEvent,
   HxWsValidationHaltedEvent,
-  reportProblem,
-  type HxWsErrorReason,
   type OutgoingRequest,
   type HxWsValidationError,
 } from '../events.js';
 import { checkFiles, encodeFiles, findFiles, parseByteSize, parseEncoding, type EncodedValues, type FileLimits } from './files.js';
-import { isSubmitter, parseTriggers, wireNatural, wireSpec, type WireOptions } from './triggers.js';
+import { isButton, isSubmitter } from './controls.js';
+import { report, type Problem } from './problem.js';
+import { parseTriggers, wireNatural, wireSpec, type WireOptions } from './triggers.js';
 import {
   attributeChain,
   buildHeaders,
@@ -70,22 +70,15 @@ export interface SenderSettings {
   maxFiles?: number | string | null;
 }
 
-interface Problem {
-  reason: HxWsErrorReason;
-  message: string;
-  part?: string;
-  cause?: unknown;
-}
-
 /** The submitter a triggering event implies: the submit event's, or the clicked button. */
 function submitterOf(host: Element, event: Event | null | undefined): Element | null {
-  if (isSubmitter(host)) return host;
+  if (isButton(host)) return isSubmitter(host) ? host : null;
   if (!event) return null;
   if (event instanceof SubmitEvent) return event.submitter;
   if (event.type !== 'click') return null;
   const origin = event.composedPath()[0];
   const button = origin instanceof Element ? origin.closest('button, input') : null;
-  return isSubmitter(button) && host.contains(button) && !(button instanceof HTMLButtonElement && button.type === 'reset') ? button : null;
+  return isSubmitter(button) && host.contains(button) ? button : null;
 }
 
 /** Controls that fail native validation, with the browser's messages. */
@@ -168,8 +161,8 @@ export class Sender implements ReactiveController {
     return this.prepare(triggeringEvent);
   }
 
-  private report(p: Problem, extra: { file?: File } = {}): void {
-    reportProblem(this.host, p.reason, p.message, { part: p.part, cause: p.cause, ...extra });
+  private report(p: Problem): void {
+    report(this.host, p);
   }
 
   private prepare(event: Event | null): Promise<OutgoingRequest | null> {
@@ -201,7 +194,7 @@ export class Sender implements ReactiveController {
     const files = findFiles(values, collected.files);
     const rejected = checkFiles(files, limits);
     if (rejected.length) {
-      for (const r of rejected) this.report({ reason: 'file-rejected', message: r.message, part: r.part }, { file: r.file });
+      for (const r of rejected) this.report(r);
       return Promise.resolve(null);
     }
 

@@ -18,6 +18,8 @@
  * that wraps or sits in a form on that form's `submit`; anything else on `click` (clicks into a
  * field, an option or a label inside it do not count).
  */
+import { isButton, isButtonInput, isControl, submitsForm } from './controls.js';
+import type { Problem } from './problem.js';
 import { contextForm, resolveSelector } from './values.js';
 
 /** One parsed trigger. */
@@ -37,10 +39,7 @@ export interface TriggerSpec {
 }
 
 /** A part of a spec that could not be understood. */
-export interface TriggerProblem {
-  message: string;
-  part: string;
-}
+export type TriggerProblem = Omit<Problem<'bad-trigger'>, 'reason'> & { part: string };
 
 /** Reads `500ms`, `1.5s`, `2m` or a bare number of milliseconds; `undefined` otherwise. */
 export function parseInterval(text: string): number | undefined {
@@ -127,19 +126,17 @@ export interface WireOptions {
   problem: (p: TriggerProblem) => void;
 }
 
-/** The form-associated button that an event came from, if it would submit its form. */
-function submitButton(event: Event): HTMLButtonElement | HTMLInputElement | null {
+/** Whether the event came from a button that would submit its form. */
+function fromFormSubmitter(event: Event): boolean {
   const t = event.composedPath()[0];
-  const el = t instanceof Element ? t.closest('button, input[type=submit], input[type=image]') : null;
-  if (el instanceof HTMLButtonElement) return el.type === 'submit' && el.form ? el : null;
-  return el instanceof HTMLInputElement && el.form ? el : null;
+  return submitsForm(t instanceof Element ? t.closest('button, input') : null);
 }
 
 /** Stops a submit from navigating, and a click from submitting a form or following a link. */
 function preventNavigation(host: Element, event: Event): void {
   if (event.type === 'submit') event.preventDefault();
   else if (event.type === 'click') {
-    if (submitButton(event) || (host instanceof HTMLAnchorElement && host.hasAttribute('href'))) event.preventDefault();
+    if (fromFormSubmitter(event) || (host instanceof HTMLAnchorElement && host.hasAttribute('href'))) event.preventDefault();
   }
 }
 
@@ -149,12 +146,8 @@ function fromEditable(event: Event): boolean {
   if (!(origin instanceof Element)) return false;
   const el = origin.closest('input, select, textarea, option, label');
   if (!el) return false;
-  return !(el instanceof HTMLInputElement && /^(button|submit|image|reset)$/.test(el.type));
+  return !isButtonInput(el);
 }
-
-/** A button, or an input that acts as one (`submit`, `image`, `button`): it sends on click. */
-export const isSubmitter = (el: unknown): el is HTMLButtonElement | HTMLInputElement =>
-  el instanceof HTMLButtonElement || (el instanceof HTMLInputElement && /^(submit|image|button)$/.test(el.type));
 
 /**
  * Listens for the sender's natural event. For a wrapper (not a control or form itself) the
@@ -165,9 +158,9 @@ export function wireNatural(host: Element, fire: Fire, opts: WireOptions): void 
     target.addEventListener(type, handler, { signal: opts.signal });
   if (host instanceof HTMLFormElement) {
     on(host, 'submit', (e) => (e.preventDefault(), fire(e)));
-  } else if (isSubmitter(host)) {
+  } else if (isButton(host)) {
     on(host, 'click', (e) => (preventNavigation(host, e), fire(e)));
-  } else if (host instanceof HTMLInputElement || host instanceof HTMLSelectElement || host instanceof HTMLTextAreaElement) {
+  } else if (isControl(host)) {
     on(host, 'change', fire);
   } else {
     const onSubmit = (e: Event): void => {

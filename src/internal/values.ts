@@ -19,17 +19,13 @@
  * `multiple`, an array of them. A name seen twice becomes an array.
  */
 import { readAttribute } from './attributes.js';
-import type { HxWsErrorReason } from '../events.js';
+import { CONTROLS, isButtonInput, isControl, type FormControl } from './controls.js';
+import type { Problem } from './problem.js';
+
+export type { FormControl } from './controls.js';
 
 /** A configuration problem found while collecting: the request must not be sent. */
-export interface ValueProblem {
-  reason: Extract<HxWsErrorReason, 'bad-vals' | 'bad-headers' | 'bad-params' | 'bad-include'>;
-  /** A sentence naming the bad part. */
-  message: string;
-  /** The offending text. */
-  part: string;
-  cause?: unknown;
-}
+export type ValueProblem = Problem<'bad-vals' | 'bad-headers' | 'bad-params' | 'bad-include'> & { part: string };
 
 /** A file picked in a file input, remembered with its input (for `accept` and ordering). */
 export interface FileEntry {
@@ -66,15 +62,6 @@ export interface CollectResult {
   files: FileEntry[];
 }
 
-export type FormControl = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
-
-const CONTROLS = 'input, select, textarea';
-const BUTTON_TYPES = new Set(['button', 'submit', 'reset', 'image']);
-
-function isControl(el: unknown): el is FormControl {
-  return el instanceof HTMLInputElement || el instanceof HTMLSelectElement || el instanceof HTMLTextAreaElement;
-}
-
 /**
  * The form whose controls a sender collects: the element when it is a form, the form a control
  * belongs to, the first form inside the element, else the closest form around it.
@@ -109,7 +96,7 @@ export function addValue(values: Record<string, unknown>, name: string, value: u
 function isSuccessful(el: FormControl): boolean {
   if (!el.getAttribute('name') || el.matches(':disabled')) return false;
   if (el instanceof HTMLInputElement) {
-    if (BUTTON_TYPES.has(el.type)) return false;
+    if (isButtonInput(el)) return false;
     if (el.type === 'checkbox' || el.type === 'radio') return el.checked;
   }
   return true;
