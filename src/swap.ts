@@ -17,7 +17,9 @@
  * holds its own `<hx-ws-connect>` in its shadow DOM therefore updates its own content first and
  * can still reach ids of the page around it.
  */
-import { config, effectiveAllowScripts, htmxGlobal } from './config.js';
+import { config, effectiveAllowScripts } from './config.js';
+import { activateScripts, captureFocus, processWithHtmx, restoreFocus } from './internal/after-swap.js';
+import { scheduleSettle } from './internal/settle.js';
 import {
   HxWsOobAfterSwapEvent,
   HxWsOobBeforeSwapEvent,
@@ -183,50 +185,6 @@ export function swapMessage(html: string, source: Element, options: SwapOptions 
   return outcome;
 }
 
-/** Messages whose added class is still to be removed, each with the time it is due. */
-const unsettled: { due: number; cls: string; els: readonly Element[] }[] = [];
-let settleTimer: ReturnType<typeof setTimeout> | undefined;
-let settleTimerDue = Infinity;
-
-/**
- * Removes `cls` from `els` once `delay` ms have passed. One timer serves every pending message (a
- * burst of messages costs one timer, not one each); no message settles before its own delay.
- */
-function scheduleSettle(els: readonly Element[], cls: string, delay: number): void {
-  const due = performance.now() + delay;
-  unsettled.push({ due, cls, els });
-  if (due >= settleTimerDue) return;
-  clearTimeout(settleTimer);
-  settleTimerDue = due;
-  settleTimer = setTimeout(settle, delay);
-}
-
-function settle(): void {
-  settleTimer = undefined;
-  settleTimerDue = Infinity;
-  const now = performance.now();
-  let next = Infinity;
-  let kept = 0;
-  for (const entry of unsettled) {
-    // Timers may fire a little early by the performance clock: allow a millisecond.
-    if (entry.due <= now + 1) {
-      for (const el of entry.els) {
-        el.classList.remove(entry.cls);
-        // Markup comes out as it went in: no `class=""` left where the class was the only one.
-        if (el.getAttribute('class') === '') el.removeAttribute('class');
-      }
-    } else {
-      unsettled[kept++] = entry;
-      next = Math.min(next, entry.due);
-    }
-  }
-  unsettled.length = kept;
-  if (kept > 0) {
-    settleTimerDue = next;
-    settleTimer = setTimeout(settle, next - now);
-  }
-}
-
 /** Swaps one fragment into each of its targets. @returns whether any target took it. */
 function swapFragment(fragment: Element, run: Run): boolean {
   const { source } = run;
@@ -371,94 +329,4 @@ function takeChildren(el: Element, run: Run): DocumentFragment {
 function addClass(el: Element, cls: string): void {
   if (el.hasAttribute('class')) el.classList.add(cls);
   else el.setAttribute('class', cls);
-}
-
-/**
- * Runs the scripts of `added[from...]`, now in the page. Parsed scripts are inert (the parser marks
- * them as started), so each is replaced with a fresh copy, which runs on insertion; a script that
- * has run is never run again, even when it is moved later.
- */
-function activateScripts(added: readonly Element[], from: number): void {
-  for (let i = from; i < added.length; i++) {
-    const el = added[i]!;
-    if (el.localName === 'script') {
-      rerun(el as HTMLScriptElement);
-    } else {
-      const scripts = el.getElementsByTagName('script');
-      if (scripts.length === 0) continue;
-      for (const script of Array.from(scripts)) rerun(script);
-    }
-  }
-}
-
-function rerun(old: HTMLScriptElement): void {
-  if (!old.parentNode) return;
-  const fresh = document.createElement('script');
-  for (const attr of Array.from(old.attributes)) fresh.setAttribute(attr.name, attr.value);
-  // Browsers may hide the nonce attribute once the element is in the page; the property keeps it.
-  if (old.nonce) fresh.nonce = old.nonce;
-  fresh.textContent = old.textContent;
-  old.replaceWith(fresh);
-}
-
-/** The focused element before a swap, deep through open shadow roots. */
-interface SavedFocus {
-  readonly el: Element;
-  readonly id: string;
-  readonly root: Node;
-  readonly start: number | null;
-  readonly end: number | null;
-}
-
-function captureFocus(): SavedFocus | null {
-  let el = document.activeElement;
-  while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
-  if (!el || !el.id || el === document.body) return null;
-  let start: number | null = null;
-  let end: number | null = null;
-  if (el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement) {
-    try {
-      start = el.selectionStart;
-      end = el.selectionEnd;
-    } catch {
-      // Input types without a selection (older engines throw instead of returning null).
-    }
-  }
-  return { el, id: el.id, root: el.getRootNode(), start, end };
-}
-
-/**
- * When the element that had focus was swapped out and the new content holds an element with the
- * same id, focus goes to that element and an input's selection is put back.
- */
-function restoreFocus(saved: SavedFocus, added: readonly Element[]): void {
-  if (saved.el.isConnected) return;
-  const root = saved.root as Partial<Pick<Document, 'getElementById'>>;
-  const next = root.getElementById?.(saved.id);
-  if (!next || !next.isConnected || !added.some((el) => el.contains(next))) return;
-  (next as HTMLElement).focus?.({ preventScroll: true });
-  if (saved.start !== null && (next instanceof HTMLInputElement || next instanceof HTMLTextAreaElement)) {
-    try {
-      next.setSelectionRange(saved.start, saved.end ?? saved.start);
-    } catch {
-      // Not every input type has a selection.
-    }
-  }
-}
-
-/** Hands the new elements still in the page to `htmx.process`, when htmx is on the page. */
-function processWithHtmx(source: Element, added: readonly Element[]): void {
-  const htmx = htmxGlobal();
-  const process = htmx?.process;
-  if (typeof process !== 'function') return;
-  for (const el of added) {
-    if (!el.isConnected) continue;
-    try {
-      process.call(htmx, el);
-    } catch (cause) {
-      reportProblem(source, 'swap', `htmx.process failed on swapped content: ${(cause as Error)?.message ?? cause}`, {
-        cause,
-      });
-    }
-  }
 }

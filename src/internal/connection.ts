@@ -8,7 +8,7 @@
  * @module
  */
 import type { ReactiveController } from '@lit/reactive-element';
-import { config, effectiveReconnectDelay, type ReconnectDelay } from '../config.js';
+import { config, effectiveReconnectDelay } from '../config.js';
 import {
   emit,
   HxWsAfterMessageEvent,
@@ -28,34 +28,12 @@ import { Acks } from './acks.js';
 import { nextRequestId, Outbox } from './outbox.js';
 import { UploadProgress } from './progress.js';
 import { pageRandom, pageTimers, reconnectDelay, RetrySchedule, type Timers } from './retry.js';
-import { SettingReader } from './settings.js';
-import { parseScheme, resolveSocketUrl, SocketUrlError } from './url.js';
+import { register, unregister } from './registry.js';
+import { SettingReader, type ConnectionSettings } from './settings.js';
 
-/** What a connection reads from its element each time it opens. */
-export interface ConnectionSettings {
-  /** The URL as written, or a function returning it (re-run before every open). */
-  url: string | (() => string) | null | undefined;
-  /** `ws` / `wss` to force a scheme; empty to follow the page. */
-  scheme?: string | null;
-  /** Subprotocols to offer. */
-  protocols?: string | string[] | null;
-  /** Delay policy; unset falls back to `config` and then htmx's config. */
-  reconnectDelay?: ReconnectDelay | null;
-  /** Close codes that trigger a reconnect; unset: `config.reconnectCodes`. */
-  reconnectCodes?: readonly number[] | null;
-  /** Most reconnect attempts in a row (a whole number or its text); unset: no limit. */
-  maxRetries?: number | string | null;
-  /** Most requests queued while not open (a whole number or its text); unset: `config.queueLimit`. */
-  queueLimit?: number | string | null;
-  /** Wait for the tab to be visible before reconnecting. */
-  pauseWhileHidden?: boolean | null;
-  /**
-   * Delivery acknowledgement mode: every request carries `HX-Request-Id` and stays unconfirmed
-   * until the server acks it; requests still unconfirmed when the socket closes are reported
-   * (`send-unconfirmed`).
-   */
-  ack?: boolean | null;
-}
+export type { ConnectionSettings } from './settings.js';
+export { connectionOf, findConnection } from './registry.js';
+import { parseScheme, resolveSocketUrl, SocketUrlError } from './url.js';
 
 /** What a connection uses from the outside world; tests pass their own. */
 export interface ConnectionSeams {
@@ -79,37 +57,6 @@ export interface ConnectionSeams {
  * - `closed`: the app closed it; nothing opens until `reconnect()`.
  */
 export type ConnectionStatus = 'stopped' | 'pending' | 'connecting' | 'open' | 'retrying' | 'idle' | 'closed';
-
-const connections = new WeakMap<Element, SocketConnection>();
-
-/** The connection attached to `element` (either mode), if any. */
-export function connectionOf(element: Element): SocketConnection | undefined {
-  return connections.get(element);
-}
-
-/** The element above `node`, crossing out of shadow roots to their hosts. */
-function composedParent(node: Node): Node | null {
-  if (node.parentNode instanceof ShadowRoot) return node.parentNode.host;
-  return node.parentNode;
-}
-
-/**
- * Finds the connection a sender should use: the element whose id is `forId` (in the sender's
- * root, then the document), else the nearest composed ancestor (the sender itself included)
- * with a connection.
- */
-export function findConnection(from: Element, forId?: string | null): SocketConnection | undefined {
-  if (forId) {
-    const root = from.getRootNode() as Document | ShadowRoot;
-    const el = root.getElementById?.(forId) ?? document.getElementById(forId);
-    return el ? connections.get(el) : undefined;
-  }
-  for (let n: Node | null = from; n; n = composedParent(n)) {
-    const c = n instanceof Element ? connections.get(n) : undefined;
-    if (c) return c;
-  }
-  return undefined;
-}
 
 let leaveCalls = 0;
 
@@ -176,7 +123,7 @@ export class SocketConnection implements ReactiveController {
     if (this.status === 'pending') this.scheduleOpen(); // back before the stop, first open skipped
     if (this.status !== 'stopped') return;
     this.status = 'pending';
-    connections.set(this.host, this);
+    register(this.host, this);
     this.retry.listen();
     this.scheduleOpen();
   }
@@ -210,7 +157,7 @@ export class SocketConnection implements ReactiveController {
     if (this.status === 'stopped') return;
     this.status = 'stopped';
     this.leaving = 0;
-    if (connections.get(this.host) === this) connections.delete(this.host);
+    unregister(this.host, this);
     this.retry.unlisten();
     this.closeSocket(1000, 'element removed');
     this.outbox.abandon('the connecting element was removed');

@@ -19,11 +19,12 @@
  * reading files: sends to one connection wait for the ones before them.
  */
 import type { ReactiveController } from '@lit/reactive-element';
-import { readAttribute } from './attributes.js';
 import { pageRequestId } from './acks.js';
 import { findConnection, type SocketConnection } from './connection.js';
 import { nextRequestId } from './outbox.js';
-import { parseCount, settingSpec } from './settings.js';
+import { parseCount, settingSpec, type SenderSettings } from './settings.js';
+
+export type { SenderSettings } from './settings.js';
 import { frameBytes, HEADERS_KEY, REQUEST_ID_HEADER } from '../protocol.js';
 import {
   emit,
@@ -37,38 +38,9 @@ import { checkFiles, encodeFiles, findFiles, parseByteSize, parseEncoding, type 
 import { isButton, isSubmitter } from './controls.js';
 import { report, type Problem } from './problem.js';
 import { parseTriggers, wireNatural, wireSpec, type WireOptions } from './triggers.js';
-import {
-  attributeChain,
-  buildHeaders,
-  closestAttribute,
-  collectValues,
-  contextForm,
-  inheritedAttributes,
-  type FormControl,
-  type JsonSource,
-} from './values.js';
-
-/** What a sender reads from its element at each send. Unset fields fall back to `hx-*` attributes. */
-export interface SenderSettings {
-  /** Id of the connecting element to use instead of the nearest one. */
-  for?: string | null;
-  /** Trigger spec; unset: `hx-trigger`, else the natural event. */
-  trigger?: string | null;
-  /** Selector of more elements to collect; unset: the closest `hx-include`. */
-  include?: string | null;
-  /** Extra values (JSON text or object), over the `hx-vals` of the sender and its ancestors. */
-  vals?: JsonSource | null;
-  /** `*`, `none`, `not a,b` or `a,b`; unset: the closest `hx-params`. */
-  params?: string | null;
-  /** Extra headers (JSON text or object), over the `hx-headers` of the sender and its ancestors. */
-  headers?: JsonSource | null;
-  /** File encoding; unset: the closest `hx-encoding`, else `multipart/json-files-oob`. */
-  encoding?: string | null;
-  /** Largest file, in bytes or with a unit (`10MB`); unset: no limit. */
-  maxFileSize?: number | string | null;
-  /** Most files per request (a whole number, or its text); unset: no limit. */
-  maxFiles?: number | string | null;
-}
+import { attributeChain, closestAttribute, inheritedAttributes, readAttribute } from './attributes.js';
+import { buildHeaders } from './headers.js';
+import { collectValues, contextForm, type FormControl } from './values.js';
 
 /** The submitter a triggering event implies: the submit event's, or the clicked button. */
 function submitterOf(host: Element, event: Event | null | undefined): Element | null {

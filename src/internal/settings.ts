@@ -11,7 +11,57 @@
  */
 import { parseByteSize } from './files.js';
 import { readAttribute } from './attributes.js';
+import type { ReconnectDelay } from '../config.js';
 import { reportProblem, type HxWsErrorReason } from '../events.js';
+import type { JsonSource } from './values.js';
+
+/** What a connection reads from its element each time it opens. */
+export interface ConnectionSettings {
+  /** The URL as written, or a function returning it (re-run before every open). */
+  url: string | (() => string) | null | undefined;
+  /** `ws` / `wss` to force a scheme; empty to follow the page. */
+  scheme?: string | null;
+  /** Subprotocols to offer. */
+  protocols?: string | string[] | null;
+  /** Delay policy; unset falls back to `config` and then htmx's config. */
+  reconnectDelay?: ReconnectDelay | null;
+  /** Close codes that trigger a reconnect; unset: `config.reconnectCodes`. */
+  reconnectCodes?: readonly number[] | null;
+  /** Most reconnect attempts in a row (a whole number or its text); unset: no limit. */
+  maxRetries?: number | string | null;
+  /** Most requests queued while not open (a whole number or its text); unset: `config.queueLimit`. */
+  queueLimit?: number | string | null;
+  /** Wait for the tab to be visible before reconnecting. */
+  pauseWhileHidden?: boolean | null;
+  /**
+   * Delivery acknowledgement mode: every request carries `HX-Request-Id` and stays unconfirmed
+   * until the server acks it; requests still unconfirmed when the socket closes are reported
+   * (`send-unconfirmed`).
+   */
+  ack?: boolean | null;
+}
+
+/** What a sender reads from its element at each send. Unset fields fall back to `hx-*` attributes. */
+export interface SenderSettings {
+  /** Id of the connecting element to use instead of the nearest one. */
+  for?: string | null;
+  /** Trigger spec; unset: `hx-trigger`, else the natural event. */
+  trigger?: string | null;
+  /** Selector of more elements to collect; unset: the closest `hx-include`. */
+  include?: string | null;
+  /** Extra values (JSON text or object), over the `hx-vals` of the sender and its ancestors. */
+  vals?: JsonSource | null;
+  /** `*`, `none`, `not a,b` or `a,b`; unset: the closest `hx-params`. */
+  params?: string | null;
+  /** Extra headers (JSON text or object), over the `hx-headers` of the sender and its ancestors. */
+  headers?: JsonSource | null;
+  /** File encoding; unset: the closest `hx-encoding`, else `multipart/json-files-oob`. */
+  encoding?: string | null;
+  /** Largest file, in bytes or with a unit (`10MB`); unset: no limit. */
+  maxFileSize?: number | string | null;
+  /** Most files per request (a whole number, or its text); unset: no limit. */
+  maxFiles?: number | string | null;
+}
 
 /** How a setting's text becomes its value. */
 export type SettingKind = 'text' | 'flag' | 'count' | 'size';

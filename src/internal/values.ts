@@ -18,7 +18,6 @@
  * array of its selected values; a file input gives a `File` (`null` when empty) or, with
  * `multiple`, an array of them. A name seen twice becomes an array.
  */
-import { readAttribute } from './attributes.js';
 import { CONTROLS, isButtonInput, isControl, type FormControl } from './controls.js';
 import type { Problem } from './problem.js';
 
@@ -73,7 +72,7 @@ export function contextForm(elt: Element): HTMLFormElement | null {
 }
 
 /** Defines an own, enumerable key, safe for names like `__proto__`. */
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
@@ -156,17 +155,17 @@ export function parseJsonObject(source: JsonSource): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-function describe(v: unknown): string {
+export function describe(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`;
 }
 
-function asList<T>(v: T | readonly T[] | null | undefined): readonly T[] {
+export function asList<T>(v: T | readonly T[] | null | undefined): readonly T[] {
   if (v == null) return [];
   return Array.isArray(v) ? (v as readonly T[]) : [v as T];
 }
 
 /** Merges JSON sources, the closest first: a key keeps the closest value that is not null. */
-function mergeSources(
+export function mergeSources(
   sources: readonly JsonSource[],
   reason: 'bad-vals' | 'bad-headers',
   what: string,
@@ -274,92 +273,4 @@ export function collectValues(elt: Element, opts: CollectOptions = {}): CollectR
     else values = filterParams(values, opts.params);
   }
   return { values, errors, controls, files };
-}
-
-/** The `HEADERS` object of a send, and the problems found in `headers` sources. */
-export interface HeadersResult {
-  headers: Record<string, string>;
-  errors: ValueProblem[];
-}
-
-/**
- * Builds `HEADERS` as htmx does: `HX-Request: "true"`, `HX-Trigger` (the sender's id),
- * `HX-Trigger-Name` (its `name` attribute), `HX-Target` (the id of the connecting element),
- * `HX-Current-URL`, then the `headers` sources, the closest first. As in htmx, a source cannot
- * replace a header that already has a value; it may fill one the sender left empty. Headers with
- * no value (an element without an id, say) are left out rather than sent as `null`, and numbers
- * and booleans become strings.
- *
- * @param sender the element whose id and name are reported.
- * @param connectionHost the element that owns the socket, or `null`.
- * @param extra `headers` sources, the closest first.
- * @param fallback an element whose id / name stand in when `sender` has none (the form an
- *   `<hx-ws-send>` wraps or sits in).
- */
-export function buildHeaders(
-  sender: Element,
-  connectionHost: Element | null,
-  extra: JsonSource | readonly JsonSource[] | null = null,
-  fallback: Element | null = null,
-): HeadersResult {
-  const errors: ValueProblem[] = [];
-  const attr = (name: string): string | null => sender.getAttribute(name) || fallback?.getAttribute(name) || null;
-  const raw: Record<string, unknown> = {
-    'HX-Request': 'true',
-    'HX-Trigger': attr('id'),
-    'HX-Trigger-Name': attr('name'),
-    'HX-Target': connectionHost?.getAttribute('id') || null,
-    'HX-Current-URL': document.location.href,
-  };
-  mergeSources(asList(extra), 'bad-headers', 'headers', raw, errors);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(raw)) {
-    if (value == null) continue;
-    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
-      setOwn(headers, name, String(value));
-    } else {
-      errors.push({
-        reason: 'bad-headers',
-        message: `header '${name}' is ${describe(value)}, not a string`,
-        part: name,
-      });
-    }
-  }
-  return { headers, errors };
-}
-
-/**
- * The elements whose `hx-*` attributes configure a sender, the closest first: the sender, the
- * form it wraps (if any), then its ancestors (which include the form it sits in).
- */
-export function attributeChain(host: Element): Element[] {
-  const chain: Element[] = [host];
-  if (!(host instanceof HTMLFormElement)) {
-    const inner = host.querySelector('form');
-    if (inner) chain.push(inner);
-  }
-  for (let p = host.parentElement; p; p = p.parentElement) chain.push(p);
-  return chain;
-}
-
-/** The closest value of an inherited attribute (`hx-x` or `data-hx-x`); `unset` stops the walk. */
-export function closestAttribute(chain: readonly Element[], name: string): string | null {
-  for (const el of chain) {
-    const v = readAttribute(el, name);
-    if (v == null) continue;
-    return v.trim() === 'unset' ? null : v;
-  }
-  return null;
-}
-
-/** Every value of an inherited attribute along the chain, the closest first, up to an `unset`. */
-export function inheritedAttributes(chain: readonly Element[], name: string): string[] {
-  const out: string[] = [];
-  for (const el of chain) {
-    const v = readAttribute(el, name);
-    if (v == null) continue;
-    if (v.trim() === 'unset') break;
-    out.push(v);
-  }
-  return out;
 }
