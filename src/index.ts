@@ -12,4 +12,4 @@ export { HxWsConnectElement } from './connect-element.js';
 export { HxWsSendElement } from './send-element.js';
 export { config, type HxWsConfig, type ReconnectDelay } from './config.js';
 export * from './events.js';
-export type { ConnectionSeams, ConnectionStatus, SocketConnection, Connection } from './internal/connection.js';
+export type { ConnectionSeams, ConnectionStatus, SocketConnection } from './internal/connection.js';

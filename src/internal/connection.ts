@@ -346,9 +346,3 @@ export class SocketConnection implements ReactiveController {
     this.progress.report();
   }
 }
-
-/**
- * The old name of {@link SocketConnection}.
- * @deprecated Use `SocketConnection` (the server helper has its own connection type).
- */
-export type Connection = SocketConnection;

@@ -7,8 +7,11 @@ import {
   type HxWsErrorReason,
   type HxWsEventMap,
   type HxWsRequest,
+  type OutgoingRequest,
+  type SocketConnection,
 } from 'hx-ws-elements';
-import { observeHxWs, shim, type ShimHandle } from 'hx-ws-elements/upgrade';
+import { connectionOf, observeHxWs, shim, type ShimHandle } from 'hx-ws-elements/upgrade';
+import { type connectionOf as connectionOfShim } from 'hx-ws-elements/shim.js';
 import { HxWsConnectElement as ConnectClass } from 'hx-ws-elements/connect-element.js';
 import { HxWsSendElement as SendClass } from 'hx-ws-elements/send-element.js';
 import { HxWsCloseEvent } from 'hx-ws-elements/events.js';
@@ -27,6 +30,14 @@ yes<Equal<typeof HxWsConnectElement, typeof ConnectClass>>();
 yes<Equal<typeof HxWsSendElement, typeof SendClass>>();
 yes<Equal<typeof config, typeof sameConfig>>();
 yes<Equal<typeof observeHxWs, typeof observe>>();
+yes<Equal<typeof connectionOf, typeof connectionOfShim>>();
+
+// Attribute mode reaches the same connection object the element exposes; the old request name
+// is an alias of the new one.
+const found: SocketConnection | undefined = connectionOf(document.body);
+const viaElement: SocketConnection = new HxWsConnectElement().connection;
+void [found?.status, viaElement.queued];
+yes<Equal<HxWsRequest, OutgoingRequest>>();
 
 // The tag name map.
 const connect = document.createElement('hx-ws-connect');
