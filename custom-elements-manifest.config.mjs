@@ -13,7 +13,7 @@ import { posix } from 'node:path';
  * class (the analyzer follows the class chain only through modules it reads). Other helpers stay
  * out of the manifest.
  */
-const PUBLIC = ['index', 'upgrade', 'connect-element', 'send-element', 'events', 'config', 'shim', 'swap', 'define'];
+const PUBLIC = ['index', 'upgrade', 'connect-element', 'send-element', 'events', 'config', 'shim', 'swap', 'internal/define'];
 /** The module whose import registers every element. */
 const REGISTERING_MODULE = 'dist/index.js';
 
