@@ -83,7 +83,8 @@ export function wireStatus(conn: Element): void {
     const pct = Math.floor(e.fraction * 100);
     upload.hidden = false;
     bar.value = e.fraction;
-    label.textContent = `${pct} % · ${formatBytes(e.loaded)} of ${formatBytes(e.total)}`;
+    const names = e.request.frames.flatMap((f) => (f instanceof File ? [f.name] : []));
+    label.textContent = `${names.join(', ')}${names.length ? ': ' : ''}${pct} % · ${formatBytes(e.loaded)} of ${formatBytes(e.total)}`;
     if (e.loaded === e.total) hideBar = setTimeout(() => (upload.hidden = true), 1200);
   });
 

@@ -119,8 +119,8 @@ describe('demo page', () => {
     );
     say(a, 'Ada', `a 3 MB file ${tag()}`, [new win.File([new Uint8Array(3 * 1024 * 1024)], 'three.bin')]);
     await waitUntil(() => labels.some((l) => l.includes('100 %')), 'the upload finished');
-    expect(labels.at(-1)).to.equal('shown 100 % · 3.0 MB of 3.0 MB');
-    expect(labels.every((l) => /^shown \d+ % · [\d.]+ (B|KB|MB) of 3\.0 MB$/.test(l)), labels.join('\n')).to.equal(true);
+    expect(labels.at(-1)).to.equal('shown three.bin: 100 % · 3.0 MB of 3.0 MB');
+    expect(labels.every((l) => /^shown three\.bin: \d+ % · [\d.]+ (B|KB|MB) of 3\.0 MB$/.test(l)), labels.join('\n')).to.equal(true);
     expect(doc.querySelector<HTMLProgressElement>('#upload progress')!.value).to.equal(1);
   });
 
