@@ -7,7 +7,9 @@
 //    built, the one-file build, every `exports` target, nothing stray, only declared imports).
 // 3. The tarball is unpacked into a throwaway app as node_modules/hx-ws-elements; Node resolves
 //    every `exports` entry from there, and `import('hx-ws-elements/server')` must work.
-// 4. custom-elements.json is what `npm run analyze` makes of today's sources.
+// 4. The README's two ways to load it on a page without a bundler work in Chromium from that
+//    app (scripts/plain-page.mjs).
+// 5. custom-elements.json is what `npm run analyze` makes of today's sources.
 //
 // `--keep` leaves the temp dir (its path is printed) for a look inside.
 import { execFileSync } from 'node:child_process';
@@ -15,6 +17,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { packageProblems } from './pack-rules.mjs';
+import { checkPlainPages } from './plain-page.mjs';
 import { freshCopy, installTarball, pack, ROOT, tarballFiles, tempDir } from './packed.mjs';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -80,7 +83,10 @@ try {
     }
   }
 
-  // 4. the manifest is fresh
+  // 4. the README's plain pages
+  problems.push(...(await checkPlainPages(app)));
+
+  // 5. the manifest is fresh
   const freshDir = 'node_modules/.cache/hx-ws-check-pack';
   execFileSync(process.execPath, [join(ROOT, 'node_modules/@custom-elements-manifest/analyzer/cem.js'), 'analyze', '--outdir', freshDir], {
     cwd: ROOT,
@@ -98,7 +104,7 @@ try {
   } else {
     console.log(
       `check-pack: ${report.filename} (packed from a fresh copy) is fine: ${report.entryCount} files, ${kb(report.size)} packed, ` +
-        `${kb(report.unpackedSize)} unpacked; ${subpaths.length} entry points resolve and ${pkg.name}/server loads`,
+        `${kb(report.unpackedSize)} unpacked; ${subpaths.length} entry points resolve, ${pkg.name}/server loads, the README's plain pages work`,
     );
   }
 } catch (e) {

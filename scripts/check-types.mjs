@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { installTarball, pack, ROOT, tempDir } from './packed.mjs';
+import { installTarball, pack, readmeBlocks, ROOT, tempDir } from './packed.mjs';
 
 const compilers = ['typescript', 'typescript7'].map((name) => {
   const dir = join(ROOT, 'node_modules', name);
@@ -22,15 +22,6 @@ const compilers = ['typescript', 'typescript7'].map((name) => {
 if (!existsSync(join(ROOT, 'dist/server/index.d.ts'))) {
   console.error('check-types: no dist/ (run npm run build first)');
   process.exit(1);
-}
-
-/** The first fenced code block after the heading `heading` in README.md. */
-export function readmeBlock(heading, readme = readFileSync(join(ROOT, 'README.md'), 'utf8')) {
-  const at = readme.indexOf(`\n${heading}\n`);
-  if (at < 0) throw new Error(`README.md has no "${heading}" heading`);
-  const m = /```\w*\n([\s\S]*?)```/.exec(readme.slice(at));
-  if (!m) throw new Error(`README.md has no code block under "${heading}"`);
-  return m[1];
 }
 
 const failures = [];
@@ -49,7 +40,7 @@ try {
   const { tarball } = pack(ROOT, tmp, { ignoreScripts: true });
   const app = join(tmp, 'app');
   installTarball(tarball, app, pkg.name, ['lit', '@lit/reactive-element', 'ws', '@types/ws', '@types/node']);
-  writeFileSync(join(app, 'server.ts'), readmeBlock('## The server helper'));
+  writeFileSync(join(app, 'server.ts'), readmeBlocks('## The server helper')[0]);
   writeFileSync(
     join(app, 'client.ts'),
     [

@@ -4,7 +4,7 @@
 // The app's other packages (lit, ws, @types/...) are symlinks into this project's
 // node_modules, so nothing is fetched: the checks run offline.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,4 +75,18 @@ export function installTarball(tarball, dir, name, links = []) {
   }
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer-app', private: true, type: 'module' }, null, 2));
   return target;
+}
+
+/** The fenced code blocks of README.md's section `heading` (a whole line, e.g. `## Install`). */
+export function readmeBlocks(heading) {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const at = readme.indexOf(`\n${heading}\n`);
+  if (at < 0) throw new Error(`README.md has no "${heading}" heading`);
+  const level = heading.split(' ')[0];
+  const rest = readme.slice(at + heading.length + 2);
+  const end = rest.search(new RegExp(`^#{1,${level.length}} `, 'm'));
+  const section = end < 0 ? rest : rest.slice(0, end);
+  const blocks = [...section.matchAll(/```\w*\n([\s\S]*?)```/g)].map((m) => m[1]);
+  if (!blocks.length) throw new Error(`README.md has no code block under "${heading}"`);
+  return blocks;
 }
