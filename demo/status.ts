@@ -23,7 +23,7 @@ const STICKY_PX = 48;
 
 interface Draft {
   message: string;
-  files: FileList | null;
+  files: File[];
 }
 
 export function wireStatus(conn: Element): void {
@@ -52,7 +52,11 @@ export function wireStatus(conn: Element): void {
   conn.addEventListener('hx-ws-open', () => show('open', 'connected'));
   conn.addEventListener('hx-ws-close', (e) => {
     forgetCount();
-    if (e.reason && e.code !== 1000 && e.code !== 1001 && e.code !== 1012) say(`The server closed the connection (${e.code}): ${e.reason}`);
+    // The server's reason, after what the close cost (the requests it cut short are reported
+    // just before the close event).
+    if (e.reason && e.code !== 1000 && e.code !== 1001 && e.code !== 1012) {
+      say([lost, `The server closed the connection (${e.code}): ${e.reason}.`].filter(Boolean).join(' '));
+    }
     if (e.reconnectDelay === null) return show('closed', `closed (${e.code})`);
     const at = Date.now() + e.reconnectDelay;
     const tick = () => {
@@ -91,13 +95,14 @@ export function wireStatus(conn: Element): void {
   // The form is emptied once a request has left; if the request is lost after all, the message
   // and the files come back, with the reason.
   const drafts = new WeakMap<HxWsRequest, Draft>();
+  let lost = ''; // the notice about requests lost in this task, which a close event adds to
   const formOf = (source: Element) => source.closest('form') ?? source.querySelector('form');
   conn.addEventListener('hx-ws-before-send', (e) => {
     clearNotice();
     const form = formOf(e.request.source);
     const message = form?.querySelector<HTMLInputElement>('input[name=message]');
     const files = form?.querySelector<HTMLInputElement>('input[type=file]');
-    drafts.set(e.request, { message: message?.value ?? '', files: files?.files ?? null });
+    drafts.set(e.request, { message: message?.value ?? '', files: [...(files?.files ?? [])] }); // a copy: clearing the input empties its FileList
   });
   conn.addEventListener('hx-ws-after-send', (e) => {
     stick = true;
@@ -106,7 +111,11 @@ export function wireStatus(conn: Element): void {
   });
   conn.addEventListener('hx-ws-error', (e) => {
     if (e.reason === 'socket') return; // the badge shows the connection's state
-    say(e.reason === 'file-rejected' || e.request ? `Not sent: ${e.message}` : e.message);
+    say(e.reason === 'file-rejected' || e.request ? `Not sent: ${e.message}.` : e.message);
+    if (e.request) {
+      lost = notice.textContent;
+      setTimeout(() => (lost = ''));
+    }
     upload.hidden = true;
     const draft = e.request && drafts.get(e.request);
     if (!draft) return; // refused before it was sent (e.g. a file too big): the form is untouched
@@ -114,7 +123,11 @@ export function wireStatus(conn: Element): void {
     const message = form?.querySelector<HTMLInputElement>('input[name=message]');
     const files = form?.querySelector<HTMLInputElement>('input[type=file]');
     if (message && !message.value) message.value = draft.message;
-    if (files && draft.files && !files.files?.length) files.files = draft.files;
+    if (files && draft.files.length && !files.files?.length) {
+      const dt = new DataTransfer();
+      for (const f of draft.files) dt.items.add(f);
+      files.files = dt.files;
+    }
   });
 
   function say(text: string) {

@@ -97,7 +97,7 @@ describe('demo page', () => {
       const form = say(a, 'Ada', text, [big]);
       const notice = a.contentDocument!.getElementById('notice')!;
       await waitUntil(() => !notice.hidden, 'a notice is shown');
-      expect(notice.textContent).to.equal('Not sent: big.bin (16777217 bytes) refused by max-file-size="16MB"');
+      expect(notice.textContent).to.equal('Not sent: big.bin (16777217 bytes) refused by max-file-size="16MB".');
       expect((form.elements.namedItem('message') as HTMLInputElement).value, 'the message is kept').to.equal(text);
       expect(form.querySelector<HTMLInputElement>('input[type=file]')!.files![0]!.name, 'the file is kept').to.equal('big.bin');
       // A message that can go clears the notice and goes.
@@ -107,6 +107,28 @@ describe('demo page', () => {
       expect(notice.hidden).to.equal(true);
     });
   }
+
+  it('a file the server refuses: the page gives its reason, keeps the message and the file, and the next send goes', async () => {
+    const a = await tab('/demo/index.html');
+    const b = await tab('/demo/index.html');
+    const doc = a.contentDocument!;
+    const win = a.contentWindow as unknown as typeof window;
+    doc.querySelector('hx-ws-send')!.removeAttribute('max-file-size'); // only the server's limit is left
+    const text = `refused by the server ${tag()}`;
+    const form = say(a, 'Ada', text, [new win.File([new Uint8Array(16 * 1024 * 1024 + 1)], 'big.bin')]);
+    const notice = doc.getElementById('notice')!;
+    await waitUntil(() => notice.textContent!.includes('The server closed'), 'the reason is shown', { timeout: 10_000 });
+    expect(notice.textContent).to.match(/^Not sent: the socket closed before request \d+ had left the browser \(\d+ of \d+ bytes\)\. /);
+    expect(notice.textContent).to.contain('The server closed the connection (1009): field "files": declared size 16777217 exceeds maxFileBytes 16777216.');
+    expect((form.elements.namedItem('message') as HTMLInputElement).value, 'the message is back').to.equal(text);
+    expect(form.querySelector<HTMLInputElement>('input[type=file]')!.files![0]!.name, 'the file is back').to.equal('big.bin');
+    expect(doc.getElementById('state')!.textContent).to.equal('closed (1009)');
+    // Without the file, the next send opens a new socket and goes through.
+    form.querySelector<HTMLInputElement>('input[type=file]')!.files = new win.DataTransfer().files;
+    form.querySelector('button')!.click();
+    await waitUntil(() => lastText(b).includes(text), 'the message went on a new socket', { timeout: 10_000 });
+    expect(doc.getElementById('state')!.dataset.state).to.equal('open');
+  });
 
   it('shows upload progress as a bar with percent and bytes', async () => {
     const a = await tab('/demo/index.html');
