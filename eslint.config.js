@@ -46,7 +46,7 @@ export default tseslint.config(
   },
   // Puppeteer drivers pass functions to `page.evaluate`: those run in the page.
   {
-    files: ['bench/run.mjs', 'scripts/screenshot.mjs'],
+    files: ['bench/run.mjs', 'scripts/screenshot.mjs', 'scripts/plain-page.mjs'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
   // Tests: chai's property assertions (`expect(x).to.be.true`) are expressions on purpose, and

@@ -11,7 +11,8 @@ const quiet = process.env.WTR_QUIET === '1';
 
 export default {
   files: ['test/browser/**/*.test.{ts,tsx}'],
-  nodeResolve: true,
+  // Lit's production build: the same code without the dev-mode console line in every test file.
+  nodeResolve: { exportConditions: ['production'] },
   concurrency: 1,
   concurrentBrowsers: 1,
   testsFinishTimeout: 240_000,

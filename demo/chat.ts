@@ -6,17 +6,12 @@
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { attachHxWs, html, oob, unsafeHtml, type HxWsContext, type HxWsServer, type SafeHtml } from '../src/server/index.js';
-
-interface StoredFile {
-  name: string;
-  type: string;
-  bytes: Buffer;
-}
+import { chatHistory, type ChatHistory, type StoredFile } from './history.js';
 
 /** Image types shown inline; everything else (SVG included) is offered as a download. */
 const INLINE_IMAGES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif']);
-const KEEP_MESSAGES = 50;
-const KEEP_FILES = 40;
+/** The largest file the room takes; the pages say the same (`max-file-size="16MB"`). */
+export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 export interface ChatRoom {
   /** Attaches the room's socket endpoint (`/chat`) to an HTTP server. */
@@ -36,17 +31,19 @@ interface KoaLike {
   redirect(url: string): void;
 }
 
-export function chatRoom(): ChatRoom {
-  const messages: string[] = [];
-  const files = new Map<string, StoredFile>();
+/**
+ * @param history where the last messages and files are kept: memory by default; `npm start`
+ *   keeps them on disk so a restart does not empty every tab
+ */
+export function chatRoom(history: ChatHistory = chatHistory()): ChatRoom {
   let hx: HxWsServer | undefined;
 
-  const online = () => oob('online', `${hx?.clients.size ?? 0} online`);
+  // A span, like the placeholder it replaces in the header's line.
+  const online = () => oob('online', `${hx?.clients.size ?? 0} online`, { tag: 'span' });
 
   function keepFile(file: StoredFile): string {
     const id = randomUUID();
-    files.set(id, file);
-    while (files.size > KEEP_FILES) files.delete(files.keys().next().value as string);
+    history.addFile(id, file);
     return `/files/${id}/${encodeURIComponent(file.name)}`;
   }
 
@@ -61,10 +58,10 @@ export function chatRoom(): ChatRoom {
   function attach(server: Server): HxWsServer {
     hx = attachHxWs(server, {
       path: '/chat',
-      limits: { maxFileBytes: 64 * 1024 * 1024, maxRequestBytes: 128 * 1024 * 1024 },
+      limits: { maxFileBytes: MAX_FILE_BYTES, maxRequestBytes: 8 * MAX_FILE_BYTES },
       onConnection(ctx: HxWsContext) {
         // History: our own markup, rendered (and escaped) when each message arrived.
-        ctx.send(oob('messages', messages.map(unsafeHtml), { swap: 'innerHTML', tag: 'ul' }));
+        ctx.send(oob('messages', history.messages().map(unsafeHtml), { swap: 'innerHTML', tag: 'ul' }));
         hx!.broadcast(online());
       },
       onClose() {
@@ -77,8 +74,7 @@ export function chatRoom(): ChatRoom {
         const time = new Date().toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
         const item = html`<li class="msg"><span class="who">${author}</span><time>${time}</time>
           <p>${text}</p>${request.files.map((f) => renderFile({ name: f.name, type: f.type, bytes: f.bytes }))}</li>`;
-        messages.push(item.toString());
-        while (messages.length > KEEP_MESSAGES) messages.shift();
+        history.addMessage(item.toString());
         hx!.broadcast(oob('messages', item, { swap: 'beforeend', tag: 'ul' }));
       },
       onError(error) {
@@ -90,7 +86,7 @@ export function chatRoom(): ChatRoom {
 
   function file(path: string): { bytes: Buffer; headers: Record<string, string> } | undefined {
     const m = /^\/files\/([0-9a-f-]{36})\//.exec(path);
-    const f = m ? files.get(m[1]!) : undefined;
+    const f = m ? history.file(m[1]!) : undefined;
     if (!f) return undefined;
     return {
       bytes: f.bytes,

@@ -1,117 +1,116 @@
-// `npm run check:pack`: checks what `npm pack` would publish, without publishing.
-// Run it after `npm run build` (and `npm run bundle`, for the one-file build).
+// `npm run check:pack`: packs the package for real, as a fresh clone would, and checks the
+// tarball.
 //
-// - Every module of src/ is there as .js + .d.ts (+ .js.map), nothing else is in dist/ but the
-//   one-file builds (dist/hx-ws*.js): a leftover from an old build fails the check.
-// - Outside dist/ only package.json, README, LICENSE, custom-elements.json and docs/*.md.
-// - Every `exports` target, `types` and `customElements` is in the package, and so is every
-//   module the manifest names, and custom-elements.json is what `npm run analyze` makes today.
-// - Every bare import in the shipped JavaScript is a dependency, a peer dependency or `node:`.
+// 1. The project's files as git sees them (no dist/, nothing ignored) are copied to a temp dir
+//    and `npm pack` runs there, so the `prepack` script has to build everything that ships.
+// 2. The tarball's file list must pass the rules in scripts/pack-rules.mjs (every src/ module
+//    built, the one-file build, every `exports` target, nothing stray, only declared imports).
+// 3. The tarball is unpacked into a throwaway app as node_modules/hx-ws-elements; Node resolves
+//    every `exports` entry from there, and `import('hx-ws-elements/server')` must work.
+// 4. The README's two ways to load it on a page without a bundler work in Chromium from that
+//    app (scripts/plain-page.mjs).
+// 5. custom-elements.json is what `npm run analyze` makes of today's sources.
+//
+// `--keep` leaves the temp dir (its path is printed) for a look inside.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { packageProblems } from './pack-rules.mjs';
+import { checkPlainPages } from './plain-page.mjs';
+import { freshCopy, installTarball, pack, ROOT, tarballFiles, tempDir } from './packed.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+const keep = process.argv.includes('--keep');
+const tmp = tempDir('hxws-pack-');
 const problems = [];
 
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const out = execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], {
-  cwd: root,
-  encoding: 'utf8',
-  stdio: ['ignore', 'pipe', 'ignore'],
-});
-const [report] = JSON.parse(out);
-const files = new Set(report.files.map((f) => f.path));
-
-// 1. dist/ mirrors src/
 function walk(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
 }
-const modules = walk(join(root, 'src'))
+const modules = walk(join(ROOT, 'src'))
   .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
-  .map((f) => relative(join(root, 'src'), f).replace(/\.ts$/, ''));
-const expected = new Set();
-for (const m of modules) {
-  for (const ext of ['.js', '.d.ts', '.js.map']) {
-    const path = `dist/${m}${ext}`;
-    expected.add(path);
-    if (!files.has(path)) problems.push(`missing ${path} (run npm run build)`);
-  }
-}
-const ONE_FILE_BUILD = /^dist\/hx-ws[\w.-]*\.js(\.map)?$/;
-for (const path of files) {
-  if (!path.startsWith('dist/')) continue;
-  if (!expected.has(path) && !ONE_FILE_BUILD.test(path)) {
-    problems.push(`unexpected ${path}: not built from src/ (a leftover? delete dist/ and rebuild)`);
-  }
-}
-if (!files.has('dist/hx-ws.js')) problems.push('missing dist/hx-ws.js, the one-file build (run npm run bundle)');
+  .map((f) => relative(join(ROOT, 'src'), f).replace(/\.ts$/, ''));
 
-// 2. nothing else
-const TOP = /^(package\.json|README\.md|LICENSE(\.md)?|custom-elements\.json|docs\/[\w.-]+\.md)$/i;
-for (const path of files) {
-  if (!path.startsWith('dist/') && !TOP.test(path)) problems.push(`unexpected ${path} in the package`);
-}
-for (const path of ['README.md', 'custom-elements.json', 'docs/protocol.md', 'docs/migrating.md']) {
-  if (!files.has(path)) problems.push(`missing ${path}`);
-}
-
-// 3. entry points
-const targets = [];
-const collect = (key, value) => {
-  if (typeof value === 'string') targets.push([key, value]);
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) collect(`${key} ${k}`, v);
-};
-collect('exports', pkg.exports);
-collect('types', pkg.types);
-collect('customElements', pkg.customElements);
-for (const [key, target] of targets) {
-  const path = target.replace(/^\.\//, '');
-  if (!files.has(path)) problems.push(`${key} -> ${target} is not in the package`);
-}
-for (const [key, value] of Object.entries(pkg.exports)) {
-  if (typeof value === 'object' && (!value.types || Object.keys(value)[0] !== 'types')) {
-    problems.push(`exports ${key}: "types" must be present and come first`);
+try {
+  // 1. pack a fresh copy
+  const clone = freshCopy(join(tmp, 'clone'));
+  if (existsSync(join(clone, 'dist'))) throw new Error('the fresh copy has a dist/ (is dist/ tracked by git?)');
+  let packed;
+  try {
+    packed = pack(clone, tmp);
+  } catch (e) {
+    throw new Error(`npm pack failed in a fresh copy:\n${e.stderr ?? e.message}`);
   }
-}
-const manifest = JSON.parse(readFileSync(join(root, 'custom-elements.json'), 'utf8'));
-for (const mod of manifest.modules) {
-  if (!files.has(mod.path)) problems.push(`custom-elements.json names ${mod.path}, which is not in the package`);
-}
-// The committed manifest is what the analyzer makes of today's sources.
-const freshDir = 'node_modules/.cache/hx-ws-check-pack';
-execFileSync(process.execPath, [join(root, 'node_modules/@custom-elements-manifest/analyzer/cem.js'), 'analyze', '--outdir', freshDir], {
-  cwd: root,
-  stdio: 'ignore',
-});
-if (readFileSync(join(root, freshDir, 'custom-elements.json'), 'utf8') !== readFileSync(join(root, 'custom-elements.json'), 'utf8')) {
-  problems.push('custom-elements.json is out of date with src/ (run npm run analyze and commit it)');
-}
-const tags = manifest.modules.flatMap((m) => m.declarations ?? []).filter((d) => d.customElement).map((d) => d.tagName);
-for (const tag of ['hx-ws-connect', 'hx-ws-send']) {
-  if (!tags.includes(tag)) problems.push(`custom-elements.json has no <${tag}>`);
-}
+  const { report, tarball } = packed;
+  const files = tarballFiles(tarball);
 
-// 4. imports of the shipped JavaScript
-const allowed = new Set([pkg.name, ...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})]);
-const IMPORT = /(?:^|[;\s])(?:import|export)\s*(?:[\w*${}\s,]+\sfrom\s*)?['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
-for (const path of files) {
-  if (!path.endsWith('.js') || ONE_FILE_BUILD.test(path)) continue;
-  // Comments out (JSDoc examples show imports too); tsc output keeps strings on their own lines.
-  const code = readFileSync(join(root, path), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-  for (const m of code.matchAll(IMPORT)) {
-    const spec = m[1] ?? m[2];
-    if (spec.startsWith('.') || spec.startsWith('node:')) continue;
-    const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
-    if (!allowed.has(name)) problems.push(`${path} imports ${spec}, which is neither a dependency nor a peer dependency`);
+  // 3 (first: the rules read shipped files from the unpacked tarball)
+  const app = join(tmp, 'app');
+  const links = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})];
+  const installed = installTarball(tarball, app, pkg.name, links);
+
+  // 2. the rules
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'custom-elements.json'), 'utf8'));
+  problems.push(...packageProblems({ files, pkg, modules, manifest, read: (p) => readFileSync(join(installed, p), 'utf8') }));
+
+  // 3. Node resolves every entry point from the app, and the server entry loads.
+  const subpaths = Object.keys(pkg.exports).map((k) => (k === '.' ? pkg.name : `${pkg.name}/${k.slice(2)}`));
+  const probe = `
+    const out = {};
+    for (const s of ${JSON.stringify(subpaths)}) {
+      try { out[s] = import.meta.resolve(s); } catch (e) { out[s] = 'ERROR ' + e.message; }
+    }
+    const server = await import('${pkg.name}/server');
+    out.server = Object.keys(server).sort();
+    console.log(JSON.stringify(out));`;
+  let resolved;
+  try {
+    resolved = JSON.parse(
+      execFileSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: app, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
+  } catch (e) {
+    problems.push(`import('${pkg.name}/server') from an app that installed the tarball failed:\n${e.stderr ?? e.message}`);
   }
-}
+  if (resolved) {
+    for (const s of subpaths) {
+      const url = resolved[s];
+      if (url.startsWith('ERROR')) problems.push(`${s} does not resolve in an app: ${url.slice(6)}`);
+      else if (!existsSync(fileURLToPath(url))) problems.push(`${s} resolves to ${url}, which is not in the tarball`);
+    }
+    for (const name of ['attachHxWs', 'HxWsDecoder', 'html', 'oob', 'ProtocolError']) {
+      if (!resolved.server.includes(name)) problems.push(`${pkg.name}/server does not export ${name}`);
+    }
+  }
 
-const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
-if (problems.length) {
-  console.error(`check-pack: ${problems.length} problem(s) in ${report.filename}:`);
-  for (const p of problems) console.error(`  - ${p}`);
-  process.exit(1);
+  // 4. the README's plain pages
+  problems.push(...(await checkPlainPages(app)));
+
+  // 5. the manifest is fresh
+  const freshDir = 'node_modules/.cache/hx-ws-check-pack';
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/@custom-elements-manifest/analyzer/cem.js'), 'analyze', '--outdir', freshDir], {
+    cwd: ROOT,
+    stdio: 'ignore',
+  });
+  if (readFileSync(join(ROOT, freshDir, 'custom-elements.json'), 'utf8') !== readFileSync(join(ROOT, 'custom-elements.json'), 'utf8')) {
+    problems.push('custom-elements.json is out of date with src/ (run npm run analyze and commit it)');
+  }
+
+  const kb = (n) => `${(n / 1024).toFixed(1)} KiB`;
+  if (problems.length) {
+    console.error(`check-pack: ${problems.length} problem(s) in ${report.filename}:`);
+    for (const p of problems) console.error(`  - ${p}`);
+    process.exitCode = 1;
+  } else {
+    console.log(
+      `check-pack: ${report.filename} (packed from a fresh copy) is fine: ${report.entryCount} files, ${kb(report.size)} packed, ` +
+        `${kb(report.unpackedSize)} unpacked; ${subpaths.length} entry points resolve, ${pkg.name}/server loads, the README's plain pages work`,
+    );
+  }
+} catch (e) {
+  console.error(`check-pack: ${e.message}`);
+  process.exitCode = 1;
+} finally {
+  if (keep) console.log(`check-pack: kept ${tmp}`);
+  else rmSync(tmp, { recursive: true, force: true });
 }
-console.log(`check-pack: ${report.filename} is fine: ${report.entryCount} files, ${kb(report.size)} packed, ${kb(report.unpackedSize)} unpacked`);

@@ -1,4 +1,4 @@
-/// <reference types="node" />
+/// <reference types="node" preserve="true" />
 /**
  * `hx-ws-elements/server`: decode the hx-ws wire format (JSON frames plus out-of-band file
  * frames) on Node, serve it over `ws` with limits and an Origin check, and build the HTML

@@ -41,7 +41,6 @@ describe('chaos', () => {
 
   it(`${REQUESTS} requests and ${SWAPS} swaps while the server drops the socket at random: nothing lost silently, nothing twice`, async function () {
     this.timeout(60_000);
-    console.log(`chaos: seed ${SEED}`);
     const sendRand = seeded(SEED);
     const chaosRand = seeded(SEED + 1);
     const delayRand = seeded(SEED + 2);
@@ -124,10 +123,11 @@ describe('chaos', () => {
     const neither = Array.from({ length: REQUESTS }, (_, rid) => rid).filter((rid) => !delivered.has(rid) && !reported.has(rid));
     const both = [...reported.keys()].filter((rid) => delivered.has(rid));
     const otherErrors = page.errors.filter((e) => !e.request && e.reason !== 'socket').map((e) => `${e.reason}: ${e.message}`);
-    console.log(
-      `chaos: ${deliveries.length} delivered, ${reported.size} reported (${both.length} of them delivered too: the ack was lost), ` +
-        `faults ${JSON.stringify(faults)}, ${closes.length} closes, ${(await ch.state()).total} sockets; ${pushed} swaps pushed, ${applied().length} applied`,
-    );
+    // The run's seed and figures are printed only when it fails (set the seed again to replay it).
+    const summary =
+      `chaos: seed ${SEED}; ${deliveries.length} delivered, ${reported.size} reported (${both.length} of them delivered too: the ack was lost), ` +
+        `faults ${JSON.stringify(faults)}, ${closes.length} closes, ${(await ch.state()).total} sockets; ${pushed} swaps pushed, ${applied().length} applied`;
+    this.test!.title += ` [${summary}]`;
     expect(twice, 'requests delivered twice').to.deep.equal([]);
     expect(neither, 'requests neither delivered nor reported').to.deep.equal([]);
     expect(otherErrors).to.deep.equal([]);

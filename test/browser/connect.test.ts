@@ -515,8 +515,12 @@ describe('wrapper rendering', () => {
   it('the elements keep their children in the light DOM and take no box, in a shadow root too', async () => {
     const host = document.createElement('div');
     document.body.append(host);
+    const logged = sinon.stub(console, 'error');
     try {
       const inDoc = await fixture<HxWsConnectElement>(html`<hx-ws-connect><hx-ws-send><form></form></hx-ws-send></hx-ws-connect>`);
+      // No url here: that is reported once, and rendering is unaffected.
+      expect(logged.callCount).to.equal(1);
+      expect(String(logged.firstCall.args[0])).to.contain('url is not set');
       expect(inDoc.shadowRoot).to.equal(null);
       expect(getComputedStyle(inDoc).display).to.equal('contents');
       expect(getComputedStyle(inDoc.querySelector('hx-ws-send')!).display).to.equal('contents');
@@ -524,6 +528,7 @@ describe('wrapper rendering', () => {
       shadow.innerHTML = '<hx-ws-send><form></form></hx-ws-send>';
       expect(getComputedStyle(shadow.querySelector('hx-ws-send')!).display).to.equal('contents');
     } finally {
+      logged.restore();
       host.remove();
     }
   });

@@ -46,3 +46,122 @@ for (const [mode, page] of [['element', '/demo/index.html'], ['attribute', '/dem
     expect((form.elements.namedItem('author') as HTMLInputElement).value).to.equal('Ada');
   });
 }
+
+/** Fills the form of a demo tab and presses Send. */
+function say(frame: HTMLIFrameElement, author: string, message: string, files: File[] = []) {
+  const doc = frame.contentDocument!;
+  const win = frame.contentWindow as unknown as typeof window;
+  const form = doc.querySelector('form')!;
+  (form.elements.namedItem('author') as HTMLInputElement).value = author;
+  (form.elements.namedItem('message') as HTMLInputElement).value = message;
+  const dt = new win.DataTransfer();
+  for (const f of files) dt.items.add(f);
+  form.querySelector<HTMLInputElement>('input[type=file]')!.files = dt.files;
+  form.querySelector('button')!.click();
+  return form;
+}
+
+const tag = () => Math.random().toString(36).slice(2);
+const messagesOf = (frame: HTMLIFrameElement) => frame.contentDocument!.getElementById('messages')!;
+const lastText = (frame: HTMLIFrameElement) => messagesOf(frame).lastElementChild?.textContent ?? '';
+const atBottom = (list: HTMLElement) => list.scrollHeight - list.scrollTop - list.clientHeight <= 2;
+
+describe('demo page', () => {
+  it('keeps the newest message in view, unless the reader has scrolled up', async () => {
+    const a = await tab('/demo/index.html');
+    const b = await tab('/demo/index.html');
+    const run = tag();
+    for (let i = 0; i < 12; i++) {
+      say(a, 'Ada', `scroll ${run} ${i}`);
+      await waitUntil(() => lastText(b).includes(`scroll ${run} ${i}`), `message ${i} arrived`);
+    }
+    const list = messagesOf(b);
+    expect(list.scrollHeight, 'the list overflows').to.be.greaterThan(list.clientHeight);
+    await waitUntil(() => atBottom(list), 'the other tab shows the newest message');
+    expect(atBottom(messagesOf(a)), 'so does the sender').to.equal(true);
+
+    list.scrollTop = 0;
+    list.dispatchEvent(new Event('scroll'));
+    say(a, 'Ada', `while reading ${run}`);
+    await waitUntil(() => lastText(b).includes(`while reading ${run}`), 'the next message arrived');
+    expect(list.scrollTop, 'a reader who scrolled up stays where they are').to.equal(0);
+  });
+
+  for (const [mode, page] of [['element', '/demo/index.html'], ['attribute', '/demo/attributes.html']] as const) {
+    it(`(${mode} mode) a file over the limit is not sent: the page says why and keeps the message and the file`, async () => {
+      const a = await tab(page);
+      const b = await tab('/demo/index.html');
+      const win = a.contentWindow as unknown as typeof window;
+      const big = new win.File([new Uint8Array(16 * 1024 * 1024 + 1)], 'big.bin', { type: 'application/octet-stream' });
+      const text = `with a big file ${tag()}`;
+      const form = say(a, 'Ada', text, [big]);
+      const notice = a.contentDocument!.getElementById('notice')!;
+      await waitUntil(() => !notice.hidden, 'a notice is shown');
+      expect(notice.textContent).to.equal('Not sent: big.bin (16777217 bytes) refused by max-file-size="16MB".');
+      expect((form.elements.namedItem('message') as HTMLInputElement).value, 'the message is kept').to.equal(text);
+      expect(form.querySelector<HTMLInputElement>('input[type=file]')!.files![0]!.name, 'the file is kept').to.equal('big.bin');
+      // A message that can go clears the notice and goes.
+      form.querySelector<HTMLInputElement>('input[type=file]')!.files = new win.DataTransfer().files;
+      form.querySelector('button')!.click();
+      await waitUntil(() => lastText(b).includes(text), 'sent without the file');
+      expect(notice.hidden).to.equal(true);
+    });
+  }
+
+  it('a file the server refuses: the page gives its reason, keeps the message and the file, and the next send goes', async () => {
+    const a = await tab('/demo/index.html');
+    const b = await tab('/demo/index.html');
+    const doc = a.contentDocument!;
+    const win = a.contentWindow as unknown as typeof window;
+    doc.querySelector('hx-ws-send')!.removeAttribute('max-file-size'); // only the server's limit is left
+    const text = `refused by the server ${tag()}`;
+    const form = say(a, 'Ada', text, [new win.File([new Uint8Array(16 * 1024 * 1024 + 1)], 'big.bin')]);
+    const notice = doc.getElementById('notice')!;
+    await waitUntil(() => notice.textContent!.includes('The server closed'), 'the reason is shown', { timeout: 10_000 });
+    expect(notice.textContent).to.match(/^Not sent: the socket closed before request \d+ had left the browser \(\d+ of \d+ bytes\)\. /);
+    expect(notice.textContent).to.contain('The server closed the connection (1009): field "files": declared size 16777217 exceeds maxFileBytes 16777216.');
+    expect((form.elements.namedItem('message') as HTMLInputElement).value, 'the message is back').to.equal(text);
+    expect(form.querySelector<HTMLInputElement>('input[type=file]')!.files![0]!.name, 'the file is back').to.equal('big.bin');
+    expect(doc.getElementById('state')!.textContent).to.equal('closed (1009)');
+    // Without the file, the next send opens a new socket and goes through.
+    form.querySelector<HTMLInputElement>('input[type=file]')!.files = new win.DataTransfer().files;
+    form.querySelector('button')!.click();
+    await waitUntil(() => lastText(b).includes(text), 'the message went on a new socket', { timeout: 10_000 });
+    expect(doc.getElementById('state')!.dataset.state).to.equal('open');
+  });
+
+  it('shows upload progress as a bar with percent and bytes', async () => {
+    const a = await tab('/demo/index.html');
+    const win = a.contentWindow as unknown as typeof window;
+    const labels: string[] = [];
+    const doc = a.contentDocument!;
+    const upload = doc.getElementById('upload')!;
+    doc.getElementById('room')!.addEventListener('hx-ws-upload-progress', () =>
+      queueMicrotask(() => labels.push(`${upload.hidden ? 'hidden' : 'shown'} ${upload.textContent}`)),
+    );
+    say(a, 'Ada', `a 3 MB file ${tag()}`, [new win.File([new Uint8Array(3 * 1024 * 1024)], 'three.bin')]);
+    await waitUntil(() => labels.some((l) => l.includes('100 %')), 'the upload finished');
+    expect(labels.at(-1)).to.equal('shown three.bin: 100 % · 3.0 MB of 3.0 MB');
+    expect(labels.every((l) => /^shown three\.bin: \d+ % · [\d.]+ (B|KB|MB) of 3\.0 MB$/.test(l)), labels.join('\n')).to.equal(true);
+    expect(doc.querySelector<HTMLProgressElement>('#upload progress')!.value).to.equal(1);
+  });
+
+  it('keeps the header on one line, and forgets the online count while offline', async () => {
+    const a = await tab('/demo/index.html');
+    const doc = a.contentDocument!;
+    await waitUntil(() => /^\d+ online$/.test(doc.getElementById('online')!.textContent!), 'the count arrived');
+    const online = doc.getElementById('online')!;
+    expect(online.tagName, 'the server swaps in a span').to.equal('SPAN');
+    const [count, state] = [online, doc.getElementById('state')!].map((el) => el.getBoundingClientRect());
+    expect(count!.top < state!.bottom && state!.top < count!.bottom, 'the count and the state share a line').to.equal(true);
+    (doc.getElementById('room') as HTMLElement & { close(): void }).close();
+    await waitUntil(() => doc.getElementById('state')!.dataset.state === 'closed', 'closed');
+    expect(doc.getElementById('online')!.textContent).to.equal('…');
+  });
+
+  it('has a favicon', async () => {
+    const a = await tab('/demo/index.html');
+    const href = a.contentDocument!.querySelector<HTMLLinkElement>('link[rel=icon]')!.href;
+    expect((await fetch(href)).status).to.equal(200);
+  });
+});
