@@ -30,6 +30,7 @@ export {
   type OriginPolicy,
   type Sendable,
 } from './attach.js';
+export { deliver, MemoryRooms, type Except, type RoomAdapter, type RoomMember } from './rooms.js';
 export {
   ackMessage,
   escapeHtml,

@@ -11,6 +11,7 @@ import {
   closeReason,
   HookError,
   html,
+  MemoryRooms,
   ProtocolError,
   type HxWsContext,
   type HxWsRequest,
@@ -294,6 +295,41 @@ describe('attachHxWs: requests and replies', () => {
     await hub.close(1001, 'bye');
     const e = await done;
     assert.deepEqual([e.code, e.reason], [1001, 'bye']);
+  });
+
+  it('an adapter option gets joins, broadcasts, room messages and close()', async (t) => {
+    const calls: string[] = [];
+    class Recording extends MemoryRooms {
+      override join(member: Parameters<MemoryRooms['join']>[0], room: string): void {
+        calls.push(`join ${room}`);
+        super.join(member, room);
+      }
+      override broadcast(text: string, except?: Parameters<MemoryRooms['broadcast']>[1]): number {
+        calls.push(`broadcast ${text}`);
+        return super.broadcast(text, except);
+      }
+      override toRoom(room: string, text: string, except?: Parameters<MemoryRooms['toRoom']>[2]): number {
+        calls.push(`toRoom ${room} ${text}`);
+        return super.toRoom(room, text, except);
+      }
+      close(): void {
+        calls.push('close');
+      }
+    }
+    const { url, origin, hub } = await start(t, {
+      adapter: new Recording(),
+      handler: (_request, ctx) => {
+        ctx.join('r');
+        ctx.toRoom('r', '<p id="x">room</p>');
+      },
+    });
+    const client = await connect(url, origin);
+    const got = nextMessage(client);
+    client.send(json({}));
+    assert.equal(await got, '<p id="x">room</p>');
+    assert.equal(hub.broadcast('<p id="x">all</p>'), 1);
+    await hub.close();
+    assert.deepEqual(calls, ['join r', 'toRoom r <p id="x">room</p>', 'broadcast <p id="x">all</p>', 'close']);
   });
 });
 
