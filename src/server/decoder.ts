@@ -9,6 +9,7 @@
 import { Buffer } from 'node:buffer';
 import { ProtocolError, type ProtocolErrorKind } from './errors.js';
 import { resolveLimits, systemTimers, type DecoderLimits, type DecoderTimers } from './limits.js';
+import { StallClock, type StallReason } from './stall.js';
 import { isPlainObject, parseRequest, quote, type HxWsFile, type HxWsRequest } from './request.js';
 
 export type { FileSerialization } from '../protocol.js';
@@ -61,19 +62,19 @@ function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
 export class HxWsDecoder {
   /** The limits in force (defaults merged with the options). */
   readonly limits: Readonly<DecoderLimits>;
-  private readonly timers: DecoderTimers;
+  private readonly clock: StallClock;
   private readonly onTimeout: ((error: ProtocolError) => void) | undefined;
   private current: PendingRequest | undefined;
   private failure: ProtocolError | undefined;
   private closed = false;
-  private suspended = false;
-  private timer: unknown;
-  private lastProgress = 0;
+  /** Bytes of the next oob frame reported through {@link touch} before the frame itself. */
+  private partial = 0;
 
   /** @param options limits, clock and timeout callback; all optional */
   constructor(options: DecoderOptions = {}) {
     this.limits = resolveLimits(options.limits);
-    this.timers = options.timers ?? systemTimers;
+    const { oobTimeoutMs, minBytesPerSecond } = this.limits;
+    this.clock = new StallClock(options.timers ?? systemTimers, oobTimeoutMs, minBytesPerSecond, (reason) => this.onStall(reason));
     this.onTimeout = options.onTimeout;
   }
 
@@ -110,8 +111,20 @@ export class HxWsDecoder {
    * a slow but moving upload does not hit {@link DecoderLimits.oobTimeoutMs}. Cheap: it only
    * records the time.
    */
-  touch(): void {
-    if (this.current) this.lastProgress = this.timers.now();
+  touch(bytes = 0): void {
+    if (!this.current) return;
+    this.partial += bytes;
+    this.clock.progress(bytes);
+  }
+
+  /**
+   * The byte count the next binary frame must have: the declared size of the next oob file, or
+   * undefined when no binary frame is due (so one would be refused). Lets a transport refuse an
+   * oversize frame from its header, before buffering it.
+   */
+  get expectedBinaryBytes(): number | undefined {
+    const pending = this.current;
+    return pending && !this.failure && !this.closed ? pending.byOffset[pending.next]!.size : undefined;
   }
 
   /**
@@ -119,22 +132,19 @@ export class HxWsDecoder {
    * suspended does not count towards the timeout.
    */
   suspend(): void {
-    this.suspended = true;
-    this.stopTimer();
+    this.clock.suspend();
   }
 
   /** Restarts the oob clock after {@link suspend}, from zero. */
   resume(): void {
-    if (!this.suspended) return;
-    this.suspended = false;
-    if (this.current && !this.failure && !this.closed) this.startTimer();
+    this.clock.resume();
   }
 
   /** Drops any half-received request and stops the timer. Later pushes throw. Idempotent. */
   close(): void {
     this.closed = true;
     this.current = undefined;
-    this.stopTimer();
+    this.clock.stop();
   }
 
   private fail(kind: ProtocolErrorKind, message: string, field?: string): never {
@@ -145,7 +155,7 @@ export class HxWsDecoder {
   private die(error: ProtocolError): never {
     this.failure = error;
     this.current = undefined;
-    this.stopTimer();
+    this.clock.stop();
     throw error;
   }
 
@@ -164,12 +174,14 @@ export class HxWsDecoder {
     }
     file.bytes = frame;
     pending.next += 1;
+    const counted = Math.min(this.partial, frame.length);
+    this.partial = 0;
     if (pending.next < pending.byOffset.length) {
-      this.lastProgress = this.timers.now();
+      this.clock.progress(frame.length - counted, true);
       return undefined;
     }
     this.current = undefined;
-    this.stopTimer();
+    this.clock.stop();
     return pending.request;
   }
 
@@ -186,9 +198,10 @@ export class HxWsDecoder {
     if (size > this.limits.maxTextFrameBytes) {
       this.fail('frame-too-large', `text frame of ${size} bytes exceeds maxTextFrameBytes ${this.limits.maxTextFrameBytes}`);
     }
+    const source = typeof data === 'string' ? data : buffer!.toString('utf8');
     let parsed: unknown;
     try {
-      parsed = JSON.parse(typeof data === 'string' ? data : buffer!.toString('utf8'));
+      parsed = JSON.parse(source);
     } catch (error) {
       // SyntaxError normally; a RangeError would be caught the same way if a runtime ever ran
       // out of stack on absurd nesting.
@@ -197,53 +210,38 @@ export class HxWsDecoder {
     if (!isPlainObject(parsed)) {
       this.fail('not-an-object', `JSON frame is ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}, not an object`);
     }
-    return this.decodeRequest(parsed, size);
+    return this.decodeRequest(parsed, size, source);
   }
 
-  private decodeRequest(values: Record<string, unknown>, frameBytes: number): HxWsRequest | undefined {
+  private decodeRequest(values: Record<string, unknown>, frameBytes: number, source: string): HxWsRequest | undefined {
     let parsed;
     try {
-      parsed = parseRequest(values, frameBytes, this.limits);
+      parsed = parseRequest(values, frameBytes, this.limits, source);
     } catch (error) {
       if (error instanceof ProtocolError) this.die(error);
       throw error;
     }
     if (parsed.byOffset.length === 0) return parsed.request;
     this.current = { ...parsed, next: 0 };
-    this.startTimer();
+    this.partial = 0;
+    this.clock.start();
     return undefined;
   }
 
-  private startTimer(): void {
-    this.stopTimer();
-    this.lastProgress = this.timers.now();
-    if (!this.suspended) this.schedule(this.limits.oobTimeoutMs);
-  }
-
-  private schedule(ms: number): void {
-    this.timer = this.timers.setTimeout(() => this.onTimer(), ms);
-  }
-
-  private stopTimer(): void {
-    if (this.timer !== undefined) {
-      this.timers.clearTimeout(this.timer);
-      this.timer = undefined;
-    }
-  }
-
-  private onTimer(): void {
-    this.timer = undefined;
+  private onStall(reason: StallReason): void {
     const pending = this.current;
-    if (!pending || this.failure || this.closed || this.suspended) return;
-    const idle = this.timers.now() - this.lastProgress;
-    if (idle < this.limits.oobTimeoutMs) {
-      this.schedule(this.limits.oobTimeoutMs - idle);
-      return;
-    }
+    if (!pending || this.failure || this.closed) return;
+    const left = pending.byOffset.length - pending.next;
     try {
+      if (reason.kind === 'idle') {
+        this.fail(
+          'oob-timeout',
+          `no progress for ${reason.idleMs} ms while ${left} file/oob frame(s) were pending (oobTimeoutMs ${this.limits.oobTimeoutMs})`,
+        );
+      }
       this.fail(
-        'oob-timeout',
-        `no progress for ${idle} ms while ${pending.byOffset.length - pending.next} file/oob frame(s) were pending (oobTimeoutMs ${this.limits.oobTimeoutMs})`,
+        'too-slow',
+        `${reason.bytes} file bytes in ${reason.windowMs} ms while ${left} file/oob frame(s) were pending (minBytesPerSecond ${this.limits.minBytesPerSecond})`,
       );
     } catch (error) {
       this.onTimeout?.(error as ProtocolError);

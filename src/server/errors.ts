@@ -17,6 +17,8 @@ export type ProtocolErrorKind =
   | 'request-too-large'
   | 'too-many-files'
   | 'oob-timeout'
+  | 'too-slow'
+  | 'frame-timeout'
   | 'invalid-json'
   | 'not-an-object'
   | 'bad-headers'
@@ -34,6 +36,8 @@ const CODE_OF_KIND: Record<ProtocolErrorKind, ProtocolCloseCode> = {
   'request-too-large': 1009,
   'too-many-files': 1008,
   'oob-timeout': 1008,
+  'too-slow': 1008,
+  'frame-timeout': 1008,
   'invalid-json': 1003,
   'not-an-object': 1003,
   'bad-headers': 1003,

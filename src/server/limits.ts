@@ -16,10 +16,17 @@ export interface DecoderLimits {
   /** Largest request in bytes: the JSON frame plus every declared oob size. Default 200 MiB. Code 1009. */
   maxRequestBytes: number;
   /**
-   * While oob frames are pending: how long (ms) the connection may go without progress (a binary
-   * frame, or {@link HxWsDecoder.touch}) before the request fails. Default 30 000. Code 1008.
+   * While oob frames are pending: how long (ms) the connection may go without progress (file
+   * bytes: a binary frame, or {@link HxWsDecoder.touch}) before the request fails. Pings and
+   * other traffic are not progress. Default 30 000. Code 1008 (`oob-timeout`).
    */
   oobTimeoutMs: number;
+  /**
+   * While oob frames are pending: the slowest upload allowed, in file bytes a second averaged
+   * over each `oobTimeoutMs` window. A window that finished a frame, or carried no bytes at all
+   * (the idle rule's case), is never too slow. Default 8192 (64 kbit/s). Code 1008 (`too-slow`).
+   */
+  minBytesPerSecond: number;
 }
 
 /** The default {@link DecoderLimits}. */
@@ -29,6 +36,7 @@ export const DEFAULT_LIMITS: Readonly<DecoderLimits> = Object.freeze({
   maxFiles: 100,
   maxRequestBytes: 200 * 1024 * 1024,
   oobTimeoutMs: 30_000,
+  minBytesPerSecond: 8192,
 });
 
 /** The clock the decoder uses for the oob timeout; inject a fake one in tests. */
