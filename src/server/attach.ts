@@ -1,12 +1,13 @@
 /// <reference types="node" />
 /**
  * Adapter between an `http.Server`, the `ws` package and {@link HxWsDecoder}: it accepts
- * WebSocket upgrades on one path (after an Origin check), decodes each socket's frames and
- * calls the app's handler once per whole request.
+ * WebSocket upgrades on one path (after Host, Origin and connection-count checks), decodes each
+ * socket's frames and calls the app's handler once per whole request.
  *
  * The pieces: `upgrade.ts` and `origin.ts` decide which upgrades are taken, `connection.ts`
- * serves one socket (with `queue.ts` for the order of app code and `context.ts` for what the app
- * sees), `rooms.ts` delivers broadcast and room messages.
+ * serves one socket (with `frames.ts` in front of `ws`'s parser, `queue.ts` for the order of app
+ * code and `context.ts` for what the app sees), `rooms.ts` delivers broadcast and room messages,
+ * `server-limits.ts` holds the socket limits and their defaults.
  *
  * @module
  */
@@ -14,28 +15,39 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { closeReason, serveSocket, type ServerScope } from './connection.js';
+import { Session, type ServerScope } from './connection.js';
 import type { Connection } from './context.js';
 import { resolveLimits } from './decoder.js';
 import type { HxWsContext, HxWsServer, HxWsServerOptions } from './options.js';
-import { originChecker } from './origin.js';
+import { hostChecker, originChecker } from './origin.js';
 import { MemoryRooms, type RoomAdapter } from './rooms.js';
-import { pathMatcher, pathnameOf, refuse } from './upgrade.js';
+import { resolveServerLimits } from './server-limits.js';
+import { Admission, pathMatcher, pathnameOf, refuse } from './upgrade.js';
 
 export { closeReason } from './connection.js';
 export { HookError } from './errors.js';
-export type { BroadcastOptions, HxWsContext, HxWsServer, HxWsServerOptions, Sendable } from './options.js';
+export type { BroadcastOptions, CloseCause, CloseInfo, HxWsContext, HxWsServer, HxWsServerOptions, Sendable } from './options.js';
 export type { OriginPolicy } from './origin.js';
 
 function defaultOnError(error: Error): void {
   console.error(error);
 }
 
+/** Runs `tick` every `ms` (not at all for 0), without keeping the process alive. */
+function every(ms: number, tick: () => void): () => void {
+  if (ms <= 0) return () => {};
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /**
  * Serves hx-ws on an HTTP(S) server: handles `upgrade` requests for `options.path`, checks their
- * Origin, decodes each socket's frames with {@link HxWsDecoder} and calls `options.handler` per
- * whole request. `ws`'s `maxPayload` is set to the larger of the text-frame and file limits, so
- * `ws` itself refuses (1009) any bigger frame before buffering it.
+ * Host, Origin and the connection limits, decodes each socket's frames with {@link HxWsDecoder}
+ * and calls `options.handler` per whole request. Frames are checked from their headers, before
+ * `ws` buffers them: a text message over `maxTextFrameBytes` is refused (1009), and so is a
+ * binary one nobody asked for or longer than the file it carries (1003). `ws`'s own
+ * `maxPayload` (the larger of the text-frame and file limits) stays as a second line.
  *
  * @param server the HTTP or HTTPS server whose upgrades to handle
  * @param options path, origin policy, limits, handler and hooks
@@ -44,16 +56,24 @@ function defaultOnError(error: Error): void {
  */
 export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServerOptions): HxWsServer {
   const limits = resolveLimits(options.limits);
+  const serverLimits = resolveServerLimits(options);
+  const maxPayload = Math.max(limits.maxTextFrameBytes, limits.maxFileBytes);
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: Math.max(limits.maxTextFrameBytes, limits.maxFileBytes),
-  });
+    maxPayload,
+    // The frame guard needs the decoder to have seen a frame as soon as ws has parsed it.
+    allowSynchronousEvents: true,
+    closeTimeout: serverLimits.closeTimeoutMs,
+  } as ConstructorParameters<typeof WebSocketServer>[0]);
   const adapter: RoomAdapter = options.adapter ?? new MemoryRooms();
   const scope: ServerScope = {
     options,
     limits,
+    server: serverLimits,
+    maxPayload,
     adapter,
     clients: new Set<Connection>(),
+    sessions: new Set<Session>(),
     reportError: (error: Error, ctx: HxWsContext): void => {
       try {
         (options.onError ?? defaultOnError)(error, ctx);
@@ -63,35 +83,53 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     },
   };
   const matchPath = pathMatcher(options.path);
+  const hostAllowed = hostChecker(options.allowedHosts);
   const originAllowed = originChecker(options);
+  const admission = new Admission(serverLimits.maxConnections, serverLimits.maxConnectionsPerAddress);
+  const addressOf = options.addressOf ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? '');
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (!matchPath(pathnameOf(req.url), req)) return;
-    if (!originAllowed(req)) {
+    if (!hostAllowed(req) || !originAllowed(req)) {
       refuse(socket, 403);
       return;
     }
+    const refusal = admission.admit(addressOf(req), socket);
+    if (refusal) {
+      refuse(socket, refusal);
+      return;
+    }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      serveSocket(scope, ws, req, socket);
+      void new Session(scope, ws, req, socket);
       wss.emit('connection', ws, req);
     });
   };
   server.on('upgrade', onUpgrade);
+  const stopHeartbeat = every(serverLimits.pingIntervalMs, () => {
+    for (const session of scope.sessions) session.heartbeat();
+  });
 
   return {
     wss,
     clients: scope.clients,
     broadcast: (html, opts = {}) => adapter.broadcast(String(html), opts.except),
     toRoom: (room, html, opts = {}) => adapter.toRoom(room, String(html), opts.except),
-    close: (code = 1012, reason = 'server restarting') =>
-      new Promise<void>((resolve) => {
-        server.off('upgrade', onUpgrade);
-        for (const client of scope.clients) client.socket.close(code, closeReason(reason));
-        wss.close(() => {
-          Promise.resolve(adapter.close?.())
-            .catch((error: unknown) => console.error(error))
-            .finally(resolve);
-        });
-      }),
+    close: async (code = 1012, reason = 'server restarting') => {
+      server.off('upgrade', onUpgrade);
+      stopHeartbeat();
+      const sessions = [...scope.sessions];
+      for (const session of sessions) session.close('shutdown', code, reason);
+      const deadline = setTimeout(() => {
+        for (const session of scope.sessions) session.terminate('shutdown');
+      }, serverLimits.closeTimeoutMs);
+      await Promise.all(sessions.map((session) => session.closed));
+      clearTimeout(deadline);
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+      try {
+        await adapter.close?.();
+      } catch (error) {
+        console.error(error);
+      }
+    },
   };
 }

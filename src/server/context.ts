@@ -19,17 +19,27 @@ export class Connection implements HxWsContext, RoomMember {
    * @param socket the connection's socket
    * @param req the upgrade request
    * @param adapter where broadcast and room messages go
+   * @param maxBufferedBytes the send-buffer high-water mark
+   * @param onOverflow called when a send left more than `maxBufferedBytes` waiting
    */
   constructor(
     readonly socket: WebSocket,
     readonly req: IncomingMessage,
     private readonly adapter: RoomAdapter,
+    private readonly maxBufferedBytes: number,
+    private readonly onOverflow: () => void,
   ) {}
 
   send(html: Sendable): boolean {
     if (this.socket.readyState !== WebSocket.OPEN) return false;
     this.socket.send(String(html));
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) this.overflow();
     return true;
+  }
+
+  /** The send buffer is over its high-water mark: the connection is closed (1013). */
+  overflow(): void {
+    this.onOverflow();
   }
 
   broadcast(html: Sendable, options: BroadcastOptions = {}): number {

@@ -11,6 +11,7 @@ import type { DecoderLimits, DecoderTimers, HxWsRequest } from './decoder.js';
 import type { OriginPolicy } from './origin.js';
 import type { SafeHtml } from './fragments.js';
 import type { RoomAdapter } from './rooms.js';
+import type { ServerLimits } from './server-limits.js';
 import type { PathOption } from './upgrade.js';
 
 /** What can be sent to a client: a string of HTML, or {@link SafeHtml} from the fragment helpers. */
@@ -53,8 +54,34 @@ export interface HxWsContext {
   toRoom(room: string, html: Sendable, options?: BroadcastOptions): number;
 }
 
-/** Options of {@link attachHxWs}. */
-export interface HxWsServerOptions {
+/**
+ * Why a connection closed, as `onClose` reports it:
+ * - `peer`: the client closed it, the TCP connection dropped, or the app closed the socket itself;
+ * - `protocol`: the client broke the wire format or a limit (a {@link ProtocolError}, in `error`);
+ * - `heartbeat`: the client sent nothing for a whole ping interval and was terminated (code 1006);
+ * - `backpressure`: the client did not read and its send buffer went over `maxBufferedBytes`
+ *   (code 1013, or 1006 if it never answered the close);
+ * - `shutdown`: the server's `close()`.
+ *
+ * `heartbeat` and `backpressure` mean the page may well be alive and will reconnect: an app that
+ * keeps per-session state can keep it for a while, and let the page catch up when it is back.
+ */
+export type CloseCause = 'peer' | 'protocol' | 'heartbeat' | 'backpressure' | 'shutdown';
+
+/** What `onClose` is told besides the code and reason. */
+export interface CloseInfo {
+  /** Why the connection closed. */
+  cause: CloseCause;
+  /** For cause `protocol`: the error. */
+  error?: Error;
+}
+
+/**
+ * Options of {@link attachHxWs}. The socket limits ({@link ServerLimits}: connections,
+ * heartbeat, send buffer, frame and close deadlines) sit at the top level, next to `limits` (the
+ * decoder's).
+ */
+export interface HxWsServerOptions extends Partial<ServerLimits> {
   /**
    * Which upgrade requests are ours: an exact pathname (`"/chat"`; the query string is ignored)
    * or a predicate on the pathname. Other upgrades are left untouched for other `upgrade`
@@ -73,6 +100,19 @@ export interface HxWsServerOptions {
    * when {@link origins} is a function (the function decides).
    */
   allowMissingOrigin?: boolean;
+  /**
+   * The Host header values this server answers to (`"localhost:3000"`, or `"app.internal"` for
+   * that name on any port; compared without case). An upgrade with another Host is
+   * refused with 403 before the Origin check. The same-origin rule compares Origin with Host, and
+   * a DNS-rebinding page controls both; pinning the host (or an explicit `origins` list) is what
+   * stops it. Recommended for every server on localhost or an intranet. Default: any host.
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * The remote address a connection counts against for `maxConnectionsPerAddress`. Default: the
+   * TCP peer's address. Behind a proxy, read the header it sets (and trust only that proxy).
+   */
+  addressOf?: (req: IncomingMessage) => string;
   /** Decoder limits to override (see {@link DecoderLimits} for the defaults). */
   limits?: Partial<DecoderLimits>;
   /** Clock for the oob timeout (tests). Default: the global timers. */
@@ -100,8 +140,11 @@ export interface HxWsServerOptions {
   ack?: boolean;
   /** Called when a connection opens, before any of its requests is handled. */
   onConnection?: (ctx: HxWsContext) => void | Promise<void>;
-  /** Called when a connection has closed, after its queued requests were handled. */
-  onClose?: (ctx: HxWsContext, code: number, reason: string) => void | Promise<void>;
+  /**
+   * Called when a connection has closed, after its queued requests were handled. `info.cause`
+   * tells who closed it and why (see {@link CloseCause}).
+   */
+  onClose?: (ctx: HxWsContext, code: number, reason: string, info: CloseInfo) => void | Promise<void>;
   /**
    * Called with every error: a {@link ProtocolError} (the socket is then closed with its code),
    * a {@link HookError} from the app's own hooks, or an error from `ws` (e.g. a frame over
@@ -121,8 +164,9 @@ export interface HxWsServer {
   /** Sends HTML to every open connection in a room. @returns how many */
   toRoom(room: string, html: Sendable, options?: BroadcastOptions): number;
   /**
-   * Stops accepting upgrades, closes every connection and resolves once all are closed. The HTTP
-   * server itself is left running.
+   * Stops accepting upgrades, closes every connection (after its queued handlers, and their acks)
+   * and resolves once all are closed; whatever is still open after `closeTimeoutMs` is
+   * terminated. The HTTP server itself is left running.
    * @param code close code: 1012 (service restart) by default, which pages reconnect after, so a
    *   restarted server gets its pages back; 1001 (going away) for a shutdown with no return
    * @param reason close reason (at most 123 bytes)

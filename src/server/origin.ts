@@ -56,6 +56,35 @@ function listChecker(policy: readonly string[]): (origin: string) => boolean {
   };
 }
 
+/** A Host value split into its name (lowercased; `[...]` kept for IPv6) and port. */
+function splitHost(host: string): { name: string; port: string | undefined } {
+  const lower = host.trim().toLowerCase();
+  const end = lower.startsWith('[') ? lower.indexOf(']') + 1 : lower.indexOf(':');
+  if (end <= 0 || end >= lower.length) return { name: lower, port: undefined };
+  return { name: lower.slice(0, end), port: lower.slice(end + 1) };
+}
+
+/**
+ * Builds the Host test of the `allowedHosts` option (every host passes when it is not set): an
+ * entry with a port matches that host and port, one without matches the host on any port.
+ * Pinning the host is what stops DNS rebinding: the attacker's page sends its own name as Host.
+ */
+export function hostChecker(allowedHosts: readonly string[] | undefined): (req: IncomingMessage) => boolean {
+  if (allowedHosts === undefined) return () => true;
+  const exact = new Set<string>();
+  const anyPort = new Set<string>();
+  for (const entry of allowedHosts) {
+    const { name, port } = splitHost(entry);
+    if (port === undefined) anyPort.add(name);
+    else exact.add(`${name}:${port}`);
+  }
+  return (req) => {
+    if (req.headers.host === undefined) return false;
+    const { name, port } = splitHost(req.headers.host);
+    return anyPort.has(name) || exact.has(`${name}:${port ?? ''}`);
+  };
+}
+
 /**
  * Builds the Origin test of the server options.
  * @throws {TypeError} when an `origins` entry is not an http(s) origin
