@@ -48,6 +48,8 @@ async function serve() {
   const http = createServer((_req, res) => res.writeHead(404).end());
   attachHxWs(http, {
     path: '/load',
+    // Every client is on 127.0.0.1 here.
+    maxConnectionsPerAddress: 5000,
     handler(request, ctx) {
       const client = ctx.data.client ??= new URL(ctx.req.url, 'http://x').searchParams.get('c');
       decoded.set(client, (decoded.get(client) ?? 0) + 1);

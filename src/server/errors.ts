@@ -17,6 +17,8 @@ export type ProtocolErrorKind =
   | 'request-too-large'
   | 'too-many-files'
   | 'oob-timeout'
+  | 'too-slow'
+  | 'frame-timeout'
   | 'invalid-json'
   | 'not-an-object'
   | 'bad-headers'
@@ -34,6 +36,8 @@ const CODE_OF_KIND: Record<ProtocolErrorKind, ProtocolCloseCode> = {
   'request-too-large': 1009,
   'too-many-files': 1008,
   'oob-timeout': 1008,
+  'too-slow': 1008,
+  'frame-timeout': 1008,
   'invalid-json': 1003,
   'not-an-object': 1003,
   'bad-headers': 1003,
@@ -69,5 +73,21 @@ export class ProtocolError extends Error {
     this.kind = kind;
     this.code = CODE_OF_KIND[kind];
     this.field = field;
+  }
+}
+
+/** An app hook (handler, onConnection, onClose) threw or rejected; `cause` is what it threw. */
+export class HookError extends Error {
+  /** Which hook failed. */
+  readonly hook: 'handler' | 'onConnection' | 'onClose';
+
+  /**
+   * @param hook which hook failed
+   * @param cause what it threw
+   */
+  constructor(hook: HookError['hook'], cause: unknown) {
+    super(`hx-ws ${hook} threw: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'HookError';
+    this.hook = hook;
   }
 }

@@ -24,12 +24,16 @@ export {
   closeReason,
   HookError,
   type BroadcastOptions,
+  type CloseCause,
+  type CloseInfo,
   type HxWsContext,
   type HxWsServer,
   type HxWsServerOptions,
   type OriginPolicy,
   type Sendable,
 } from './attach.js';
+export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
+export { deliver, MemoryRooms, type Except, type RoomAdapter, type RoomMember } from './rooms.js';
 export {
   ackMessage,
   escapeHtml,

@@ -2,7 +2,6 @@
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { describe, it, type TestContext } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -11,85 +10,13 @@ import {
   closeReason,
   HookError,
   html,
+  MemoryRooms,
   ProtocolError,
   type HxWsContext,
   type HxWsRequest,
-  type HxWsServerOptions,
 } from '../../src/server/index.js';
 import { json, oobFile, textFile } from './helpers.js';
-
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve: (value: T) => void;
-}
-function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
-type Options = Partial<HxWsServerOptions>;
-
-/** An HTTP server on 127.0.0.1:0 with hx-ws on /ws; stopped when the test ends. */
-async function start(t: TestContext, options: Options = {}) {
-  const errors: Error[] = [];
-  const requests: HxWsRequest[] = [];
-  const connections: HxWsContext[] = [];
-  const server = createServer((_req, res) => res.end('plain http'));
-  const hub = attachHxWs(server, {
-    path: '/ws',
-    handler: (request) => void requests.push(request),
-    onConnection: (ctx) => void connections.push(ctx),
-    onError: (error) => void errors.push(error),
-    ...options,
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  t.after(async () => {
-    await hub.close();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return { server, hub, port, errors, requests, connections, url: `ws://127.0.0.1:${port}/ws`, origin: `http://127.0.0.1:${port}` };
-}
-
-/** Opens a client; rejects with the handshake error (e.g. a 403). */
-function connect(url: string, origin?: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, origin === undefined ? {} : { origin });
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-
-const inboxes = new WeakMap<WebSocket, { queue: string[]; waiting: Array<(text: string) => void> }>();
-
-/**
- * The next text message a client receives. Messages are buffered from the first call on, since
- * `ws` may emit several in one tick, before an awaiting test could add a listener again.
- */
-function nextMessage(ws: WebSocket): Promise<string> {
-  let inbox = inboxes.get(ws);
-  if (!inbox) {
-    const box = { queue: [] as string[], waiting: [] as Array<(text: string) => void> };
-    ws.on('message', (data: Buffer) => {
-      const text = data.toString('utf8');
-      const waiter = box.waiting.shift();
-      if (waiter) waiter(text);
-      else box.queue.push(text);
-    });
-    inboxes.set(ws, (inbox = box));
-  }
-  const queued = inbox.queue.shift();
-  if (queued !== undefined) return Promise.resolve(queued);
-  const box = inbox;
-  return new Promise((resolve) => box.waiting.push(resolve));
-}
-
-/** The close code and reason a client sees. */
-function closed(ws: WebSocket): Promise<{ code: number; reason: string }> {
-  return new Promise((resolve) => ws.once('close', (code: number, reason: Buffer) => resolve({ code, reason: reason.toString() })));
-}
+import { closed, connect, deferred, nextMessage, start, type Options } from './server-helpers.js';
 
 describe('attachHxWs: requests and replies', () => {
   it('hands a request with oob files to the handler whole, and ctx.send reaches the client', async (t) => {
@@ -294,6 +221,41 @@ describe('attachHxWs: requests and replies', () => {
     await hub.close(1001, 'bye');
     const e = await done;
     assert.deepEqual([e.code, e.reason], [1001, 'bye']);
+  });
+
+  it('an adapter option gets joins, broadcasts, room messages and close()', async (t) => {
+    const calls: string[] = [];
+    class Recording extends MemoryRooms {
+      override join(member: Parameters<MemoryRooms['join']>[0], room: string): void {
+        calls.push(`join ${room}`);
+        super.join(member, room);
+      }
+      override broadcast(text: string, except?: Parameters<MemoryRooms['broadcast']>[1]): number {
+        calls.push(`broadcast ${text}`);
+        return super.broadcast(text, except);
+      }
+      override toRoom(room: string, text: string, except?: Parameters<MemoryRooms['toRoom']>[2]): number {
+        calls.push(`toRoom ${room} ${text}`);
+        return super.toRoom(room, text, except);
+      }
+      close(): void {
+        calls.push('close');
+      }
+    }
+    const { url, origin, hub } = await start(t, {
+      adapter: new Recording(),
+      handler: (_request, ctx) => {
+        ctx.join('r');
+        ctx.toRoom('r', '<p id="x">room</p>');
+      },
+    });
+    const client = await connect(url, origin);
+    const got = nextMessage(client);
+    client.send(json({}));
+    assert.equal(await got, '<p id="x">room</p>');
+    assert.equal(hub.broadcast('<p id="x">all</p>'), 1);
+    await hub.close();
+    assert.deepEqual(calls, ['join r', 'toRoom r <p id="x">room</p>', 'broadcast <p id="x">all</p>', 'close']);
   });
 });
 

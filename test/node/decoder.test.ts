@@ -212,13 +212,24 @@ describe('HxWsDecoder: valid requests', () => {
     assert.deepEqual(request!.values.v, { serialization: 1 });
   });
 
-  it('puts a file in a field named __proto__ as an own property, without touching prototypes', () => {
-    const text = `{"__proto__":${JSON.stringify(textFile('p.txt', 'P'))}}`;
+  it('drops members named __proto__ at any depth, plain or escaped, so a merge changes no prototype', () => {
+    // Issue 17: an own "__proto__" key reached the handler, and Object.assign({}, values) or a
+    // deep merge by the app then replaced a prototype. Such members are now dropped.
+    const nested = '{"deep":{"__proto__":{"polluted":1}},"list":[{"\\u005f_proto__":{"polluted":2}}]}';
+    const text = `{"__proto__":${JSON.stringify(textFile('p.txt', 'P'))},"ok":"1","h":${nested},"HEADERS":{"__proto__":"x","HX-Request":"true"}}`;
     const [request] = feed(new HxWsDecoder(), [text]);
-    const own = Object.getOwnPropertyDescriptor(request!.values, '__proto__');
-    assert.equal((own?.value as HxWsFile).bytes.toString(), 'P');
-    assert.equal(Object.getPrototypeOf(request!.values), Object.prototype);
-    assert.equal(({} as Record<string, unknown>).bytes, undefined);
+    const values = request!.values;
+    assert.equal(Object.getOwnPropertyDescriptor(values, '__proto__'), undefined);
+    assert.deepEqual(request!.files, [], 'the file under __proto__ went with it');
+    assert.equal(values.ok, '1');
+    const h = values.h as { deep: object; list: object[] };
+    assert.equal(Object.getOwnPropertyDescriptor(h.deep, '__proto__'), undefined);
+    assert.equal(Object.getOwnPropertyDescriptor(h.list[0], '__proto__'), undefined, 'escaped spelling too');
+    assert.deepEqual(Object.keys(request!.headers), ['HX-Request']);
+    const merged = Object.assign({}, values) as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(merged), Object.prototype);
+    assert.equal(Object.getPrototypeOf(values), Object.prototype);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });
 
   it('survives deeply nested JSON (100k levels) inside a string and as real nesting', () => {
@@ -398,5 +409,63 @@ describe('HxWsDecoder: violations', () => {
   it('1003: an unknown serialization (the seed example spelling included)', () => {
     rejects([oob1({ serialization: 'multipart/json-files-oob' })], 1003, 'unknown-serialization');
     rejects([json({ f: [{ serialization: 'file/other' }] })], 1003, 'unknown-serialization');
+  });
+});
+
+describe('HxWsDecoder: issue 17 (hostile clients)', () => {
+  const slowDecoder = (clock: FakeClock, timeouts: ProtocolError[]) =>
+    new HxWsDecoder({ timers: clock, limits: { oobTimeoutMs: 1000, minBytesPerSecond: 1000 }, onTimeout: (e) => timeouts.push(e) });
+
+  it('a trickle of file bytes (1 byte / 400 ms) fails as too-slow at the end of the first window', () => {
+    const clock = new FakeClock();
+    const timeouts: ProtocolError[] = [];
+    const decoder = slowDecoder(clock, timeouts);
+    decoder.push(json({ big: oobFile('big', 10_000, 0) }), false);
+    for (let t = 0; t < 10 && timeouts.length === 0; t++) {
+      clock.advance(400);
+      decoder.touch(1);
+    }
+    assert.equal(timeouts.length, 1);
+    assert.equal(timeouts[0]!.kind, 'too-slow');
+    assert.equal(timeouts[0]!.code, 1008);
+    assert.ok(clock.time <= 1200, `failed at ${clock.time} ms, one window`);
+    assert.equal(decoder.pending, false);
+  });
+
+  it('touch() without bytes keeps only the idle rule away; a fast upload never trips the rate', () => {
+    const clock = new FakeClock();
+    const timeouts: ProtocolError[] = [];
+    const decoder = slowDecoder(clock, timeouts);
+    decoder.push(json({ big: oobFile('big', 10_000, 0) }), false);
+    for (let t = 0; t < 5; t++) {
+      clock.advance(400);
+      decoder.touch(1600); // 4000 B/s
+    }
+    assert.equal(timeouts.length, 0);
+    assert.equal(decoder.expectedBinaryBytes, 10_000);
+    assert.ok(decoder.push(Buffer.alloc(10_000), true), 'the frame completes the request');
+    assert.equal(decoder.expectedBinaryBytes, undefined);
+    assert.equal(clock.scheduled, 0);
+  });
+
+  it('base64: padding optional, stray bits in the last character refused', () => {
+    for (const [body, bytes] of [['QQ==', 'A'], ['QQ', 'A'], ['QUI=', 'AB'], ['QUI', 'AB'], ['QUJD', 'ABC']] as const) {
+      const [request] = feed(new HxWsDecoder(), [json({ f: { ...base64File('f', Buffer.alloc(0)), body } })]);
+      assert.equal((request!.values.f as HxWsFile).bytes.toString(), bytes, body);
+    }
+    for (const body of ['QR==', 'QR', 'QUJ=', 'QUJ', 'QZ==']) {
+      rejects([json({ f: { ...base64File('f', Buffer.alloc(1)), body } })], 1003, 'bad-base64');
+    }
+  });
+
+  it('checks descriptors before the request total: bad base64 with an oversize request is 1003', () => {
+    const decoder = new HxWsDecoder({ limits: { maxRequestBytes: 100, maxFileBytes: 1000 } });
+    rejects([json({ b: { ...base64File('b', Buffer.alloc(1)), body: 'QR==' }, f: oobFile('f', 600, 0) })], 1003, 'bad-base64', decoder);
+  });
+
+  it('lists files in JSON order, integer-like field names included', () => {
+    const text = `{"b":${JSON.stringify(textFile('b', 'b'))},"2":${JSON.stringify(textFile('2', '2'))},"a \\"q\\",":[${JSON.stringify(textFile('a', 'a'))}],"1":${JSON.stringify(textFile('1', '1'))}}`;
+    const [request] = feed(new HxWsDecoder(), [text]);
+    assert.deepEqual(request!.files.map((f) => f.field), ['b', '2', 'a "q",', '1']);
   });
 });

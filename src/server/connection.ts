@@ -1,0 +1,251 @@
+/// <reference types="node" />
+/**
+ * One socket's life ({@link Session}): its frames go through a {@link FrameGuard} and the
+ * decoder into requests, the app's hooks run in order through a {@link HookQueue}, requests are
+ * acknowledged, and the socket is closed for a protocol error (after the handlers already
+ * queued, and their acks), a full send buffer, a missed heartbeat or a shutdown, with the cause
+ * told to `onClose`.
+ *
+ * @module
+ */
+import { Buffer } from 'node:buffer';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocket, type RawData } from 'ws';
+import { Connection } from './context.js';
+import { HxWsDecoder, type DecoderLimits, type HxWsRequest } from './decoder.js';
+import { ProtocolError } from './errors.js';
+import { installFrameGuard, type FrameGuard } from './frames.js';
+import { ackMessage, requestIdOf } from './fragments.js';
+import { systemTimers } from './limits.js';
+import type { CloseCause, HxWsContext, HxWsServerOptions } from './options.js';
+import { HookQueue } from './queue.js';
+import type { RoomAdapter } from './rooms.js';
+import type { ServerLimits } from './server-limits.js';
+
+/** Longest close reason the protocol allows, in UTF-8 bytes. */
+const MAX_REASON_BYTES = 123;
+
+/** Cuts `text` to at most 123 UTF-8 bytes without splitting a character. */
+export function closeReason(text: string): string {
+  if (Buffer.byteLength(text, 'utf8') <= MAX_REASON_BYTES) return text;
+  let bytes = 0;
+  let end = 0;
+  for (const ch of text) {
+    const size = Buffer.byteLength(ch, 'utf8');
+    if (bytes + size > MAX_REASON_BYTES - 3) break;
+    bytes += size;
+    end += ch.length;
+  }
+  return `${text.slice(0, end)}...`;
+}
+
+/** What every connection of one server shares. */
+export interface ServerScope {
+  /** The server's options, as the app gave them. */
+  readonly options: HxWsServerOptions;
+  /** The resolved decoder limits. */
+  readonly limits: Readonly<DecoderLimits>;
+  /** The resolved socket limits. */
+  readonly server: Readonly<ServerLimits>;
+  /** `ws`'s `maxPayload`. */
+  readonly maxPayload: number;
+  /** Where broadcast and room messages go. */
+  readonly adapter: RoomAdapter;
+  /** The open connections, as the app sees them. */
+  readonly clients: Set<Connection>;
+  /** The open connections' sessions. */
+  readonly sessions: Set<Session>;
+  /** Hands an error to the app's `onError` (or `console.error`). */
+  reportError(error: Error, ctx: HxWsContext): void;
+}
+
+/** The handler call for `request`, followed by its ack when the client asked for one. */
+function handlerTask(scope: ServerScope, request: HxWsRequest, ctx: Connection): () => void | Promise<void> {
+  const { handler, ack = true } = scope.options;
+  const ackId = ack ? requestIdOf(request.headers) : undefined;
+  if (ackId === undefined) return () => handler(request, ctx);
+  return () => {
+    try {
+      return handler(request, ctx);
+    } finally {
+      ctx.send(ackMessage(ackId));
+    }
+  };
+}
+
+/** Resolves after `ms`, without keeping the process alive. */
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** One upgraded socket, served until it closes. */
+export class Session {
+  /** What the app sees of the connection. */
+  readonly ctx: Connection;
+  /** Resolves once the socket has closed. */
+  readonly closed: Promise<void>;
+  /** Whether anything arrived since the last heartbeat. */
+  private alive = true;
+  private paused = false;
+  /** Set once the server closes the socket, with why. */
+  private cause: CloseCause | undefined;
+  private error: Error | undefined;
+  private readonly decoder: HxWsDecoder;
+  private readonly guard: FrameGuard | undefined;
+  private readonly queue: HookQueue;
+
+  /**
+   * @param scope what the server's connections share
+   * @param socket the `ws` socket
+   * @param req the upgrade request
+   * @param raw the TCP (or TLS) socket under it
+   */
+  constructor(
+    private readonly scope: ServerScope,
+    private readonly socket: WebSocket,
+    req: IncomingMessage,
+    private readonly raw: Duplex,
+  ) {
+    const { options, limits, server } = scope;
+    this.ctx = new Connection(socket, req, scope.adapter, server.maxBufferedBytes, () =>
+      this.close('backpressure', 1013, `send buffer over maxBufferedBytes ${server.maxBufferedBytes}`, undefined, false),
+    );
+    this.queue = new HookQueue({ setPaused: (pause) => this.setPaused(pause), reportError: (error) => scope.reportError(error, this.ctx) });
+    this.decoder = new HxWsDecoder({ limits, timers: options.timers, onTimeout: (error) => this.failProtocol(error) });
+    this.guard = installFrameGuard(socket, {
+      maxTextBytes: limits.maxTextFrameBytes,
+      maxPayload: scope.maxPayload,
+      frameTimeoutMs: server.frameTimeoutMs,
+      minBytesPerSecond: limits.minBytesPerSecond,
+      timers: options.timers ?? systemTimers,
+      expectedBinary: () => this.decoder.expectedBinaryBytes,
+      onFileBytes: (bytes) => this.decoder.touch(bytes),
+      onRefuse: (error) => this.failProtocol(error),
+    });
+    if (server.pingIntervalMs > 0) (raw as Partial<Socket>).setKeepAlive?.(true, server.pingIntervalMs);
+    scope.clients.add(this.ctx);
+    scope.sessions.add(this);
+    scope.adapter.add(this.ctx);
+
+    raw.on('data', () => (this.alive = true));
+    socket.on('message', (data: RawData, isBinary: boolean) => this.message(data, isBinary));
+    // ws answers each ping with a pong before this event: a client that pings and never reads
+    // fills the send buffer as surely as one that is sent messages. ws (8.18+) itself drops a
+    // socket with too many pongs unsent (maxPendingAutoPongs), without a close frame.
+    socket.on('ping', () => {
+      if (socket.readyState !== WebSocket.OPEN) this.cause ??= 'backpressure';
+      else if (socket.bufferedAmount > server.maxBufferedBytes) this.ctx.overflow();
+    });
+    socket.on('error', (error: Error) => {
+      // ws refused a frame itself (over maxPayload, bad UTF-8, a broken frame) and closes.
+      if (!this.cause) [this.cause, this.error] = ['protocol', error];
+      scope.reportError(error, this.ctx);
+    });
+    let closed!: () => void;
+    this.closed = new Promise((resolve) => (closed = resolve));
+    socket.on('close', (code: number, reason: Buffer) => {
+      this.onClosed(code, reason.toString('utf8'));
+      closed();
+    });
+    const onConnection = options.onConnection;
+    if (onConnection) this.queue.enqueue('onConnection', () => onConnection(this.ctx));
+  }
+
+  /**
+   * One heartbeat tick: terminates the socket if nothing arrived since the last tick, else pings
+   * it. A socket whose reading the app paused counts as alive.
+   */
+  heartbeat(): void {
+    if (this.socket.readyState !== WebSocket.OPEN) return;
+    if (this.paused) {
+      this.alive = true;
+      return;
+    }
+    if (!this.alive) {
+      this.terminate('heartbeat');
+      return;
+    }
+    this.alive = false;
+    this.socket.ping();
+  }
+
+  /**
+   * Closes the socket with `code`. With `drain`, the handlers already queued run first (their
+   * acks go out), for at most `closeTimeoutMs`. Data frames that arrive meanwhile are dropped
+   * unread. Only the first close counts.
+   */
+  close(cause: CloseCause, code: number, reason: string, error?: Error, drain = true): void {
+    if (this.cause || this.socket.readyState !== WebSocket.OPEN) return;
+    this.cause = cause;
+    this.error = error;
+    this.queue.closing = true;
+    this.setPaused(false);
+    this.guard?.stopData();
+    // ws cannot see the peer's answer any more: stop reading (nothing would be kept, but each
+    // read costs a buffer) and, once the close frame is out, end our side; ws's close timer
+    // destroys the socket if the peer does not end it first.
+    const deaf = this.guard?.passesNothing === true;
+    if (deaf) this.raw.pause();
+    const send = (): void => {
+      if (this.socket.readyState !== WebSocket.OPEN) return;
+      this.socket.close(code, closeReason(reason));
+      if (deaf) this.raw.end();
+    };
+    if (!drain) return send();
+    void Promise.race([this.queue.drained(), delay(this.scope.server.closeTimeoutMs)]).then(send);
+  }
+
+  /** Drops the connection without a closing handshake. */
+  terminate(cause: CloseCause): void {
+    this.cause ??= cause;
+    this.socket.terminate();
+  }
+
+  private failProtocol(error: ProtocolError): void {
+    if (this.cause) return;
+    this.scope.reportError(error, this.ctx);
+    this.close('protocol', error.code, error.message, error);
+  }
+
+  private setPaused(pause: boolean): void {
+    if (pause === this.paused) return;
+    this.paused = pause;
+    if (pause) {
+      this.socket.pause();
+      this.decoder.suspend();
+      this.guard?.suspend();
+    } else {
+      this.socket.resume();
+      this.decoder.resume();
+      this.guard?.resume();
+    }
+  }
+
+  private message(data: RawData, isBinary: boolean): void {
+    if (this.cause || this.decoder.error) return;
+    let request: HxWsRequest | undefined;
+    try {
+      request = this.decoder.push(data, isBinary);
+    } catch (error) {
+      if (error instanceof ProtocolError) this.failProtocol(error);
+      else this.scope.reportError(error as Error, this.ctx);
+      return;
+    }
+    if (request) this.queue.enqueue('handler', handlerTask(this.scope, request, this.ctx));
+  }
+
+  private onClosed(code: number, reason: string): void {
+    const { scope, ctx } = this;
+    this.queue.closing = true;
+    this.decoder.close();
+    this.guard?.close();
+    scope.clients.delete(ctx);
+    scope.sessions.delete(this);
+    ctx.detach();
+    const onClose = scope.options.onClose;
+    const info = { cause: this.cause ?? 'peer', ...(this.error ? { error: this.error } : {}) };
+    if (onClose) this.queue.enqueue('onClose', () => onClose(ctx, code, reason, info));
+  }
+}

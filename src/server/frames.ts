@@ -1,0 +1,288 @@
+/// <reference types="node" />
+/**
+ * A guard in front of `ws`'s frame parser. `ws` has one `maxPayload` for every frame, and it
+ * buffers a frame whole before anyone sees it; hx-ws wants 1 MiB for text and the declared file
+ * size for binary. The guard reads each frame header as the bytes arrive (it never copies a
+ * payload) and refuses, from the header, a text message over `maxTextBytes` (1009) and a binary
+ * message nobody asked for or longer than the file it must carry (1003). It also times text
+ * messages that stop arriving, counts binary payload bytes as upload progress as they come, and
+ * stops passing data frames once the connection is closing, so a refused or closing socket never
+ * makes `ws` buffer anything big.
+ *
+ * How it is attached: `ws` feeds every chunk of the TCP stream to its receiver's `write()`; the
+ * guard replaces that method on the one receiver instance (`ws._receiver`, present in ws 7 and
+ * 8) and calls the original with what it lets through. If a future `ws` has no such receiver,
+ * {@link installFrameGuard} returns undefined and the socket runs with `ws`'s own limit only.
+ *
+ * @module
+ */
+import { Buffer } from 'node:buffer';
+import type { WebSocket } from 'ws';
+import { ProtocolError, type ProtocolErrorKind } from './errors.js';
+import type { DecoderTimers } from './limits.js';
+import { StallClock, type StallReason } from './stall.js';
+
+/** Options of {@link installFrameGuard}. */
+export interface FrameGuardOptions {
+  /** Largest text message in bytes (all its fragments together). */
+  maxTextBytes: number;
+  /** `ws`'s own `maxPayload`: a binary message over it is left to `ws`, which closes with 1009. */
+  maxPayload: number;
+  /** How long a text message may go without a byte, and the length of a rate window (ms). */
+  frameTimeoutMs: number;
+  /** The slowest a text message may arrive, in bytes a second per window. */
+  minBytesPerSecond: number;
+  /** The clock. */
+  timers: DecoderTimers;
+  /** The size the next binary message must have, or undefined when none is due. */
+  expectedBinary(): number | undefined;
+  /** Binary payload bytes arrived (before `ws` has the whole frame). */
+  onFileBytes(bytes: number): void;
+  /** A frame broke a rule, or a text message stalled. Data frames are no longer passed. */
+  onRefuse(error: ProtocolError): void;
+}
+
+/** What the guard passes on: everything, control frames only, or nothing at all. */
+type Mode = 'pass' | 'control-only' | 'nothing';
+
+const OP_CONTINUATION = 0;
+const OP_TEXT = 1;
+const OP_BINARY = 2;
+const MAX_HEADER = 14;
+/** Payload bytes of a refused frame the guard still reads through, to see the peer's close. */
+const DRAIN_LIMIT = 64 * 1024;
+
+/** The frame guard of one socket; see the module description. */
+export class FrameGuard {
+  private mode: Mode = 'pass';
+  private readonly header = Buffer.alloc(MAX_HEADER);
+  private headerLength = 0;
+  /** Header bytes that came in earlier chunks (not yet passed on). */
+  private carried = 0;
+  private payloadLeft = 0;
+  /** The current frame: its opcode, whether it ends its message, whether it is passed on. */
+  private opcode = 0;
+  private fin = false;
+  private passing = true;
+  /** The data message in progress (an opcode, 0 for none) and its bytes so far. */
+  private message = 0;
+  private messageBytes = 0;
+  private readonly textClock: StallClock;
+  private result = true;
+
+  /**
+   * @param forward the receiver's original `write`
+   * @param options limits and callbacks
+   */
+  constructor(
+    private readonly forward: (chunk: Buffer) => boolean,
+    private readonly options: FrameGuardOptions,
+  ) {
+    this.textClock = new StallClock(options.timers, options.frameTimeoutMs, options.minBytesPerSecond, (reason) =>
+      this.stalled(reason),
+    );
+  }
+
+  /**
+   * The connection is closing: pass no more data frames (control frames still go through, so
+   * the closing handshake can finish). Called in the middle of a frame already passed on, the
+   * rest of that frame still goes to `ws` when it is small (text or control); in a binary frame,
+   * nothing more is passed at all.
+   */
+  stopData(): void {
+    this.textClock.stop();
+    if (this.mode !== 'pass') return;
+    const midFrame = this.payloadLeft > 0 && this.passing;
+    this.mode = midFrame && this.message === OP_BINARY && this.opcode < 8 ? 'nothing' : 'control-only';
+  }
+
+  /**
+   * Whether the guard passes nothing more: the caller should stop reading and end the TCP
+   * connection itself after its close frame, since `ws` cannot see the peer's answer.
+   */
+  get passesNothing(): boolean {
+    return this.mode === 'nothing';
+  }
+
+  /** Reading is paused on purpose: stop the text clock. */
+  suspend(): void {
+    this.textClock.suspend();
+  }
+
+  /** Reading again. */
+  resume(): void {
+    this.textClock.resume();
+  }
+
+  /** The socket closed. */
+  close(): void {
+    this.textClock.stop();
+    this.mode = 'nothing';
+  }
+
+  /** The replacement of the receiver's `write`: scans `chunk`, passes on what may go. */
+  write(chunk: Buffer): boolean {
+    this.result = true;
+    let runStart = 0;
+    const flush = (end: number): void => {
+      if (end > runStart && this.mode !== 'nothing') this.result = this.forward(chunk.subarray(runStart, end)) && this.result;
+      runStart = end;
+    };
+    let i = 0;
+    while (i < chunk.length) {
+      if (this.payloadLeft > 0) {
+        const n = Math.min(this.payloadLeft, chunk.length - i);
+        if (!this.passing) {
+          flush(i);
+          runStart = i + n;
+        }
+        this.payloadLeft -= n;
+        i += n;
+        this.payloadBytes(n);
+        continue;
+      }
+      if (this.headerLength === 0) this.carried = 0;
+      this.header[this.headerLength++] = chunk[i++]!;
+      if (this.headerLength < this.headerSize()) continue;
+      // A whole header: bytes before it in this chunk are [runStart, start).
+      const start = i - (this.headerLength - this.carried);
+      this.decide(() => flush(start));
+      if (this.passing && this.mode !== 'nothing') {
+        if (this.carried > 0) {
+          flush(start);
+          this.result = this.forward(Buffer.from(this.header.subarray(0, this.carried))) && this.result;
+        }
+      } else {
+        flush(start);
+        runStart = i;
+      }
+      this.headerLength = 0;
+      if (this.payloadLeft === 0) this.payloadBytes(0);
+    }
+    if (this.headerLength > 0) {
+      // A partial header: keep it (it is in `this.header`), pass on what came before it.
+      flush(i - (this.headerLength - this.carried));
+      this.carried = this.headerLength;
+      runStart = chunk.length;
+    }
+    flush(chunk.length);
+    return this.result;
+  }
+
+  private headerSize(): number {
+    if (this.headerLength < 2) return 2;
+    const len7 = this.header[1]! & 0x7f;
+    const masked = (this.header[1]! & 0x80) !== 0;
+    return 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (masked ? 4 : 0);
+  }
+
+  private payloadLength(): number {
+    const len7 = this.header[1]! & 0x7f;
+    if (len7 < 126) return len7;
+    if (len7 === 126) return this.header.readUInt16BE(2);
+    const high = this.header.readUInt32BE(2);
+    // Over 2^53: no limit can allow it; Infinity keeps the comparisons right.
+    return high >= 0x200000 ? Infinity : high * 2 ** 32 + this.header.readUInt32BE(6);
+  }
+
+  /**
+   * Decides what to do with the frame whose header just completed.
+   * @param catchUp passes on the bytes before this header, so that `ws` and the decoder have
+   *   seen every earlier frame (called before asking the decoder, and before refusing)
+   */
+  private decide(catchUp: () => void): void {
+    const opcode = this.header[0]! & 0x0f;
+    const length = this.payloadLength();
+    const binary = opcode === OP_BINARY || (opcode === OP_CONTINUATION && this.message === OP_BINARY);
+    if (binary && this.mode === 'pass') catchUp();
+    this.opcode = opcode;
+    this.fin = (this.header[0]! & 0x80) !== 0;
+    this.payloadLeft = length;
+    this.passing = this.mode !== 'nothing';
+    if (opcode >= 8) return;
+    if (opcode !== OP_CONTINUATION) {
+      this.message = opcode;
+      this.messageBytes = 0;
+    }
+    this.messageBytes += length;
+    if (this.mode !== 'pass') {
+      this.passing = false;
+      return;
+    }
+    const { maxTextBytes, maxPayload } = this.options;
+    if (this.message === OP_TEXT) {
+      if (this.messageBytes > maxTextBytes) {
+        this.refuse(catchUp, 'frame-too-large', `text message of at least ${this.messageBytes} bytes exceeds maxTextFrameBytes ${maxTextBytes}`);
+      } else if (opcode === OP_TEXT) {
+        this.textClock.start();
+      }
+    } else if (binary && this.messageBytes <= maxPayload) {
+      const expected = this.options.expectedBinary();
+      if (expected === undefined) {
+        this.refuse(catchUp, 'unexpected-binary', `binary frame of ${this.messageBytes} bytes with no file/oob pending`);
+      } else if (this.messageBytes > expected) {
+        this.refuse(catchUp, 'size-mismatch', `binary message of at least ${this.messageBytes} bytes, declared size ${expected}`);
+      }
+    }
+  }
+
+  /** `n` payload bytes of the current frame went by (0 for an empty frame). */
+  private payloadBytes(n: number): void {
+    const done = this.payloadLeft === 0;
+    if (this.passing && this.opcode < 8) {
+      if (this.message === OP_BINARY && n > 0) this.options.onFileBytes(n);
+      else if (this.message === OP_TEXT) this.textClock.progress(n, done && this.fin);
+    }
+    if (done && this.fin && this.opcode < 8) {
+      if (this.message === OP_TEXT) this.textClock.stop();
+      this.message = 0;
+    }
+  }
+
+  /**
+   * Drops the current frame and every later data frame, after passing on what came before. A
+   * big refused frame leaves nothing worth reading: the peer cannot send a control frame before
+   * its payload is over, so the guard then passes nothing (and the caller stops reading).
+   */
+  private refuse(catchUp: () => void, kind: ProtocolErrorKind, message: string): void {
+    this.passing = false;
+    catchUp();
+    if (this.mode === 'pass') this.mode = this.payloadLeft > DRAIN_LIMIT ? 'nothing' : 'control-only';
+    this.textClock.stop();
+    this.options.onRefuse(new ProtocolError(kind, message));
+  }
+
+  private stalled(reason: StallReason): void {
+    if (this.mode !== 'pass') return;
+    const { frameTimeoutMs, minBytesPerSecond } = this.options;
+    // The message is partly passed on already: `ws` cannot be fed the rest, so nothing goes.
+    this.mode = 'nothing';
+    this.options.onRefuse(
+      reason.kind === 'idle'
+        ? new ProtocolError('frame-timeout', `text message stalled: no byte for ${reason.idleMs} ms (frameTimeoutMs ${frameTimeoutMs})`)
+        : new ProtocolError(
+            'too-slow',
+            `text message too slow: ${reason.bytes} bytes in ${reason.windowMs} ms (minBytesPerSecond ${minBytesPerSecond})`,
+          ),
+    );
+  }
+}
+
+let warned = false;
+
+/**
+ * Puts a {@link FrameGuard} in front of the socket's frame parser.
+ * @returns the guard, or undefined when this `ws` has no receiver to guard (warned once)
+ */
+export function installFrameGuard(socket: WebSocket, options: FrameGuardOptions): FrameGuard | undefined {
+  const receiver = (socket as unknown as { _receiver?: { write?: unknown } })._receiver;
+  if (!receiver || typeof receiver.write !== 'function') {
+    if (!warned) console.warn('hx-ws: this ws version has no _receiver; frame limits fall back to ws maxPayload');
+    warned = true;
+    return undefined;
+  }
+  const original = (receiver.write as (chunk: Buffer) => boolean).bind(receiver);
+  const guard = new FrameGuard(original, options);
+  receiver.write = (chunk: Buffer) => guard.write(chunk);
+  return guard;
+}

@@ -1,0 +1,175 @@
+/// <reference types="node" />
+/**
+ * The public types of the server helper: its options, the per-connection context the app's
+ * hooks get, and the server object {@link attachHxWs} returns.
+ *
+ * @module
+ */
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { DecoderLimits, DecoderTimers, HxWsRequest } from './decoder.js';
+import type { OriginPolicy } from './origin.js';
+import type { SafeHtml } from './fragments.js';
+import type { RoomAdapter } from './rooms.js';
+import type { ServerLimits } from './server-limits.js';
+import type { PathOption } from './upgrade.js';
+
+/** What can be sent to a client: a string of HTML, or {@link SafeHtml} from the fragment helpers. */
+export type Sendable = string | SafeHtml;
+
+/** Options of {@link HxWsContext.broadcast} and {@link HxWsContext.toRoom}. */
+export interface BroadcastOptions {
+  /** A connection (or its socket) to skip, typically the sender. Default: none. */
+  except?: HxWsContext | WebSocket;
+}
+
+/** One connection, as the handler and hooks see it. */
+export interface HxWsContext {
+  /** The `ws` socket. */
+  readonly socket: WebSocket;
+  /** The HTTP upgrade request (URL, cookies, headers) the socket was opened with. */
+  readonly req: IncomingMessage;
+  /** The rooms this connection is in. */
+  readonly rooms: ReadonlySet<string>;
+  /** Free-form per-connection state for the app (e.g. the user name after a login). */
+  readonly data: Record<string, unknown>;
+  /**
+   * Sends HTML to this connection.
+   * @returns false (and sends nothing) when the socket is no longer open
+   */
+  send(html: Sendable): boolean;
+  /**
+   * Sends HTML to every open connection of this server.
+   * @returns how many connections it was sent to
+   */
+  broadcast(html: Sendable, options?: BroadcastOptions): number;
+  /** Adds this connection to a room (no-op if already in). Rooms are left on close. */
+  join(room: string): void;
+  /** Removes this connection from a room (no-op if not in). */
+  leave(room: string): void;
+  /**
+   * Sends HTML to every open connection in a room (this one included, unless `except`).
+   * @returns how many connections it was sent to
+   */
+  toRoom(room: string, html: Sendable, options?: BroadcastOptions): number;
+}
+
+/**
+ * Why a connection closed, as `onClose` reports it:
+ * - `peer`: the client closed it, the TCP connection dropped, or the app closed the socket itself;
+ * - `protocol`: the client broke the wire format or a limit (a {@link ProtocolError}, in `error`);
+ * - `heartbeat`: the client sent nothing for a whole ping interval and was terminated (code 1006);
+ * - `backpressure`: the client did not read and its send buffer went over `maxBufferedBytes`
+ *   (code 1013, or 1006 if it never answered the close);
+ * - `shutdown`: the server's `close()`.
+ *
+ * `heartbeat` and `backpressure` mean the page may well be alive and will reconnect: an app that
+ * keeps per-session state can keep it for a while, and let the page catch up when it is back.
+ */
+export type CloseCause = 'peer' | 'protocol' | 'heartbeat' | 'backpressure' | 'shutdown';
+
+/** What `onClose` is told besides the code and reason. */
+export interface CloseInfo {
+  /** Why the connection closed. */
+  cause: CloseCause;
+  /** For cause `protocol`: the error. */
+  error?: Error;
+}
+
+/**
+ * Options of {@link attachHxWs}. The socket limits ({@link ServerLimits}: connections,
+ * heartbeat, send buffer, frame and close deadlines) sit at the top level, next to `limits` (the
+ * decoder's).
+ */
+export interface HxWsServerOptions extends Partial<ServerLimits> {
+  /**
+   * Which upgrade requests are ours: an exact pathname (`"/chat"`; the query string is ignored)
+   * or a predicate on the pathname. Other upgrades are left untouched for other `upgrade`
+   * listeners. Default: every upgrade request.
+   */
+  path?: PathOption;
+  /**
+   * Allowed origins. Default: same origin only, i.e. the Origin header's host:port equals the
+   * request's Host header (no scheme compared, default ports ignored). When set, it replaces the
+   * same-origin rule. Refused upgrades get HTTP 403 and never reach any hook.
+   */
+  origins?: OriginPolicy;
+  /**
+   * Whether a request without an Origin header is accepted (browsers always send one, so such a
+   * client is a script or a server, which could forge any Origin anyway). Default true. Not used
+   * when {@link origins} is a function (the function decides).
+   */
+  allowMissingOrigin?: boolean;
+  /**
+   * The Host header values this server answers to (`"localhost:3000"`, or `"app.internal"` for
+   * that name on any port; compared without case). An upgrade with another Host is
+   * refused with 403 before the Origin check. The same-origin rule compares Origin with Host, and
+   * a DNS-rebinding page controls both; pinning the host (or an explicit `origins` list) is what
+   * stops it. Recommended for every server on localhost or an intranet. Default: any host.
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * The remote address a connection counts against for `maxConnectionsPerAddress`. Default: the
+   * TCP peer's address. Behind a proxy, read the header it sets (and trust only that proxy).
+   */
+  addressOf?: (req: IncomingMessage) => string;
+  /** Decoder limits to override (see {@link DecoderLimits} for the defaults). */
+  limits?: Partial<DecoderLimits>;
+  /** Clock for the oob timeout (tests). Default: the global timers. */
+  timers?: DecoderTimers;
+  /**
+   * Where broadcast and room messages go. Default: a new {@link MemoryRooms} (this process
+   * only). An adapter for several processes implements {@link RoomAdapter}; its `close` is
+   * called by {@link HxWsServer.close}.
+   */
+  adapter?: RoomAdapter;
+  /**
+   * Called once per whole request. Calls on one connection are sequential: the next request
+   * waits until the returned promise settles (reading from the socket is paused meanwhile, once
+   * a further request is waiting). A throw or rejection goes to {@link onError} as a
+   * {@link HookError}; the connection stays open.
+   */
+  handler: (request: HxWsRequest, ctx: HxWsContext) => void | Promise<void>;
+  /**
+   * Delivery acknowledgements. When a request's headers carry `HX-Request-Id` (a client in ack
+   * mode, `<hx-ws-connect ack>`), `<hx-ws-ack id="..."></hx-ws-ack>` is sent back as soon as the
+   * handler has been called with the request: after its synchronous part returned or threw, not
+   * after a returned promise settles. An ack thus means "the handler has it", not "the handler
+   * succeeded"; whatever the handler sent synchronously goes out before the ack. Default true.
+   */
+  ack?: boolean;
+  /** Called when a connection opens, before any of its requests is handled. */
+  onConnection?: (ctx: HxWsContext) => void | Promise<void>;
+  /**
+   * Called when a connection has closed, after its queued requests were handled. `info.cause`
+   * tells who closed it and why (see {@link CloseCause}).
+   */
+  onClose?: (ctx: HxWsContext, code: number, reason: string, info: CloseInfo) => void | Promise<void>;
+  /**
+   * Called with every error: a {@link ProtocolError} (the socket is then closed with its code),
+   * a {@link HookError} from the app's own hooks, or an error from `ws` (e.g. a frame over
+   * `maxPayload`; `ws` then closes with 1009 itself). Default: `console.error`.
+   */
+  onError?: (error: Error, ctx: HxWsContext) => void;
+}
+
+/** What {@link attachHxWs} returns. */
+export interface HxWsServer {
+  /** The underlying `ws` server (`noServer` mode). */
+  readonly wss: WebSocketServer;
+  /** The open connections. */
+  readonly clients: ReadonlySet<HxWsContext>;
+  /** Sends HTML to every open connection. @returns how many */
+  broadcast(html: Sendable, options?: BroadcastOptions): number;
+  /** Sends HTML to every open connection in a room. @returns how many */
+  toRoom(room: string, html: Sendable, options?: BroadcastOptions): number;
+  /**
+   * Stops accepting upgrades, closes every connection (after its queued handlers, and their acks)
+   * and resolves once all are closed; whatever is still open after `closeTimeoutMs` is
+   * terminated. The HTTP server itself is left running.
+   * @param code close code: 1012 (service restart) by default, which pages reconnect after, so a
+   *   restarted server gets its pages back; 1001 (going away) for a shutdown with no return
+   * @param reason close reason (at most 123 bytes)
+   */
+  close(code?: number, reason?: string): Promise<void>;
+}
