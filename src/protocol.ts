@@ -30,17 +30,28 @@ export const SERIALIZATION_OOB = 'file/oob';
 export const SERIALIZATION_INLINE_TEXT = 'file/inline-text';
 /** Serialization of any other file sent inline: its bytes in base64 in `body`. */
 export const SERIALIZATION_INLINE_BASE64 = 'file/inline-base64';
+/**
+ * Serialization of a file sent as binary frames of at most `chunkSize` bytes each, in order,
+ * after the JSON (`chunk-size` on the sender). Its descriptor also has an `uploadId`, and a
+ * continuation after a drop has `resume: true` (see {@link UPLOAD_TAG}).
+ */
+export const SERIALIZATION_OOB_CHUNKED = 'file/oob-chunked';
 /** How a file's bytes travel. */
 export type FileSerialization =
   | typeof SERIALIZATION_OOB
+  | typeof SERIALIZATION_OOB_CHUNKED
   | typeof SERIALIZATION_INLINE_TEXT
   | typeof SERIALIZATION_INLINE_BASE64;
 /** Every serialization a decoder accepts. */
 export const SERIALIZATIONS: readonly FileSerialization[] = [
   SERIALIZATION_OOB,
+  SERIALIZATION_OOB_CHUNKED,
   SERIALIZATION_INLINE_TEXT,
   SERIALIZATION_INLINE_BASE64,
 ];
+
+/** What an upload id looks like: 22 to 64 characters of base64url (the client sends 22: 128 bits). */
+export const UPLOAD_ID = /^[A-Za-z0-9_-]{22,64}$/;
 
 /** Whether `value` names a serialization a decoder accepts. */
 export function isSerialization(value: unknown): value is FileSerialization {
@@ -66,9 +77,64 @@ export function formatAck(id: string): string {
 const ACK = new RegExp(`^\\s*<${ACK_TAG}\\s+id="([^"]*)"\\s*></${ACK_TAG}>`);
 const ENTITY = /&(amp|lt|gt|quot|#39);/g;
 
-/** Whether a message may begin with control elements (a cheap test before {@link takeAcks}). */
+/**
+ * The control element that tells a client how much of a chunked upload the server has:
+ * `<hx-ws-upload id="ID" received="N" state="STATE"></hx-ws-upload>`.
+ */
+export const UPLOAD_TAG = 'hx-ws-upload';
+
+/**
+ * What the server has of a chunked upload:
+ * - `done`: every byte (`received` is the file's size); sent when the request is complete, and
+ *   as the answer to a continuation of a request already delivered;
+ * - `partial`: the first `received` bytes; the client sends the rest;
+ * - `lost`: nothing (unknown id, or its window ended); `received` is 0 and the client starts again.
+ */
+export type UploadState = 'done' | 'partial' | 'lost';
+
+/** One `<hx-ws-upload>` control element, read. */
+export interface UploadStatus {
+  /** The upload id of the file's descriptor. */
+  id: string;
+  /** Bytes of the file the server has. */
+  received: number;
+  state: UploadState;
+}
+
+/** The control element for an upload's status; `id` is base64url, so it needs no escaping. */
+export function formatUploadStatus({ id, received, state }: UploadStatus): string {
+  return `<${UPLOAD_TAG} id="${escapeText(id)}" received="${received}" state="${state}"></${UPLOAD_TAG}>`;
+}
+
+const UPLOAD = new RegExp(`^\\s*<${UPLOAD_TAG}\\s+id="([^"]*)"\\s+received="(\\d{1,16})"\\s+state="(done|partial|lost)"\\s*></${UPLOAD_TAG}>`);
+
+/** Whether a message may begin with control elements (a cheap test before {@link takeControls}). */
 export function mayHaveControls(data: string): boolean {
-  return data.startsWith(`<${ACK_TAG}`);
+  return data.startsWith(`<${ACK_TAG}`) || data.startsWith(`<${UPLOAD_TAG}`);
+}
+
+/**
+ * Splits the control elements off the start of a message: acks
+ * (`<hx-ws-ack id="..."></hx-ws-ack>`) and upload statuses (`<hx-ws-upload ...>`), in any order.
+ * @returns the acknowledged ids, the upload statuses and the rest of the message
+ */
+export function takeControls(data: string): { ids: string[]; uploads: UploadStatus[]; rest: string } {
+  const ids: string[] = [];
+  const uploads: UploadStatus[] = [];
+  let rest = data;
+  for (;;) {
+    const ack = ACK.exec(rest);
+    if (ack) {
+      ids.push(ack[1]!.replace(ENTITY, (_, e: string) => UNESCAPES[e]!));
+      rest = rest.slice(ack[0].length);
+      continue;
+    }
+    const up = UPLOAD.exec(rest);
+    if (!up) break;
+    uploads.push({ id: up[1]!.replace(ENTITY, (_, e: string) => UNESCAPES[e]!), received: Number(up[2]), state: up[3] as UploadState });
+    rest = rest.slice(up[0].length);
+  }
+  return { ids, uploads, rest };
 }
 
 /**
@@ -76,12 +142,7 @@ export function mayHaveControls(data: string): boolean {
  * @returns the acknowledged ids and the rest of the message
  */
 export function takeAcks(data: string): { ids: string[]; rest: string } {
-  const ids: string[] = [];
-  let rest = data;
-  for (let m = ACK.exec(rest); m; m = ACK.exec(rest)) {
-    ids.push(m[1]!.replace(ENTITY, (_, e: string) => UNESCAPES[e]!));
-    rest = rest.slice(m[0].length);
-  }
+  const { ids, rest } = takeControls(data);
   return { ids, rest };
 }
 

@@ -23,6 +23,7 @@ import { hostChecker, originChecker } from './origin.js';
 import { MemoryRooms, type RoomAdapter } from './rooms.js';
 import { resolveServerLimits } from './server-limits.js';
 import { Admission, pathMatcher, pathnameOf, refuse } from './upgrade.js';
+import { UploadStore } from './uploads.js';
 
 export { closeReason } from './connection.js';
 export { HookError } from './errors.js';
@@ -74,6 +75,7 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     adapter,
     clients: new Set<Connection>(),
     sessions: new Set<Session>(),
+    uploads: new UploadStore(options.fileSink, serverLimits.resumeWindowMs),
     reportError: (error: Error, ctx: HxWsContext): void => {
       try {
         (options.onError ?? defaultOnError)(error, ctx);
@@ -124,6 +126,7 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
       }, serverLimits.closeTimeoutMs);
       await Promise.all(sessions.map((session) => session.closed));
       clearTimeout(deadline);
+      scope.uploads.close();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       try {
         await adapter.close?.();

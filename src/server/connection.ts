@@ -23,6 +23,9 @@ import type { CloseCause, HxWsContext, HxWsServerOptions } from './options.js';
 import { HookQueue } from './queue.js';
 import type { RoomAdapter } from './rooms.js';
 import type { ServerLimits } from './server-limits.js';
+import type { Upload, UploadStore } from './uploads.js';
+import { formatUploadStatus, type UploadStatus } from '../protocol.js';
+import type { HxWsFile } from './request.js';
 
 /** Longest close reason the protocol allows, in UTF-8 bytes. */
 const MAX_REASON_BYTES = 123;
@@ -57,6 +60,8 @@ export interface ServerScope {
   readonly clients: Set<Connection>;
   /** The open connections' sessions. */
   readonly sessions: Set<Session>;
+  /** Chunked uploads in progress, and those a drop cut off. */
+  readonly uploads: UploadStore;
   /** Hands an error to the app's `onError` (or `console.error`). */
   reportError(error: Error, ctx: HxWsContext): void;
 }
@@ -89,6 +94,16 @@ export class Session {
   /** Whether anything arrived since the last heartbeat. */
   private alive = true;
   private paused = false;
+  /** Reading paused because the handler queue is behind. */
+  private queuePaused = false;
+  /** Sinks that are full: reading pauses until each has drained. */
+  private fullSinks = 0;
+  /** The chunked files of the request whose bytes are arriving, with their uploads. */
+  private uploads = new Map<HxWsFile, Upload>();
+  /** Upload statuses to send after the current frame (answers to resumed descriptors). */
+  private statuses: UploadStatus[] = [];
+  /** Whether every chunked file of the request being decoded was delivered before. */
+  private duplicate = true;
   /** Set once the server closes the socket, with why. */
   private cause: CloseCause | undefined;
   private error: Error | undefined;
@@ -112,8 +127,19 @@ export class Session {
     this.ctx = new Connection(socket, req, scope.adapter, server.maxBufferedBytes, () =>
       this.close('backpressure', 1013, `send buffer over maxBufferedBytes ${server.maxBufferedBytes}`, undefined, false),
     );
-    this.queue = new HookQueue({ setPaused: (pause) => this.setPaused(pause), reportError: (error) => scope.reportError(error, this.ctx) });
-    this.decoder = new HxWsDecoder({ limits, timers: options.timers, onTimeout: (error) => this.failProtocol(error) });
+    this.queue = new HookQueue({
+      setPaused: (pause) => {
+        this.queuePaused = pause;
+        this.applyPause();
+      },
+      reportError: (error) => scope.reportError(error, this.ctx),
+    });
+    this.decoder = new HxWsDecoder({
+      limits,
+      timers: options.timers,
+      onTimeout: (error) => this.failProtocol(error),
+      chunks: { begin: (file) => this.beginUpload(file), write: (file, bytes) => this.writeChunk(file, bytes) },
+    });
     this.guard = installFrameGuard(socket, {
       maxTextBytes: limits.maxTextFrameBytes,
       maxPayload: scope.maxPayload,
@@ -181,7 +207,9 @@ export class Session {
     this.cause = cause;
     this.error = error;
     this.queue.closing = true;
-    this.setPaused(false);
+    this.queuePaused = false;
+    this.fullSinks = 0;
+    this.applyPause();
     this.guard?.stopData();
     // ws cannot see the peer's answer any more: stop reading (nothing would be kept, but each
     // read costs a buffer) and, once the close frame is out, end our side; ws's close timer
@@ -209,7 +237,9 @@ export class Session {
     this.close('protocol', error.code, error.message, error);
   }
 
-  private setPaused(pause: boolean): void {
+  /** Pauses reading while the handler queue is behind or a sink is full; reads again when neither. */
+  private applyPause(): void {
+    const pause = !this.cause && (this.queuePaused || this.fullSinks > 0);
     if (pause === this.paused) return;
     this.paused = pause;
     if (pause) {
@@ -232,13 +262,89 @@ export class Session {
       if (error instanceof ProtocolError) this.failProtocol(error);
       else this.scope.reportError(error as Error, this.ctx);
       return;
+    } finally {
+      this.flushStatuses();
     }
-    if (request) this.queue.enqueue('handler', handlerTask(this.scope, request, this.ctx));
+    if (request) this.deliver(request);
+  }
+
+  /** A chunked file's descriptor: a new upload, or the continuation of one a drop cut off. */
+  private beginUpload(file: HxWsFile): number {
+    if (this.uploads.size === 0) this.duplicate = true;
+    const opened = this.scope.uploads.open(file, this, this.ctx);
+    if ('delivered' in opened) {
+      this.statuses.push(opened.delivered);
+      return file.size;
+    }
+    this.duplicate = false;
+    this.uploads.set(file, opened.upload);
+    if (opened.status) this.statuses.push(opened.status);
+    return opened.upload.received;
+  }
+
+  private writeChunk(file: HxWsFile, bytes: Buffer): void {
+    const upload = this.uploads.get(file);
+    // Another socket of the same page resumed it meanwhile: this one's bytes are stale.
+    if (!upload || upload.owner !== this) return;
+    const full = upload.write(bytes);
+    if (!full) return;
+    this.fullSinks += 1;
+    this.applyPause();
+    void full.then(() => {
+      this.fullSinks = Math.max(0, this.fullSinks - 1);
+      this.applyPause();
+    });
+  }
+
+  private flushStatuses(): void {
+    if (this.statuses.length === 0) return;
+    const text = this.statuses.map(formatUploadStatus).join('');
+    this.statuses = [];
+    this.ctx.send(text);
+  }
+
+  /**
+   * A whole request: queued for the handler. With chunked files, the client is told they all
+   * arrived, and the handler runs once every sink has finished; a sink that fails drops the
+   * request (reported, nothing handed to the handler).
+   */
+  private deliver(request: HxWsRequest): void {
+    const uploads = [...this.uploads];
+    const duplicate = this.duplicate && request.files.some((f) => f.uploadId !== undefined);
+    this.uploads = new Map();
+    this.duplicate = true;
+    if (uploads.length === 0) {
+      if (duplicate) return; // a continuation of a request the handler already had
+      this.queue.enqueue('handler', handlerTask(this.scope, request, this.ctx));
+      return;
+    }
+    const { uploads: store } = this.scope;
+    for (const [, upload] of uploads) store.markDelivered(upload);
+    this.ctx.send(uploads.map(([file, upload]) => formatUploadStatus({ id: upload.id, received: file.size, state: 'done' })).join(''));
+    const handle = handlerTask(this.scope, request, this.ctx);
+    this.queue.enqueue('handler', async () => {
+      try {
+        await Promise.all(uploads.map(([file, upload]) => upload.finish(file)));
+      } catch (error) {
+        for (const [, upload] of uploads) upload.discard(error as Error);
+        this.scope.reportError(error as Error, this.ctx);
+        return;
+      }
+      return handle();
+    });
   }
 
   private onClosed(code: number, reason: string): void {
     const { scope, ctx } = this;
     this.queue.closing = true;
+    // A chunked request cut off: kept for a resume after a drop; removed after a refusal.
+    const keep = this.cause === undefined || this.cause === 'peer' || this.cause === 'heartbeat' || this.cause === 'backpressure';
+    for (const [, upload] of this.uploads) {
+      if (upload.owner !== this) continue;
+      if (keep) scope.uploads.park(upload);
+      else scope.uploads.discard(upload, this.error ?? new Error(`hx-ws: upload cut off (${this.cause})`));
+    }
+    this.uploads = new Map();
     this.decoder.close();
     this.guard?.close();
     scope.clients.delete(ctx);

@@ -11,6 +11,7 @@ import { ProtocolError, type ProtocolErrorKind } from './errors.js';
 import { resolveLimits, systemTimers, type DecoderLimits, type DecoderTimers } from './limits.js';
 import { StallClock, type StallReason } from './stall.js';
 import { isPlainObject, parseRequest, quote, type HxWsFile, type HxWsRequest } from './request.js';
+import { SERIALIZATION_OOB_CHUNKED } from '../protocol.js';
 
 export type { FileSerialization } from '../protocol.js';
 export { DEFAULT_LIMITS, resolveLimits, type DecoderLimits, type DecoderTimers } from './limits.js';
@@ -27,6 +28,43 @@ export interface DecoderOptions {
    * {@link HxWsDecoder.push}). The decoder is dead by then.
    */
   onTimeout?: (error: ProtocolError) => void;
+  /**
+   * Where the chunks of `file/oob-chunked` files go. Default: they are kept in memory and
+   * joined into the file's `bytes` when its last chunk arrives (no resume).
+   */
+  chunks?: ChunkTarget;
+}
+
+/** Receives the chunks of `file/oob-chunked` files (see {@link DecoderOptions.chunks}). */
+export interface ChunkTarget {
+  /**
+   * A chunked file's descriptor was read (its request's JSON frame, before any of its chunks).
+   * @returns how many of its bytes the server has already (0 for a new upload; for a resumed
+   *   one, what arrived before the drop, at most its size): the client sends the rest
+   */
+  begin(file: HxWsFile): number;
+  /** The next `bytes` of `file` arrived (in order; the Buffer is the frame's own). */
+  write(file: HxWsFile, bytes: Buffer): void;
+}
+
+/** The default {@link ChunkTarget}: chunks in memory, joined into `bytes` at the last one. */
+class MemoryChunks implements ChunkTarget {
+  private readonly parts = new Map<HxWsFile, Buffer[]>();
+  begin(file: HxWsFile): number {
+    this.parts.set(file, []);
+    return 0;
+  }
+  write(file: HxWsFile, bytes: Buffer): void {
+    this.parts.get(file)!.push(bytes);
+  }
+  finish(file: HxWsFile): void {
+    const parts = this.parts.get(file);
+    this.parts.delete(file);
+    if (parts) file.bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+  clear(): void {
+    this.parts.clear();
+  }
 }
 
 /** Frame data as `ws` and other libraries hand it over. */
@@ -36,6 +74,8 @@ interface PendingRequest {
   request: HxWsRequest;
   /** oob files indexed by offset. */
   byOffset: HxWsFile[];
+  /** Bytes still to come, by offset (a whole frame for `file/oob`, the chunks' rest for chunked). */
+  left: number[];
   next: number;
 }
 
@@ -69,6 +109,8 @@ export class HxWsDecoder {
   private closed = false;
   /** Bytes of the next oob frame reported through {@link touch} before the frame itself. */
   private partial = 0;
+  private readonly chunks: ChunkTarget;
+  private readonly memory: MemoryChunks | undefined;
 
   /** @param options limits, clock and timeout callback; all optional */
   constructor(options: DecoderOptions = {}) {
@@ -76,6 +118,8 @@ export class HxWsDecoder {
     const { oobTimeoutMs, minBytesPerSecond } = this.limits;
     this.clock = new StallClock(options.timers ?? systemTimers, oobTimeoutMs, minBytesPerSecond, (reason) => this.onStall(reason));
     this.onTimeout = options.onTimeout;
+    this.memory = options.chunks ? undefined : new MemoryChunks();
+    this.chunks = options.chunks ?? this.memory!;
   }
 
   /** True while a request's JSON has arrived and some of its oob frames have not. */
@@ -124,7 +168,15 @@ export class HxWsDecoder {
    */
   get expectedBinaryBytes(): number | undefined {
     const pending = this.current;
-    return pending && !this.failure && !this.closed ? pending.byOffset[pending.next]!.size : undefined;
+    if (!pending || this.failure || this.closed) return undefined;
+    const file = pending.byOffset[pending.next]!;
+    const left = pending.left[pending.next]!;
+    return file.chunkSize === undefined ? left : Math.min(left, file.chunkSize);
+  }
+
+  /** The request whose out-of-band files are arriving, if any (its files' `bytes` not all there). */
+  get pendingRequest(): HxWsRequest | undefined {
+    return this.current?.request;
   }
 
   /**
@@ -144,6 +196,7 @@ export class HxWsDecoder {
   close(): void {
     this.closed = true;
     this.current = undefined;
+    this.memory?.clear();
     this.clock.stop();
   }
 
@@ -155,6 +208,7 @@ export class HxWsDecoder {
   private die(error: ProtocolError): never {
     this.failure = error;
     this.current = undefined;
+    this.memory?.clear();
     this.clock.stop();
     throw error;
   }
@@ -165,21 +219,49 @@ export class HxWsDecoder {
       this.fail('unexpected-binary', `binary frame of ${frame.length} bytes with no file/oob pending`);
     }
     const file = pending.byOffset[pending.next]!;
-    if (frame.length !== file.size) {
-      this.fail(
-        'size-mismatch',
-        `file/oob offset ${pending.next} of field ${quote(file.field)}: frame has ${frame.length} bytes, declared size ${file.size}`,
-        file.field,
-      );
+    const left = pending.left[pending.next]!;
+    if (file.chunkSize === undefined) {
+      if (frame.length !== file.size) {
+        this.fail(
+          'size-mismatch',
+          `file/oob offset ${pending.next} of field ${quote(file.field)}: frame has ${frame.length} bytes, declared size ${file.size}`,
+          file.field,
+        );
+      }
+      file.bytes = frame;
+    } else {
+      if (frame.length === 0 || frame.length > Math.min(left, file.chunkSize)) {
+        this.fail(
+          'size-mismatch',
+          `file/oob-chunked offset ${pending.next} of field ${quote(file.field)}: chunk of ${frame.length} bytes, ${left} bytes left of declared size ${file.size}, chunkSize ${file.chunkSize}`,
+          file.field,
+        );
+      }
+      this.chunks.write(file, frame);
     }
-    file.bytes = frame;
-    pending.next += 1;
+    pending.left[pending.next] = left - frame.length;
     const counted = Math.min(this.partial, frame.length);
     this.partial = 0;
+    const fileDone = pending.left[pending.next] === 0;
+    if (fileDone) this.advance(pending);
     if (pending.next < pending.byOffset.length) {
-      this.clock.progress(frame.length - counted, true);
+      this.clock.progress(frame.length - counted, fileDone);
       return undefined;
     }
+    return this.complete(pending);
+  }
+
+  /** Moves past the current file and any chunked files after it with no bytes left. */
+  private advance(pending: PendingRequest): void {
+    if (pending.byOffset[pending.next]?.chunkSize !== undefined) this.memory?.finish(pending.byOffset[pending.next]!);
+    pending.next += 1;
+    while (pending.next < pending.byOffset.length && pending.left[pending.next] === 0 && pending.byOffset[pending.next]!.chunkSize !== undefined) {
+      this.memory?.finish(pending.byOffset[pending.next]!);
+      pending.next += 1;
+    }
+  }
+
+  private complete(pending: PendingRequest): HxWsRequest {
     this.current = undefined;
     this.clock.stop();
     return pending.request;
@@ -222,7 +304,21 @@ export class HxWsDecoder {
       throw error;
     }
     if (parsed.byOffset.length === 0) return parsed.request;
-    this.current = { ...parsed, next: 0 };
+    let left: number[];
+    try {
+      left = parsed.byOffset.map((file) => {
+        if (file.serialization !== SERIALIZATION_OOB_CHUNKED) return file.size;
+        const have = this.chunks.begin(file);
+        return file.size - Math.max(0, Math.min(file.size, have));
+      });
+    } catch (error) {
+      if (error instanceof ProtocolError) this.die(error);
+      throw error;
+    }
+    const pending: PendingRequest = { ...parsed, left, next: -1 };
+    this.current = pending;
+    this.advance(pending);
+    if (pending.next >= pending.byOffset.length) return this.complete(pending);
     this.partial = 0;
     this.clock.start();
     return undefined;

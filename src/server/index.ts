@@ -13,6 +13,7 @@ export {
   type DecoderLimits,
   type DecoderOptions,
   type DecoderTimers,
+  type ChunkTarget,
   type FileSerialization,
   type FrameData,
   type HxWsFile,
@@ -32,6 +33,7 @@ export {
   type OriginPolicy,
   type Sendable,
 } from './attach.js';
+export { diskSink, type DiskSinkOptions, type FileSink } from './uploads.js';
 export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
 export { deliver, MemoryRooms, type Except, type RoomAdapter, type RoomMember } from './rooms.js';
 export {

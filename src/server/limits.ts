@@ -27,6 +27,11 @@ export interface DecoderLimits {
    * (the idle rule's case), is never too slow. Default 8192 (64 kbit/s). Code 1008 (`too-slow`).
    */
   minBytesPerSecond: number;
+  /**
+   * Largest `chunkSize` a `file/oob-chunked` descriptor may name (so the largest binary frame
+   * of a chunked file). Default 16 MiB. Code 1009.
+   */
+  maxChunkBytes: number;
 }
 
 /** The default {@link DecoderLimits}. */
@@ -37,6 +42,7 @@ export const DEFAULT_LIMITS: Readonly<DecoderLimits> = Object.freeze({
   maxRequestBytes: 200 * 1024 * 1024,
   oobTimeoutMs: 30_000,
   minBytesPerSecond: 8192,
+  maxChunkBytes: 16 * 1024 * 1024,
 });
 
 /** The clock the decoder uses for the oob timeout; inject a fake one in tests. */

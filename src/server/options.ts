@@ -13,6 +13,7 @@ import type { SafeHtml } from './fragments.js';
 import type { RoomAdapter } from './rooms.js';
 import type { ServerLimits } from './server-limits.js';
 import type { PathOption } from './upgrade.js';
+import type { FileSink } from './uploads.js';
 
 /** What can be sent to a client: a string of HTML, or {@link SafeHtml} from the fragment helpers. */
 export type Sendable = string | SafeHtml;
@@ -117,6 +118,13 @@ export interface HxWsServerOptions extends Partial<ServerLimits> {
   limits?: Partial<DecoderLimits>;
   /** Clock for the oob timeout (tests). Default: the global timers. */
   timers?: DecoderTimers;
+  /**
+   * Where the bytes of chunked files (`file/oob-chunked`, a sender with `chunk-size`) go: a
+   * function returning a `Writable` per file, e.g. {@link diskSink}. The handler gets the
+   * request once every sink has finished. A slow sink pauses reading from the socket. Default:
+   * memory (the file's `bytes`). Unchunked files always arrive in memory.
+   */
+  fileSink?: FileSink;
   /**
    * Where broadcast and room messages go. Default: a new {@link MemoryRooms} (this process
    * only). An adapter for several processes implements {@link RoomAdapter}; its `close` is

@@ -8,7 +8,15 @@
 import { Buffer } from 'node:buffer';
 import { ProtocolError, type ProtocolErrorKind } from './errors.js';
 import type { DecoderLimits } from './limits.js';
-import { HEADERS_KEY, isSerialization, SERIALIZATION_INLINE_TEXT, SERIALIZATION_OOB, type FileSerialization } from '../protocol.js';
+import {
+  HEADERS_KEY,
+  isSerialization,
+  SERIALIZATION_INLINE_TEXT,
+  SERIALIZATION_OOB,
+  SERIALIZATION_OOB_CHUNKED,
+  UPLOAD_ID,
+  type FileSerialization,
+} from '../protocol.js';
 
 /**
  * A decoded file. It replaces the client's descriptor in {@link HxWsRequest.values} and is listed
@@ -30,10 +38,25 @@ export interface HxWsFile {
   size: number;
   /** Last-modified time in ms since the epoch, as the browser reports it. */
   lastModified: number;
-  /** For `file/oob`: the 0-based index of the binary frame that carried the bytes. */
+  /**
+   * For `file/oob`: the 0-based index of the binary frame that carried the bytes. For
+   * `file/oob-chunked`: the file's place among the request's out-of-band files (its chunks come
+   * in that order).
+   */
   offset?: number;
-  /** The file's content. For `file/oob` it is the binary frame's own Buffer (not copied). */
+  /** For `file/oob-chunked`: the largest chunk the client sends. */
+  chunkSize?: number;
+  /** For `file/oob-chunked`: the client's random id of the upload (base64url, 128 bits or more). */
+  uploadId?: string;
+  /** For `file/oob-chunked`: whether the descriptor continues an upload cut off by a drop. */
+  resume?: boolean;
+  /**
+   * The file's content. For `file/oob` it is the binary frame's own Buffer (not copied). For
+   * `file/oob-chunked` the chunks joined, unless a file sink took them: then it is empty.
+   */
   bytes: Buffer;
+  /** For `file/oob-chunked` written by {@link diskSink}: the temporary file that holds the bytes. */
+  path?: string;
 }
 
 /** One whole client request. */
@@ -165,8 +188,34 @@ function findDescriptors(values: Record<string, unknown>, limits: Readonly<Decod
   return found;
 }
 
+/** Whether files of `serialization` travel as binary frames after the JSON. */
+export function isOutOfBand(serialization: FileSerialization): boolean {
+  return serialization === SERIALIZATION_OOB || serialization === SERIALIZATION_OOB_CHUNKED;
+}
+
+/** Checks the members only a `file/oob-chunked` descriptor has. */
+function describeChunked(file: HxWsFile, raw: Record<string, unknown>, maxChunkBytes: number): void {
+  const { field } = file;
+  const { chunkSize, uploadId, resume } = raw;
+  if (typeof chunkSize !== 'number' || !Number.isSafeInteger(chunkSize) || chunkSize < 1) {
+    fail('bad-descriptor', `field ${quote(field)}: chunkSize ${JSON.stringify(chunkSize) ?? 'undefined'} is not a positive integer`, field);
+  }
+  if (chunkSize > maxChunkBytes) {
+    fail('file-too-large', `field ${quote(field)}: chunkSize ${chunkSize} exceeds maxChunkBytes ${maxChunkBytes}`, field);
+  }
+  if (typeof uploadId !== 'string' || !UPLOAD_ID.test(uploadId)) {
+    fail('bad-descriptor', `field ${quote(field)}: uploadId is not 22 to 64 base64url characters`, field);
+  }
+  if (resume !== undefined && typeof resume !== 'boolean') {
+    fail('bad-descriptor', `field ${quote(field)}: resume is not a boolean`, field);
+  }
+  file.chunkSize = chunkSize;
+  file.uploadId = uploadId;
+  if (resume) file.resume = true;
+}
+
 /** Checks a descriptor's metadata and turns it into a file without bytes yet. */
-function describe({ field, raw }: FoundDescriptor): HxWsFile {
+function describe({ field, raw }: FoundDescriptor, maxChunkBytes: number): HxWsFile {
   const { serialization, name, type, size, lastModified } = raw;
   if (!isSerialization(serialization)) {
     fail('unknown-serialization', `field ${quote(field)}: unknown serialization ${quote(String(serialization))}`, field);
@@ -180,12 +229,13 @@ function describe({ field, raw }: FoundDescriptor): HxWsFile {
     fail('bad-descriptor', `field ${quote(field)}: size ${JSON.stringify(size) ?? 'undefined'} is not a non-negative integer`, field);
   }
   const file: HxWsFile = { field, serialization, name, type, size, lastModified, bytes: EMPTY };
-  if (serialization === SERIALIZATION_OOB) {
+  if (isOutOfBand(serialization)) {
     const offset = raw.offset;
     if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
       fail('bad-offset', `field ${quote(field)}: offset ${JSON.stringify(offset) ?? 'undefined'} is not a non-negative integer`, field);
     }
     file.offset = offset;
+    if (serialization === SERIALIZATION_OOB_CHUNKED) describeChunked(file, raw, maxChunkBytes);
   } else if (typeof raw.body !== 'string') {
     fail('bad-descriptor', `field ${quote(field)}: ${serialization} without a string body`, field);
   }
@@ -262,16 +312,16 @@ export function parseRequest(
   if (source === undefined || source.includes('__proto__') || source.includes('\\u')) dropProtoKeys(values);
   const headers = decodeHeaders(values);
   const found = findDescriptors(values, limits, source);
-  const oobCount = found.filter(({ raw }) => raw.serialization === SERIALIZATION_OOB).length;
+  const oobCount = found.filter(({ raw }) => raw.serialization === SERIALIZATION_OOB || raw.serialization === SERIALIZATION_OOB_CHUNKED).length;
   const byOffset: HxWsFile[] = new Array<HxWsFile>(oobCount);
   const files: HxWsFile[] = [];
   let total = frameBytes;
   for (const descriptor of found) {
-    const file = describe(descriptor);
-    if (file.serialization === SERIALIZATION_OOB) {
+    const file = describe(descriptor, limits.maxChunkBytes);
+    if (isOutOfBand(file.serialization)) {
       const offset = file.offset!;
       if (offset >= oobCount) {
-        fail('bad-offset', `field ${quote(file.field)}: offset ${offset} out of range, request has ${oobCount} file/oob file(s)`, file.field);
+        fail('bad-offset', `field ${quote(file.field)}: offset ${offset} out of range, request has ${oobCount} out-of-band file(s)`, file.field);
       }
       if (byOffset[offset]) fail('bad-offset', `field ${quote(file.field)}: offset ${offset} used twice`, file.field);
       if (file.size > limits.maxFileBytes) {

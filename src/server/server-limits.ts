@@ -47,6 +47,12 @@ export interface ServerLimits {
    * protocol close. Default 5000 ms.
    */
   closeTimeoutMs: number;
+  /**
+   * How long the server keeps a chunked upload that a drop cut off, for the page to resume it
+   * after reconnecting (`file/oob-chunked` with `resume`); then its sink is destroyed (a
+   * {@link diskSink} file removed). 0 keeps nothing. Default 60 000 ms.
+   */
+  resumeWindowMs: number;
 }
 
 /** The default {@link ServerLimits}. */
@@ -57,18 +63,19 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxBufferedBytes: 4 * 1024 * 1024,
   frameTimeoutMs: 30_000,
   closeTimeoutMs: 5000,
+  resumeWindowMs: 60_000,
 });
 
 /**
  * The server limits in force: the defaults, overridden by what the options set.
- * @throws {RangeError} when a limit is not a positive integer (`pingIntervalMs` may be 0)
+ * @throws {RangeError} when a limit is not a positive integer (`pingIntervalMs` and `resumeWindowMs` may be 0)
  */
 export function resolveServerLimits(options: Partial<ServerLimits>): Readonly<ServerLimits> {
   const limits = { ...DEFAULT_SERVER_LIMITS };
   for (const name of Object.keys(limits) as Array<keyof ServerLimits>) {
     const value = options[name];
     if (value === undefined) continue;
-    const min = name === 'pingIntervalMs' ? 0 : 1;
+    const min = name === 'pingIntervalMs' || name === 'resumeWindowMs' ? 0 : 1;
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) {
       throw new RangeError(`attachHxWs: ${name} must be an integer of at least ${min}, got ${String(value)}`);
     }
