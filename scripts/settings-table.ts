@@ -30,6 +30,7 @@ export const SETTING_WORDS: Record<SettingName, [defaultText: string, meaning: s
   encoding: ['oob', '`multipart/json-files-oob` or `multipart/json-files-inline` (`hx-encoding`)'],
   maxFileSize: ['no limit', 'largest file, bytes or `500KB`, `10MB`'],
   maxFiles: ['no limit', 'most files per request (a whole number)'],
+  chunkSize: ['one frame per file', 'send each oob file as binary frames of at most this size, resumed after a drop (`256KB`, `1MB`)'],
 };
 
 const code = (s: string | null): string => (s ? `\`${s}\`` : '–');

@@ -31,6 +31,12 @@ export type HxWsErrorReason =
    * request. It may or may not have reached the server's handler; it is not sent again.
    */
   | 'send-unconfirmed'
+  /**
+   * A chunked upload (`chunk-size`) was cut off by a drop and, after reconnecting, the server no
+   * longer had it (its resume window ended, or another server answered): its files are sent
+   * again from the start. The request is on the event.
+   */
+  | 'upload-restarted'
   /** The element was removed (or the shim stopped) with requests still queued. */
   | 'send-abandoned'
   /** `vals` / `hx-vals` is not a JSON object. */

@@ -76,6 +76,15 @@ export class HxWsSendElement extends WrapperElement {
   @property({ attribute: 'max-files' })
   maxFiles: number | string | null = null;
 
+  /**
+   * Sends each out-of-band file as binary frames of at most this size (bytes, or `256KB`,
+   * `1MB`), as `file/oob-chunked`; a drop in the middle is resumed after reconnecting from what
+   * the server has. Needs a server that knows chunked files (the server helper does). Unset:
+   * one binary frame per file. Ignored by the inline encoding.
+   */
+  @property({ attribute: 'chunk-size' })
+  chunkSize: number | string | null = null;
+
   private readonly sender = new Sender(this, () => this);
 
   constructor() {

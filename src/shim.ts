@@ -115,6 +115,7 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
         for: attributeSetting(el, 'for'),
         maxFileSize: attributeSetting(el, 'maxFileSize'),
         maxFiles: attributeSetting(el, 'maxFiles'),
+        chunkSize: attributeSetting(el, 'chunkSize'),
       }), true);
     if (current?.connection && current.connection !== b.connection) current.connection.stop();
     if (current?.sender && current.sender !== b.sender) current.sender.hostDisconnected();

@@ -5,7 +5,7 @@
  * @module
  */
 import { reportProblem, type OutgoingRequest } from '../events.js';
-import { mayHaveControls, REQUEST_ID_HEADER, takeAcks } from '../protocol.js';
+import { REQUEST_ID_HEADER } from '../protocol.js';
 
 /** Random per page load, so ids of two tabs (or two loads of one tab) never meet on a server. */
 const PAGE_PREFIX = Array.from(crypto.getRandomValues(new Uint32Array(2)), (n) => n.toString(36)).join('');
@@ -31,24 +31,19 @@ export class Acks {
     if (id) this.waiting.set(id, request);
   }
 
-  /**
-   * Takes the acks off the start of a message and confirms their requests.
-   * @returns the rest of the message, or `null` when it held acks only
-   */
-  take(data: string): string | null {
-    if (!mayHaveControls(data)) return data;
-    const { ids, rest } = takeAcks(data);
+  /** Confirms the requests of acknowledged ids (taken off a message by `takeControls`). */
+  confirm(ids: readonly string[]): void {
     for (const id of ids) this.waiting.delete(id);
-    return rest.trim() === '' ? null : rest;
   }
 
   /**
    * The socket is gone: every unconfirmed request is reported (`send-unconfirmed`) and
-   * forgotten. None is resent: it may have arrived.
+   * forgotten. None is resent: it may have arrived. Requests in `kept` (chunked uploads to be
+   * continued, which are confirmed later) are not reported.
    * @returns the requests reported
    */
-  interrupt(): Set<OutgoingRequest> {
-    const lost = this.waiting;
+  interrupt(kept: ReadonlySet<OutgoingRequest> = new Set()): Set<OutgoingRequest> {
+    const lost = new Map([...this.waiting].filter(([, request]) => !kept.has(request)));
     this.waiting = new Map();
     for (const [id, request] of lost) {
       reportProblem(

@@ -22,11 +22,12 @@ import {
   reportProblem,
   type OutgoingRequest,
 } from '../events.js';
-import { frameBytes } from '../protocol.js';
+import { frameBytes, mayHaveControls, takeControls } from '../protocol.js';
 import { swapMessage } from '../swap.js';
 import { Acks } from './acks.js';
 import { nextRequestId, Outbox } from './outbox.js';
 import { UploadProgress } from './progress.js';
+import { Resumes } from './resume.js';
 import { pageRandom, pageTimers, reconnectDelay, RetrySchedule, type Timers } from './retry.js';
 import { register, unregister } from './registry.js';
 import { SettingReader, type ConnectionSettings } from './settings.js';
@@ -75,6 +76,7 @@ export class SocketConnection implements ReactiveController {
   readonly outbox = new Outbox();
   private readonly acks = new Acks();
   private readonly progress: UploadProgress;
+  private readonly resumes: Resumes;
   private readonly retry: RetrySchedule;
   private readonly reader: SettingReader;
   private readonly random: () => number;
@@ -93,6 +95,23 @@ export class SocketConnection implements ReactiveController {
     this.random = seams.random ?? pageRandom;
     this.createSocket = seams.createSocket ?? ((url, protocols) => new WebSocket(url, protocols));
     this.progress = new UploadProgress(timers);
+    this.resumes = new Resumes(
+      {
+        ask: (socket, json) => {
+          socket.send(json);
+          this.progress.skip(frameBytes(json));
+        },
+        transmit: (socket, request, frames, base) => {
+          for (const frame of frames) socket.send(frame);
+          const wire = frames.reduce((n, f) => n + f.size, 0);
+          this.acks.track(request);
+          this.progress.track(request, wire, base);
+          this.progress.report();
+        },
+        resumed: (socket) => this.flush(socket),
+      },
+      timers,
+    );
     this.retry = new RetrySchedule(() => this.retryNow(), timers);
     this.reader = new SettingReader(host, seams.attributeMode);
   }
@@ -160,6 +179,7 @@ export class SocketConnection implements ReactiveController {
     unregister(this.host, this);
     this.retry.unlisten();
     this.closeSocket(1000, 'element removed');
+    this.resumes.giveUp('the connecting element was removed');
     this.outbox.abandon('the connecting element was removed');
   }
 
@@ -168,6 +188,7 @@ export class SocketConnection implements ReactiveController {
     this.retry.cancel();
     if (this.status !== 'stopped') this.status = 'closed';
     this.closeSocket(code, reason);
+    this.resumes.giveUp('the connection was closed');
   }
 
   /** Drops the current socket (if any) and opens a new one now, with the retry count at 0. */
@@ -203,7 +224,7 @@ export class SocketConnection implements ReactiveController {
    * not open. A full queue drops this request with an error event that carries it.
    */
   sendRequest(request: OutgoingRequest): void {
-    if (this.status === 'open' && this.socket && this.outbox.queued.length === 0) {
+    if (this.status === 'open' && this.socket && this.outbox.queued.length === 0 && !this.resumes.busy) {
       this.transmit(this.socket, request);
       return;
     }
@@ -261,6 +282,13 @@ export class SocketConnection implements ReactiveController {
     this.retryCount = 0;
     this.errorsThisStreak = 0;
     emit(this.host, new HxWsOpenEvent(socket));
+    // Chunked uploads a drop cut off go first, one by one; the queue waits behind them.
+    if (!this.resumes.begin(socket)) this.flush(socket);
+  }
+
+  /** Sends every queued request, in order. */
+  private flush(socket: WebSocket): void {
+    if (socket !== this.socket) return;
     for (const request of this.outbox.take()) {
       if (socket.readyState === WebSocket.OPEN) this.transmit(socket, request);
       else this.outbox.hold(request, Infinity);
@@ -272,9 +300,11 @@ export class SocketConnection implements ReactiveController {
     let data = e.data as string | ArrayBuffer | Blob;
     // Delivery acks lead the message they come in (usually alone): take them off before anything
     // else sees it. An ack-only message fires no message events and is not swapped.
-    if (typeof data === 'string') {
-      const rest = this.acks.take(data);
-      if (rest === null) return;
+    if (typeof data === 'string' && mayHaveControls(data)) {
+      const { ids, uploads, rest } = takeControls(data);
+      this.acks.confirm(ids);
+      this.resumes.status(socket, uploads);
+      if (rest.trim() === '') return;
       data = rest;
     }
     let swapped = false;
@@ -311,6 +341,8 @@ export class SocketConnection implements ReactiveController {
       delay = reconnectDelay(effectiveReconnectDelay(s.reconnectDelay ?? undefined), this.retryCount, this.random);
       this.status = 'retrying';
       this.retry.schedule(delay, !!s.pauseWhileHidden);
+    } else {
+      this.resumes.giveUp(`the socket closed with ${e.code} and is not reopened`);
     }
     emit(this.host, new HxWsCloseEvent(e.code, e.reason, e.wasClean, delay));
   }
@@ -333,7 +365,9 @@ export class SocketConnection implements ReactiveController {
   }
 
   private interrupt(socket: WebSocket): void {
-    this.progress.interrupt(socket, this.acks.interrupt());
+    const kept = this.resumes.drop();
+    const reported = this.acks.interrupt(kept);
+    this.progress.interrupt(socket, new Set([...reported, ...kept]));
   }
 
   private transmit(socket: WebSocket, request: OutgoingRequest): void {
@@ -341,6 +375,7 @@ export class SocketConnection implements ReactiveController {
     // All frames in one task: WebSocket.send keeps order, so no other request can interleave.
     for (const frame of request.frames) socket.send(frame);
     this.acks.track(request);
+    this.resumes.track(request);
     this.progress.track(request);
     emit(request.source, new HxWsAfterSendEvent(request));
     this.progress.report();

@@ -5,6 +5,8 @@
  * - `multipart/json-files-oob` (default): each file becomes a descriptor with
  *   `serialization: "file/oob"` and an `offset`; the request's frames are the JSON text, then one
  *   binary frame per file in offset order, each the `File` itself (never read into JS memory).
+ *   With a chunk size, the descriptor is `file/oob-chunked` (with `chunkSize` and a random
+ *   `uploadId`) and each file goes as frames of at most that size, sliced from the `File`.
  * - `multipart/json-files-inline`: one frame; a `text/*` file becomes `file/inline-text` with its
  *   text in `body`, any other `file/inline-base64` with its bytes in base64.
  *
@@ -15,7 +17,15 @@
 import type { Problem } from './problem.js';
 import type { FileEntry } from './values.js';
 
-import { INLINE, OOB, SERIALIZATION_INLINE_BASE64, SERIALIZATION_INLINE_TEXT, SERIALIZATION_OOB, type FileEncoding } from '../protocol.js';
+import {
+  INLINE,
+  OOB,
+  SERIALIZATION_INLINE_BASE64,
+  SERIALIZATION_INLINE_TEXT,
+  SERIALIZATION_OOB,
+  SERIALIZATION_OOB_CHUNKED,
+  type FileEncoding,
+} from '../protocol.js';
 
 export { INLINE, OOB, type FileEncoding } from '../protocol.js';
 
@@ -141,6 +151,24 @@ export interface EncodedValues {
   values: Record<string, unknown>;
   /** oob files, in offset order (empty for inline). */
   blobs: File[];
+  /** For `file/oob-chunked`: the chunk size, and each file's upload id (in offset order). */
+  chunked?: { chunkSize: number; uploadIds: string[] };
+}
+
+/** A fresh upload id: 128 random bits in base64url (22 characters). */
+export function newUploadId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/**
+ * The binary frames of `file` from byte `from` on: slices of at most `chunkSize` bytes (a slice
+ * is a reference into the file; nothing is read until the socket sends it).
+ */
+export function fileChunks(file: Blob, chunkSize: number, from = 0): Blob[] {
+  const out: Blob[] = [];
+  for (let at = from; at < file.size; at += chunkSize) out.push(file.slice(at, Math.min(file.size, at + chunkSize)));
+  return out;
 }
 
 function meta(file: File): { name: string; lastModified: number; size: number; type: string } {
@@ -173,9 +201,21 @@ function copyHolders(values: Record<string, unknown>, files: readonly FileSlot[]
  * Encodes the files of a request. The oob encoding (and any request without files) is done at
  * once; the inline encoding reads the files and returns a promise.
  */
-export function encodeFiles(values: Record<string, unknown>, files: readonly FileSlot[], encoding: FileEncoding): EncodedValues | Promise<EncodedValues> {
+export function encodeFiles(
+  values: Record<string, unknown>,
+  files: readonly FileSlot[],
+  encoding: FileEncoding,
+  chunkSize: number | null = null,
+): EncodedValues | Promise<EncodedValues> {
   if (files.length === 0) return { values, blobs: [] };
   const { out, put } = copyHolders(values, files);
+  if (encoding === OOB && chunkSize !== null) {
+    const uploadIds = files.map(() => newUploadId());
+    files.forEach((slot, offset) =>
+      put(slot, { serialization: SERIALIZATION_OOB_CHUNKED, offset, ...meta(slot.file), chunkSize, uploadId: uploadIds[offset] }),
+    );
+    return { values: out, blobs: files.map((f) => f.file), chunked: { chunkSize, uploadIds } };
+  }
   if (encoding === OOB) {
     files.forEach((slot, offset) => put(slot, { serialization: SERIALIZATION_OOB, offset, ...meta(slot.file) }));
     return { values: out, blobs: files.map((f) => f.file) };

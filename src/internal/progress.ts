@@ -12,8 +12,12 @@ const PROGRESS_INTERVAL = 50;
 
 interface InFlight {
   request: OutgoingRequest;
-  /** Offset of the request's first byte in the socket's outgoing stream. */
+  /** Offset of the request's first byte (on this socket) in the socket's outgoing stream. */
   start: number;
+  /** Bytes of the request sent on this socket. */
+  wire: number;
+  /** Bytes of the request that count as sent before this socket (a resumed upload). */
+  base: number;
   loaded: number;
 }
 
@@ -32,10 +36,18 @@ export class UploadProgress {
     this.sent = 0;
   }
 
-  /** `request` was handed to the socket whole: follow its bytes until they have left. */
-  track(request: OutgoingRequest): void {
-    this.inFlight.push({ request, start: this.sent, loaded: -1 });
-    this.sent += request.bytes;
+  /**
+   * `request` was handed to the socket (whole, or for a resumed upload its last `wire` bytes
+   * after `base` sent before): follow its bytes until they have left.
+   */
+  track(request: OutgoingRequest, wire = request.bytes, base = 0): void {
+    this.inFlight.push({ request, start: this.sent, wire, base, loaded: -1 });
+    this.sent += wire;
+  }
+
+  /** Bytes that belong to no request's progress went out (a continuation's JSON). */
+  skip(bytes: number): void {
+    this.sent += bytes;
   }
 
   /** Fires progress for requests whose bytes are still leaving; polls until all have left. */
@@ -46,12 +58,13 @@ export class UploadProgress {
     const flushed = this.sent - socket.bufferedAmount;
     const still: InFlight[] = [];
     for (const f of this.inFlight) {
-      const loaded = Math.min(f.request.bytes, Math.max(0, flushed - f.start));
+      const out = Math.min(f.wire, Math.max(0, flushed - f.start));
+      const loaded = f.base + out;
       if (loaded !== f.loaded) {
         f.loaded = loaded;
         emit(f.request.source, new HxWsUploadProgressEvent(f.request, loaded, f.request.bytes));
       }
-      if (loaded < f.request.bytes) still.push(f);
+      if (out < f.wire) still.push(f);
     }
     this.inFlight = still;
     if (still.length) this.timer = this.timers.setTimeout(() => this.report(), PROGRESS_INTERVAL);
@@ -70,12 +83,12 @@ export class UploadProgress {
     this.stopPolling();
     this.socket = null;
     const flushed = this.sent - socket.bufferedAmount;
-    for (const { request, start } of this.inFlight) {
-      if (reported.has(request) || flushed - start >= request.bytes) continue;
+    for (const { request, start, wire, base } of this.inFlight) {
+      if (reported.has(request) || flushed - start >= wire) continue;
       reportProblem(
         request.source,
         'send-interrupted',
-        `the socket closed before request ${request.id} had left the browser (${Math.max(0, flushed - start)} of ${request.bytes} bytes)`,
+        `the socket closed before request ${request.id} had left the browser (${base + Math.max(0, flushed - start)} of ${request.bytes} bytes)`,
         { request },
       );
     }

@@ -34,7 +34,8 @@ import {
   type OutgoingRequest,
   type HxWsValidationError,
 } from '../events.js';
-import { checkFiles, encodeFiles, findFiles, parseByteSize, parseEncoding, type EncodedValues, type FileLimits } from './files.js';
+import { checkFiles, encodeFiles, fileChunks, findFiles, parseByteSize, parseEncoding, type EncodedValues, type FileLimits } from './files.js';
+import { planChunked } from './resume.js';
 import { isButton, isSubmitter } from './controls.js';
 import { report, type Problem } from './problem.js';
 import { parseTriggers, wireNatural, wireSpec, type WireOptions } from './triggers.js';
@@ -77,7 +78,7 @@ export class Sender implements ReactiveController {
   ) {}
 
   /** A bad-limit problem naming the attribute of setting `name` in this mode. */
-  private badLimit(name: 'maxFileSize' | 'maxFiles', raw: number | string): Problem {
+  private badLimit(name: 'maxFileSize' | 'maxFiles' | 'chunkSize', raw: number | string): Problem {
     const spec = settingSpec(name);
     const label = this.attributeMode ? spec.hxWs : spec.attribute;
     return { reason: 'bad-limit', message: `${label} '${raw}' is not ${spec.expects}; nothing was sent`, part: String(raw) };
@@ -142,7 +143,7 @@ export class Sender implements ReactiveController {
     const s = this.settings();
     const gathered = this.gather(event, s);
     if (!gathered) return Promise.resolve(null);
-    const { chain, form, collected, encoding, limits } = gathered;
+    const { chain, form, collected, encoding, limits, chunkSize } = gathered;
 
     // 3. the connection
     const forId = s.for ?? null;
@@ -171,7 +172,7 @@ export class Sender implements ReactiveController {
     }
 
     // 6. encode, then hand over in order
-    const encoded = encodeFiles(values, files, encoding);
+    const encoded = encodeFiles(values, files, encoding, chunkSize);
     if (!(encoded instanceof Promise) && !connection.outbox.busy) return Promise.resolve(this.deliver(connection, encoded, headers));
     return this.later(connection, encoded, headers, forId);
   }
@@ -202,6 +203,7 @@ export class Sender implements ReactiveController {
       });
     }
     const limits = this.limits(s, problems);
+    const chunkSize = this.chunkSize(s, problems);
 
     // Native validation, as for a submit: skipped for novalidate / formnovalidate.
     const skip = form?.noValidate || (submitter as HTMLButtonElement | null)?.formNoValidate;
@@ -217,7 +219,7 @@ export class Sender implements ReactiveController {
       for (const p of problems) this.report(p);
       return null;
     }
-    return { chain, form, collected, encoding, limits };
+    return { chain, form, collected, encoding, limits, chunkSize };
   }
 
   /**
@@ -272,6 +274,18 @@ export class Sender implements ReactiveController {
     return limits;
   }
 
+  /** `chunk-size` in bytes, `null` when unset; a bad or zero value is a problem. */
+  private chunkSize(s: SenderSettings, problems: Problem[]): number | null {
+    const raw = s.chunkSize;
+    if (raw == null || raw === '') return null;
+    const n = parseByteSize(raw);
+    if (n === null || n < 1) {
+      problems.push(this.badLimit('chunkSize', raw));
+      return null;
+    }
+    return n;
+  }
+
   private deliver(connection: SocketConnection, encoded: EncodedValues, headers: Record<string, string>): OutgoingRequest | null {
     const id = nextRequestId();
     // Ack mode: the id the server echoes back in its `<hx-ws-ack>`.
@@ -283,14 +297,16 @@ export class Sender implements ReactiveController {
       this.report({ reason: 'bad-vals', message: `the values could not be turned into JSON: ${(err as Error).message}`, cause: err });
       return null;
     }
+    const chunked = encoded.chunked;
     const request: OutgoingRequest = {
       id,
       source: this.host,
       values: encoded.values,
       headers,
-      frames: [json, ...encoded.blobs],
+      frames: chunked ? [json, ...encoded.blobs.flatMap((b) => fileChunks(b, chunked.chunkSize))] : [json, ...encoded.blobs],
       bytes: frameBytes(json) + encoded.blobs.reduce((n, b) => n + b.size, 0),
     };
+    if (chunked) planChunked(request, encoded.blobs, chunked.chunkSize, chunked.uploadIds);
     connection.sendRequest(request);
     return request;
   }

@@ -61,6 +61,11 @@ export interface SenderSettings {
   maxFileSize?: number | string | null;
   /** Most files per request (a whole number, or its text); unset: no limit. */
   maxFiles?: number | string | null;
+  /**
+   * Out-of-band files as binary frames of at most this size (`256KB`, `1MB`), resumed after a
+   * drop; unset: one frame per file.
+   */
+  chunkSize?: number | string | null;
 }
 
 /** How a setting's text becomes its value. */
@@ -114,6 +119,7 @@ export const SEND_SETTINGS = [
   row('encoding', 'encoding', 'text', false),
   row('maxFileSize', 'max-file-size', 'size', true, 'a size (1048576, 500KB, 10MB)'),
   row('maxFiles', 'max-files', 'count', true, 'a whole number'),
+  row('chunkSize', 'chunk-size', 'size', true, 'a size of at least 1 byte (256KB, 1MB)'),
 ] as const satisfies readonly SettingSpec[];
 
 type Row = (typeof CONNECT_SETTINGS)[number] | (typeof SEND_SETTINGS)[number];

@@ -314,7 +314,13 @@ export class Session {
     this.uploads = new Map();
     this.duplicate = true;
     if (uploads.length === 0) {
-      if (duplicate) return; // a continuation of a request the handler already had
+      if (duplicate) {
+        // A continuation of a request the handler already had (its done notice was lost): not
+        // handled again, but acked again, as its ack may have been lost too.
+        const ackId = this.scope.options.ack === false ? undefined : requestIdOf(request.headers);
+        if (ackId !== undefined) this.ctx.send(ackMessage(ackId));
+        return;
+      }
       this.queue.enqueue('handler', handlerTask(this.scope, request, this.ctx));
       return;
     }

@@ -35,7 +35,21 @@ export interface Delivery {
   requestId: string | null;
   /** Its string (and string array) values. */
   values: Record<string, string | string[]>;
-  files: { field: string; name: string; serialization: string; size: number; length: number; sha256: string }[];
+  files: { field: string; name: string; serialization: string; size: number; length: number; sha256: string; path: boolean }[];
+}
+
+/** What the `/hx/` disk sink got of chunked files on one channel. */
+export interface UploadState {
+  /** Bytes written to the channel's sinks. */
+  received: number;
+  /** Sinks made (one per new chunked file). */
+  files: number;
+  /** Sockets dropped by `killAt`. */
+  kills: number;
+  /** Writes that found the socket paused (the sink was full). */
+  pausedWrites: number;
+  /** Files in the upload directory now (every channel). */
+  onDisk: number;
 }
 
 let seq = 0;
@@ -95,6 +109,13 @@ export class Channel {
   /** What `push` sent: one entry per message and socket. */
   pushed(): Promise<{ n: number; conn: number }[]> {
     return this.cmd('pushed');
+  }
+  /** Chunked uploads on `/hx/`: drop the socket once `killAt` bytes arrived; `slowMs` per sink write. */
+  upload(options: { killAt?: number | null; slowMs?: number }): Promise<void> {
+    return this.cmd('upload', options);
+  }
+  uploadState(): Promise<UploadState> {
+    return this.cmd('uploadState');
   }
   /** Makes the `/hx/` handler answer each request with `template` (`{rid}` replaced); null: no answer. */
   reply(template: string | null): Promise<void> {

@@ -10,6 +10,10 @@
 //   requests that carry HX-Request-Id. The demo's chat room is attached at `/chat`.
 // The close / drop / refuse / send commands work on both kinds.
 import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { tsImport } from 'tsx/esm/api';
 import { WebSocketServer } from 'ws';
 
@@ -33,7 +37,45 @@ function newChannel() {
     pushed: [],
     /** `/hx/` only: a reply sent for each request (`{rid}` replaced), or null. */
     reply: null,
+    /** `/hx/` only: chunked files' bytes as the disk sink got them; `killAt` / `slowMs` set by `upload`. */
+    upload: { received: 0, files: 0, kills: 0, pausedWrites: 0, killAt: null, slowMs: 0 },
   };
+}
+
+/**
+ * The `/hx/` server's sink for chunked files: the real disk sink, behind a writer that counts
+ * the bytes per channel, can drop the socket once `killAt` bytes arrived, and can be slow.
+ */
+function channelSink(disk, c, file, ctx) {
+  const inner = disk(file, ctx);
+  const up = c.upload;
+  up.files += 1;
+  const raw = ctx.socket._socket;
+  return new Writable({
+    highWaterMark: 64 * 1024,
+    write(chunk, _encoding, done) {
+      up.received += chunk.length;
+      if (up.killAt !== null && up.received >= up.killAt) {
+        up.killAt = null;
+        up.kills += 1;
+        ctx.socket.terminate();
+      }
+      const go = () => {
+        if (raw?.isPaused?.()) up.pausedWrites += 1;
+        if (inner.write(chunk)) done();
+        else inner.once('drain', () => done());
+      };
+      if (up.slowMs > 0) setTimeout(go, up.slowMs);
+      else go();
+    },
+    final(done) {
+      inner.end(() => done());
+    },
+    destroy(error, done) {
+      inner.destroy(error ?? undefined);
+      done(error);
+    },
+  });
 }
 
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
@@ -45,7 +87,12 @@ function describeRequest(request, conn) {
     rid: request.values.rid ?? null,
     requestId: request.headers['HX-Request-Id'] ?? null,
     values: Object.fromEntries(Object.entries(request.values).filter(([, v]) => typeof v === 'string' || Array.isArray(v) && v.every((x) => typeof x === 'string'))),
-    files: request.files.map((f) => ({ field: f.field, name: f.name, serialization: f.serialization, size: f.size, length: f.bytes.length, sha256: sha256(f.bytes) })),
+    files: request.files.map((f) => {
+      // A chunked file in the disk sink: read back, then removed (the handler owns it).
+      const bytes = f.path ? readFileSync(f.path) : f.bytes;
+      if (f.path) rmSync(f.path, { force: true });
+      return { field: f.field, name: f.name, serialization: f.serialization, size: f.size, length: bytes.length, sha256: sha256(bytes), path: Boolean(f.path) };
+    }),
   };
 }
 
@@ -83,6 +130,7 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
   let wss;
   let hx;
   let chat;
+  let uploadDir;
   let nextConn = 1;
 
   /** Records an upgrade; refuses it (503) while the channel's refuse count lasts. */
@@ -170,6 +218,14 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
       }
       return c.sockets.size;
     },
+    /** Chunked uploads: `killAt` drops the socket once that many bytes arrived; `slowMs` per 64 KiB write. */
+    upload(c, { killAt = null, slowMs = 0 }) {
+      Object.assign(c.upload, { killAt, slowMs });
+      return true;
+    },
+    uploadState(c) {
+      return { ...c.upload, onDisk: readdirSync(uploadDir).length };
+    },
     reply(c, { template = null }) {
       c.reply = template;
       return true;
@@ -218,7 +274,11 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
       server.on('upgrade', onHxUpgrade); // before attachHxWs's own listener, so a refusal wins
       const { attachHxWs } = await tsImport('../../src/server/index.ts', import.meta.url);
       const { chatRoom } = await tsImport('../../demo/chat.ts', import.meta.url);
+      const { diskSink } = await tsImport('../../src/server/index.ts', import.meta.url);
+      uploadDir = mkdtempSync(join(tmpdir(), 'hx-ws-test-uploads-'));
+      const disk = diskSink({ dir: uploadDir });
       hx = attachHxWs(server, {
+        fileSink: (file, ctx) => channelSink(disk, ctx.data.channel, file, ctx),
         path: (pathname, req) => pathname.startsWith('/hx/') && !refused.has(req),
         onConnection(ctx) {
           const c = channelOf(ctx.req, '/hx/');
@@ -255,6 +315,7 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
     async serverStop() {
       for (const c of channels.values()) for (const ws of c.sockets) ws.terminate();
       await Promise.all([hx?.close(), chat?.close(), new Promise((resolve) => wss?.close(() => resolve()))]);
+      if (uploadDir) rmSync(uploadDir, { recursive: true, force: true });
     },
     async executeCommand({ command, payload }) {
       if (command !== 'ws') return undefined;

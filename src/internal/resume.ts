@@ -1,0 +1,176 @@
+/**
+ * Chunked uploads (`chunk-size`) across drops: which chunked requests the server has not
+ * confirmed yet (`<hx-ws-upload state="done">`), and after a reconnect, one after the other, the
+ * continuation of each: the same JSON with `resume: true` in every chunked descriptor, the
+ * server's answer (how many bytes of each file it has), then the rest of the files' chunks.
+ *
+ * @module
+ */
+import { reportProblem, type OutgoingRequest } from '../events.js';
+import { HEADERS_KEY, SERIALIZATION_OOB_CHUNKED, type UploadStatus } from '../protocol.js';
+import { fileChunks } from './files.js';
+import type { Timers } from './retry.js';
+
+/** What a chunked request needs to be continued. */
+interface ChunkPlan {
+  files: readonly Blob[];
+  chunkSize: number;
+  uploadIds: readonly string[];
+}
+
+const plans = new WeakMap<OutgoingRequest, ChunkPlan>();
+
+/** How long a continuation waits for the server's answer before it is given up. */
+export const ANSWER_TIMEOUT_MS = 15_000;
+
+/** Marks `request` as chunked: its files, in offset order, and their upload ids. */
+export function planChunked(request: OutgoingRequest, files: readonly Blob[], chunkSize: number, uploadIds: readonly string[]): void {
+  plans.set(request, { files, chunkSize, uploadIds });
+}
+
+/** The JSON of a continuation: the request's, each chunked descriptor with `resume: true`. */
+export function continuationJson(request: OutgoingRequest): string {
+  const mark = (v: unknown): unknown =>
+    typeof v === 'object' && v !== null && (v as { serialization?: unknown }).serialization === SERIALIZATION_OOB_CHUNKED ? { ...v, resume: true } : v;
+  const values: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(request.values)) values[key] = Array.isArray(v) ? v.map(mark) : mark(v);
+  return JSON.stringify({ ...values, [HEADERS_KEY]: request.headers });
+}
+
+/** What {@link Resumes} needs from its connection. */
+export interface ResumeHost {
+  /** Sends a continuation's JSON frame (not counted as the request's progress). */
+  ask(socket: WebSocket, json: string): void;
+  /**
+   * Hands the rest of a continued request's chunks to `socket` in one task; the request's first
+   * `base` bytes count as sent already.
+   */
+  transmit(socket: WebSocket, request: OutgoingRequest, frames: Blob[], base: number): void;
+  /** Every continuation has gone out: the connection's queue may flow again. */
+  resumed(socket: WebSocket): void;
+}
+
+interface Asking {
+  request: OutgoingRequest;
+  socket: WebSocket;
+  answers: Map<string, UploadStatus>;
+  timer: unknown;
+}
+
+/** The chunked requests of one connection. */
+export class Resumes {
+  /** Chunked requests sent on the current socket, with the upload ids not confirmed yet. */
+  private open = new Map<OutgoingRequest, Set<string>>();
+  /** Cut off by a drop, in request order, to continue on the next socket. */
+  private cut: OutgoingRequest[] = [];
+  private asking: Asking | null = null;
+
+  constructor(
+    private readonly host: ResumeHost,
+    private readonly timers: Timers,
+  ) {}
+
+  /** Whether continuations are going on: new requests must wait behind them. */
+  get busy(): boolean {
+    return this.asking !== null;
+  }
+
+  /** `request` went out whole on the current socket: wait for the server to confirm its files. */
+  track(request: OutgoingRequest): void {
+    const plan = plans.get(request);
+    if (plan) this.open.set(request, new Set(plan.uploadIds));
+  }
+
+  /** Upload statuses the server sent on `socket`. */
+  status(socket: WebSocket, uploads: readonly UploadStatus[]): void {
+    const asking = this.asking?.socket === socket ? this.asking : null;
+    for (const u of uploads) {
+      if (asking && plans.get(asking.request)!.uploadIds.includes(u.id) && !asking.answers.has(u.id)) {
+        asking.answers.set(u.id, u);
+        continue;
+      }
+      if (u.state !== 'done') continue;
+      for (const [request, ids] of this.open) if (ids.delete(u.id) && ids.size === 0) this.open.delete(request);
+    }
+    if (asking && asking.answers.size === plans.get(asking.request)!.uploadIds.length) this.answered(asking);
+  }
+
+  /**
+   * The socket is gone: the chunked requests it had not finished are kept, to continue on the
+   * next socket.
+   * @returns them (they are not reported as interrupted)
+   */
+  drop(): Set<OutgoingRequest> {
+    if (this.asking) this.timers.clearTimeout(this.asking.timer);
+    this.asking = null;
+    const kept = new Set([...this.cut, ...this.open.keys()]);
+    this.cut = [...kept].sort((a, b) => a.id - b.id);
+    this.open = new Map();
+    return kept;
+  }
+
+  /** No socket is coming back: every kept request is reported (`send-interrupted`) and dropped. */
+  giveUp(why: string): void {
+    const lost = this.cut;
+    this.cut = [];
+    for (const request of lost) {
+      reportProblem(request.source, 'send-interrupted', `${why}; chunked request ${request.id} was cut off and is not resumed`, { request });
+    }
+  }
+
+  /**
+   * A new socket opened: continues the kept requests one by one.
+   * @returns whether there are any (the connection's queue then waits for {@link ResumeHost.resumed})
+   */
+  begin(socket: WebSocket): boolean {
+    if (this.cut.length === 0) return false;
+    this.next(socket);
+    return true;
+  }
+
+  private next(socket: WebSocket): void {
+    const request = this.cut.shift();
+    if (!request) {
+      this.asking = null;
+      this.host.resumed(socket);
+      return;
+    }
+    const json = continuationJson(request);
+    const asking: Asking = { request, socket, answers: new Map(), timer: undefined };
+    this.asking = asking;
+    asking.timer = this.timers.setTimeout(() => {
+      if (this.asking !== asking) return;
+      reportProblem(request.source, 'send-interrupted', `the server did not answer the continuation of chunked request ${request.id} within ${ANSWER_TIMEOUT_MS} ms; it is not resumed`, {
+        request,
+      });
+      this.next(socket);
+    }, ANSWER_TIMEOUT_MS);
+    this.host.ask(socket, json);
+    this.open.set(request, new Set(plans.get(request)!.uploadIds));
+  }
+
+  /** The server said how much of each file it has: send the rest, then the next continuation. */
+  private answered(asking: Asking): void {
+    this.timers.clearTimeout(asking.timer);
+    const { request, socket } = asking;
+    const plan = plans.get(request)!;
+    const from = plan.uploadIds.map((id, i) => {
+      const a = asking.answers.get(id)!;
+      return a.state === 'lost' ? 0 : Math.min(plan.files[i]!.size, a.received);
+    });
+    const lost = plan.uploadIds.filter((id) => asking.answers.get(id)!.state === 'lost');
+    if (lost.length) {
+      reportProblem(
+        request.source,
+        'upload-restarted',
+        `the server no longer had ${lost.length} file(s) of chunked request ${request.id}; they are sent again from the start`,
+        { request },
+      );
+    }
+    const frames = plan.files.flatMap((file, i) => fileChunks(file, plan.chunkSize, from[i]));
+    const rest = plan.files.reduce((n, file, i) => n + file.size - from[i]!, 0);
+    if (plan.uploadIds.every((id) => asking.answers.get(id)!.state === 'done')) this.open.delete(request);
+    this.host.transmit(socket, request, frames, request.bytes - rest);
+    this.next(socket);
+  }
+}
