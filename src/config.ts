@@ -16,7 +16,11 @@ export interface HxWsConfig {
   /** Close codes after which a socket reconnects. Default 1006, 1011, 1012, 1013. */
   reconnectCodes: number[];
   /**
-   * Whether inline `<script>` in swapped content runs. Unset: htmx's setting, else `true`. */
+   * Whether inline `<script>` in swapped content runs. Unset: htmx's setting, else `true`.
+   * Scripts inside an `hx-disable` region never run. It governs `<script>` elements only: event
+   * handler attributes and `javascript:` URLs in swapped markup are the browser's to run, so
+   * messages that carry untrusted HTML need it escaped or sanitized on the server (or a CSP).
+   */
   allowScriptTags?: boolean;
   /**
    * Whether `js:` / `javascript:` values of `hx-vals` and `hx-headers`, and `hx-vars` values,

@@ -52,6 +52,11 @@ export type HxWsErrorReason =
   /** A file could not be read (inline encodings). */
   | 'file-read'
   /**
+   * The element sits inside an `hx-disable` (or `data-hx-disable`) element: it opens no socket
+   * and sends nothing. Reported once per element, with a `console.warn`.
+   */
+  | 'disabled'
+  /**
    * A `js:` / `javascript:` value (`hx-vals`, `hx-headers`) or an `hx-vars` value was left out
    * because evaluation is off (`config.allowEval`); the rest of the request was sent.
    */

@@ -12,8 +12,8 @@ import { Sender } from './internal/sender.js';
  * Without a form, the named controls inside the element go on `click`. `trigger` changes when.
  * The `hx-*` attributes htmx users know (`hx-vals`, `hx-headers`, `hx-include`, `hx-params`,
  * `hx-encoding`, `hx-trigger`, `hx-vars`) are read on the element, the form it wraps and their
- * ancestors; a property that is set wins over them. Children are rendered in place
- * (`display: contents`).
+ * ancestors; a property that is set wins over them. Inside an `hx-disable` element it sends
+ * nothing. Children are rendered in place (`display: contents`).
  *
  * @fires {HxWsConfigSendEvent} hx-ws-config-send - Values and headers are ready. Cancelable; change them in place.
  * @fires {HxWsBeforeSendEvent} hx-ws-before-send - The request is about to go to the socket. Cancelable.

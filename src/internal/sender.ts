@@ -42,6 +42,7 @@ import { report, type Problem } from './problem.js';
 import { parseTriggers, wireNatural, wireSpec, type WireOptions } from './triggers.js';
 import { attributeChain, closestAttribute, closestAttributeOwner, inheritedAttributes, readAttribute } from './attributes.js';
 import { effectiveAllowEval } from '../config.js';
+import { checkDisabled, describeElement } from './disable.js';
 import { buildHeaders } from './headers.js';
 import { collectValues, contextForm, type FormControl } from './values.js';
 
@@ -100,7 +101,7 @@ export class Sender implements ReactiveController {
 
   /** The host entered the page: start listening for the triggers. Idempotent. */
   hostConnected(): void {
-    if (this.abort) return;
+    if (this.abort || checkDisabled(this.host, describeElement(this.host))) return;
     this.abort = new AbortController();
     const opts: WireOptions = {
       attributeMode: this.attributeMode,
@@ -155,6 +156,7 @@ export class Sender implements ReactiveController {
 
   private prepare(event: Event | null): Promise<OutgoingRequest | null> {
     const host = this.host;
+    if (checkDisabled(host, describeElement(host))) return Promise.resolve(null);
     const s = this.settings();
     const gathered = this.gather(event, s);
     if (!gathered) return Promise.resolve(null);

@@ -1,5 +1,5 @@
-// htmx 1.9.12's own scenarios for hx-include, hx-vals / hx-vars / hx-headers with js:, validation
-// and the submitter, written again as markup on a real socket. Each attribute-mode case
+// htmx 1.9.12's own scenarios for hx-include, hx-vals / hx-vars / hx-headers with js:, validation,
+// the submitter and hx-disable, written again as markup on a real socket. Each attribute-mode case
 // runs the same markup on a page with htmx 1.9.12 first and checks that our frame equals the one
 // htmx sent (htmx's `null` headers aside, which we leave out on purpose). Element mode runs the
 // same scenario written with <hx-ws-connect> / <hx-ws-send> where the attribute applies.
@@ -13,7 +13,7 @@ import { Channel } from '../support/server.js';
 import { attributeMode, connection, elementMode, mount, unmountAll, whenOpen, type Mode } from '../support/modes.js';
 import { htmx, loadScript, unloadHtmx } from '../support/scripts.js';
 
-// A form no sender handles would let the browser submit and leave the test page.
+// An unwired form (inside hx-disable) would let the browser submit and leave the test page.
 const keepPage = (e: Event) => e.preventDefault();
 before(() => document.addEventListener('submit', keepPage));
 after(() => document.removeEventListener('submit', keepPage));
@@ -24,6 +24,7 @@ afterEach(() => {
   sinon.restore();
   Object.assign(config, saved);
   delete config.allowEval;
+  delete config.allowScriptTags;
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -307,3 +308,130 @@ describe('htmx 1.9.12 parity: validation and submit semantics', () => {
   });
 });
 
+/** Resolves after the connecting element `room` has handled one message. */
+const nextMessage = (room: Element) => new Promise<void>((r) => room.addEventListener('hx-ws-after-message', () => r(), { once: true }));
+
+describe('hx-disable: nothing inside is upgraded (security)', () => {
+  it('attribute mode: hx-disable on the element or an ancestor (data-hx-disable too) opens no socket, with htmx 1.9.12 as with us', async () => {
+    sinon.stub(console, 'info');
+    const warn = sinon.stub(console, 'warn');
+    const counts: number[][] = [];
+    for (const withHtmx of [true, false]) {
+      const live = new Channel();
+      const a = new Channel();
+      const b = new Channel();
+      const script = withHtmx ? await loadScript('/node_modules/htmx1/dist/htmx.js') : undefined;
+      try {
+        const box = mount(`
+          <div id="live" hx-ws="connect:${live.path()}"></div>
+          <div hx-disable hx-ws="connect:${a.path()}"></div>
+          <section data-hx-disable><div><div data-hx-ws="connect:${b.path()}"></div></div></section>`);
+        if (withHtmx) htmx().process(box);
+        await live.waitOpen(1);
+        await sleep(150);
+        counts.push([(await live.state()).total, (await a.state()).total, (await b.state()).total]);
+        if (withHtmx) {
+          await live.close(1000);
+          await live.waitOpen(0);
+        }
+      } finally {
+        unmountAll();
+        unloadHtmx(script);
+      }
+    }
+    expect(counts, '[live, disabled, disabled] sockets: htmx 1.9.12, then ours').to.deep.equal([
+      [1, 0, 0],
+      [1, 0, 0],
+    ]);
+    expect(warn.callCount, 'each disabled element says so once (ours)').to.equal(2);
+  });
+
+  it('element mode: a <hx-ws-connect> inside hx-disable opens nothing and says so once (console.warn + hx-ws-error "disabled"), also when moved', async () => {
+    const warn = sinon.stub(console, 'warn');
+    const live = new Channel();
+    const a = new Channel();
+    const seen: HxWsErrorEvent[] = [];
+    const box = mount(
+      `<hx-ws-connect id="live" url="${live.path()}"></hx-ws-connect>
+       <div hx-disable id="region"><hx-ws-connect id="a" url="${a.path()}"></hx-ws-connect></div><div id="elsewhere" data-hx-disable></div>`,
+      (b) => b.addEventListener('hx-ws-error', (e) => seen.push(e as HxWsErrorEvent)),
+    );
+    await live.waitOpen(1);
+    $(box, '#elsewhere').append($(box, '#a')); // moved into another disabled region
+    await sleep(150);
+    expect((await a.state()).total).to.equal(0);
+    expect(seen.map((e) => [e.reason, e.part])).to.deep.equal([['disabled', 'hx-disable']]);
+    expect(warn.callCount).to.equal(1);
+    expect(String(warn.firstCall.args[0])).to.contain('<hx-ws-connect>').and.contain('hx-disable');
+  });
+
+  it('element mode: the region reaches into shadow roots of elements inside it', async () => {
+    sinon.stub(console, 'warn');
+    const a = new Channel();
+    const box = mount(`<div hx-disable><div id="host"></div></div>`);
+    const shadow = $(box, '#host').attachShadow({ mode: 'open' });
+    shadow.innerHTML = `<hx-ws-connect url="${a.path()}"></hx-ws-connect>`;
+    await sleep(150);
+    expect((await a.state()).total).to.equal(0);
+  });
+
+  for (const mode of [attributeMode, elementMode]) {
+    it(`${mode.name} mode: a sender inside hx-disable sends nothing; one outside does`, async () => {
+      sinon.stub(console, 'warn');
+      const inner = `<div hx-disable>${mode.send({ id: 'off', inner: '<input name="a" value="1"><button id="b1">x</button>' })}</div>
+        ${mode.send({ id: 'on', inner: '<input name="b" value="2"><button id="b2">y</button>' })}`;
+      const frames = await ourFrames(mode, inner, async (box) => {
+        $(box, '#b1').click();
+        await sleep(20);
+        $(box, '#b2').click();
+      });
+      expect(frames.map(({ HEADERS: _h, ...v }) => v)).to.deep.equal([{ b: '2' }]);
+    });
+  }
+
+  it('attribute mode: adding hx-disable around an open socket closes it; removing it opens one again', async () => {
+    sinon.stub(console, 'warn');
+    const ch = new Channel();
+    const box = mount(`<div id="region"><div hx-ws="connect:${ch.path()}"></div></div>`);
+    await ch.waitOpen(1, 1);
+    $(box, '#region').setAttribute('hx-disable', '');
+    await ch.waitOpen(0, 1);
+    $(box, '#region').removeAttribute('hx-disable');
+    await ch.waitOpen(1, 2);
+  });
+
+  for (const mode of [attributeMode, elementMode]) {
+    for (const allowScriptTags of [undefined, false]) {
+      it(`${mode.name} mode: hostile content swapped into an hx-disable region opens no socket, sends nothing and runs no script (allowScriptTags ${allowScriptTags ?? 'unset'})`, async () => {
+        sinon.stub(console, 'warn');
+        if (allowScriptTags !== undefined) config.allowScriptTags = allowScriptTags;
+        const win = window as unknown as { __hostile?: number; __trusted?: number };
+        delete win.__hostile;
+        delete win.__trusted;
+        const ch = new Channel();
+        const evil = [new Channel(), new Channel(), new Channel()];
+        const box = mount(mode.connect({ id: 'room', url: ch.path(), inner: `<div id="feed" hx-disable></div><div id="plain"></div>` }));
+        const room = $(box, '#room');
+        await whenOpen(room);
+        const hostile = `
+          <div hx-ws="connect:${evil[0]!.path()}"><form hx-ws="send"><input name="stolen" value="x"><button class="evil">x</button></form></div>
+          <div data-hx-ws="connect:${evil[1]!.path()}"></div>
+          <hx-ws-connect url="${evil[2]!.path()}"><hx-ws-send><form><input name="stolen" value="y"><button class="evil">y</button></form></hx-ws-send></hx-ws-connect>
+          <hx-ws-send><form><input name="stolen" value="z"><button class="evil">z</button></form></hx-ws-send>
+          <form hx-ws="send"><input name="stolen" value="w"><button class="evil">w</button></form>
+          <script>window.__hostile = (window.__hostile || 0) + 1</script>`;
+        const swapped = nextMessage(room);
+        await ch.send(`<div id="feed" hx-swap-oob="beforeend">${hostile}</div><div id="plain" hx-swap-oob="beforeend"><script>window.__trusted = 1</script></div>`);
+        await swapped;
+        expect($(box, '#feed').querySelectorAll('.evil').length, 'the hostile markup is in the page').to.equal(4);
+        for (const b of $(box, '#feed').querySelectorAll<HTMLElement>('.evil')) b.click();
+        await sleep(150);
+        connection(room).send('marker');
+        expect((await untilMarker(ch)).length, 'nothing sent from the region').to.equal(0);
+        for (const e of evil) expect((await e.state()).total, 'no socket opened from the region').to.equal(0);
+        expect(win.__hostile, 'the region\'s script did not run').to.equal(undefined);
+        expect(win.__trusted, 'a script outside the region follows allowScriptTags').to.equal(allowScriptTags === false ? undefined : 1);
+      });
+    }
+  }
+});
