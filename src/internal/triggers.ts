@@ -8,8 +8,9 @@
  *   differs from the last one seen;
  * - `delay:<time>`: wait, restarting the wait at every new event (debounce);
  * - `throttle:<time>`: send at once, then ignore events for that long;
- * - `from:<selector>`: listen on other elements: `document`, `window`, `closest <sel>`,
- *   `find <sel>`, a CSS selector without spaces, or `<any selector/>` for one with spaces.
+ * - `from:<selector>`: listen on other elements: `document`, `window`, `body`, `closest <sel>`,
+ *   `find <sel>`, `next` / `previous` (with or without `<sel>`), a CSS selector without spaces,
+ *   or `<any selector/>` for one with spaces.
  * Times are `500ms`, `1.5s`, `2m` or a bare number of milliseconds. Event filters (`[...]`) and
  * other htmx modifiers are refused with a message naming them.
  *

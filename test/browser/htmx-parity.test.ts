@@ -250,6 +250,17 @@ const matching: Scenario[] = [
     expected: [{ i1: 'test' }, { x1: 'a', x2: 'b' }],
   },
   {
+    name: 'hx-include: next <sel>, previous <sel>, next and document ("Multiple extended selectors can be used", one at a time as in 1.9)',
+    attribute: `<input name="before" value="b"><div><input name="i1" value="test"><button id="b1" hx-ws="send" hx-include="next input">1</button><button id="b2" hx-ws="send" hx-include="previous input">2</button><button id="b3" hx-ws="send" hx-include="next">3</button><input name="sib" value="s"><button id="b4" hx-ws="send" hx-include="document">4</button></div><input name="after" value="a">`,
+    act: async (box) => {
+      for (const id of ['#b1', '#b2', '#b3', '#b4']) {
+        $(box, id).click();
+        await sleep(20);
+      }
+    },
+    expected: [{ sib: 's' }, { i1: 'test' }, { sib: 's' }, { before: 'b', i1: 'test', sib: 's', after: 'a' }],
+  },
+  {
     name: 'a form: same-name inputs become an array, checkboxes count when checked, a disabled fieldset is left out',
     attribute: `<form hx-ws="send"><input name="t" value="1"><input name="t" value="2"><input type="checkbox" name="c" value="on1" checked><input type="checkbox" name="c" value="off"><fieldset disabled><input name="d" value="x"></fieldset><select name="s" multiple><option selected>a</option><option>b</option><option selected>c</option></select><button id="b" name="go" value="1">go</button></form>`,
     element: `<hx-ws-send><form><input name="t" value="1"><input name="t" value="2"><input type="checkbox" name="c" value="on1" checked><input type="checkbox" name="c" value="off"><fieldset disabled><input name="d" value="x"></fieldset><select name="s" multiple><option selected>a</option><option>b</option><option selected>c</option></select><button id="b" name="go" value="1">go</button></form></hx-ws-send>`,
