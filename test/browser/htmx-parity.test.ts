@@ -197,6 +197,14 @@ const scenarios: Scenario[] = [
 /** More of htmx 1.9.12's scenarios that already matched: kept so they stay matched. */
 const matching: Scenario[] = [
   {
+    name: 'hx-ws "handles a basic send": a plain element sends on click, HEADERS only',
+    attribute: `<div hx-ws="send" id="d1">div1</div>`,
+    element: `<hx-ws-send><div id="d1">div1</div></hx-ws-send>`,
+    act: click('#d1'),
+    expected: [{}],
+    headers: { 'HX-Request': 'true' },
+  },
+  {
     name: 'hx-vals: a closer hx-vals wins over a parent\'s, and both over an input of the same name',
     attribute: `<div hx-vals='{"i1": "parent", "i2": "parent"}'><form id="f" hx-ws="send" hx-vals='"i1": "child"'><input name="i1" value="input"><input name="i3" value="x"><button id="b">go</button></form></div>`,
     element: `<div hx-vals='{"i1": "parent", "i2": "parent"}'><hx-ws-send><form id="f" hx-vals='"i1": "child"'><input name="i1" value="input"><input name="i3" value="x"><button id="b">go</button></form></hx-ws-send></div>`,
