@@ -3,6 +3,7 @@ import { property } from 'lit/decorators.js';
 import type { ReconnectDelay } from './config.js';
 import { SocketConnection } from './internal/connection.js';
 import { WrapperElement } from './internal/define.js';
+import { checkDisabled } from './internal/disable.js';
 
 /**
  * `<hx-ws-connect>` owns one WebSocket. It opens when the element is connected, closes (1000)
@@ -10,6 +11,7 @@ import { WrapperElement } from './internal/define.js';
  * into the page by element id (out-of-band swap semantics).
  *
  * Children are rendered in place (`display: contents`): wrap the part of the page that sends.
+ * Inside an `hx-disable` element it opens nothing (and says so once, `hx-ws-error` `disabled`).
  *
  * @fires {HxWsConnectingEvent} hx-ws-connecting - A socket is about to be opened.
  * @fires {HxWsOpenEvent} hx-ws-open - The socket is open.
@@ -89,7 +91,13 @@ export class HxWsConnectElement extends WrapperElement {
 
   constructor() {
     super();
-    this.addController(this.connection);
+    // Inside an hx-disable element the connection never starts (and says so once).
+    this.addController({
+      hostConnected: () => {
+        if (!checkDisabled(this, `<${this.localName}>`)) this.connection.hostConnected();
+      },
+      hostDisconnected: () => this.connection.hostDisconnected(),
+    });
   }
 
   /** `WebSocket.readyState` of the current socket; `CLOSED` (3) when there is none. */

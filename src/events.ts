@@ -50,7 +50,17 @@ export type HxWsErrorReason =
   /** A file was refused by `accept`, `max-file-size` or `max-files`. */
   | 'file-rejected'
   /** A file could not be read (inline encodings). */
-  | 'file-read';
+  | 'file-read'
+  /**
+   * The element sits inside an `hx-disable` (or `data-hx-disable`) element: it opens no socket
+   * and sends nothing. Reported once per element, with a `console.warn`.
+   */
+  | 'disabled'
+  /**
+   * A `js:` / `javascript:` value (`hx-vals`, `hx-headers`) or an `hx-vars` value was left out
+   * because evaluation is off (`config.allowEval`); the rest of the request was sent.
+   */
+  | 'eval-disallowed';
 
 /** A request as it goes to the socket: the JSON frame, then binary frames (oob files). */
 export interface OutgoingRequest {
