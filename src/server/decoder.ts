@@ -14,7 +14,7 @@ import { isPlainObject, parseRequest, quote, type HxWsFile, type HxWsRequest } f
 
 export type { FileSerialization } from '../protocol.js';
 export { DEFAULT_LIMITS, resolveLimits, type DecoderLimits, type DecoderTimers } from './limits.js';
-export type { HxWsFile, HxWsRequest } from './request.js';
+export type { HxWsFile, HxWsFileMetadata, HxWsRequest } from './request.js';
 
 /** Options of {@link HxWsDecoder}. */
 export interface DecoderOptions {

@@ -16,6 +16,7 @@ export {
   type FileSerialization,
   type FrameData,
   type HxWsFile,
+  type HxWsFileMetadata,
   type HxWsRequest,
 } from './decoder.js';
 export { ProtocolError, type ProtocolCloseCode, type ProtocolErrorKind } from './errors.js';

@@ -34,6 +34,21 @@ export interface HxWsFile {
   offset?: number;
   /** The file's content. For `file/oob` it is the binary frame's own Buffer (not copied). */
   bytes: Buffer;
+  /**
+   * What `JSON.stringify` writes for the file: its metadata, never its bytes, so logging
+   * `request.values` does not dump every upload. Non-enumerable: spreading or comparing a
+   * decoded file sees only the fields above.
+   */
+  toJSON?(): HxWsFileMetadata;
+}
+
+/** A decoded file without its bytes: what {@link HxWsFile.toJSON} returns. */
+export type HxWsFileMetadata = Omit<HxWsFile, 'bytes' | 'toJSON'>;
+
+/** The `toJSON` of every decoded file (shared, so a file costs no extra closure). */
+function fileMetadata(this: HxWsFile): HxWsFileMetadata {
+  const { field, serialization, name, type, size, lastModified, offset } = this;
+  return offset === undefined ? { field, serialization, name, type, size, lastModified } : { field, serialization, name, type, size, lastModified, offset };
 }
 
 /** One whole client request. */
@@ -180,6 +195,7 @@ function describe({ field, raw }: FoundDescriptor): HxWsFile {
     fail('bad-descriptor', `field ${quote(field)}: size ${JSON.stringify(size) ?? 'undefined'} is not a non-negative integer`, field);
   }
   const file: HxWsFile = { field, serialization, name, type, size, lastModified, bytes: EMPTY };
+  Object.defineProperty(file, 'toJSON', { value: fileMetadata, enumerable: false });
   if (serialization === SERIALIZATION_OOB) {
     const offset = raw.offset;
     if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
