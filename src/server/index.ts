@@ -20,6 +20,7 @@ export {
   type HxWsRequest,
 } from './decoder.js';
 export { ProtocolError, type ProtocolCloseCode, type ProtocolErrorKind } from './errors.js';
+export { UpgradeRefusedError, type UpgradeRefusalStatus } from './upgrade-refusal.js';
 export {
   attachHxWs,
   closeReason,
