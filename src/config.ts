@@ -32,6 +32,12 @@ export interface HxWsConfig {
   allowEval?: boolean;
   /** Most requests a socket queues while not open. Default 100. */
   queueLimit: number;
+  /**
+   * Milliseconds a socket may stay connecting before an `hx-ws-error` (`connect-timeout`) says
+   * so and the attempt is dropped and retried like a 1006 close. 0: wait as long as the
+   * browser does. Default 10000.
+   */
+  connectTimeout: number;
   /** Class put on new content until the swap has settled. Default `htmx-added`. */
   addedClass: string;
   /** Milliseconds between a swap and its settle step (removal of `addedClass`). Default 20. */
@@ -42,6 +48,7 @@ export interface HxWsConfig {
 export const config: HxWsConfig = {
   reconnectCodes: [1006, 1011, 1012, 1013],
   queueLimit: 100,
+  connectTimeout: 10_000,
   addedClass: 'htmx-added',
   settleDelay: 20,
 };

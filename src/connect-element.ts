@@ -75,6 +75,16 @@ export class HxWsConnectElement extends WrapperElement {
   pauseWhileHidden = false;
 
   /**
+   * Milliseconds a socket may stay connecting (a whole number or its text). A socket that has
+   * not opened by then (a wrong path nobody answers, a server that hangs) is reported with an
+   * `hx-ws-error` (`connect-timeout`; one `console.error` per run of failures), dropped and
+   * retried like a 1006 close; queued requests stay queued. 0: wait as long as the browser does.
+   * Unset: 10000 (`config.connectTimeout`). Anything else is a `bad-limit` error and counts as unset.
+   */
+  @property({ attribute: 'connect-timeout' })
+  connectTimeout: number | string | null = null;
+
+  /**
    * Delivery acknowledgements (the server helper sends them): every request carries an
    * `HX-Request-Id` header and stays unconfirmed until the server's `<hx-ws-ack>` for it comes
    * back. Requests still unconfirmed when the socket closes are reported with an `hx-ws-error`

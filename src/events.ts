@@ -20,6 +20,11 @@ export type HxWsErrorReason =
   | 'bad-grammar'
   /** The socket reported an error (the browser gives no detail). */
   | 'socket'
+  /**
+   * The socket has not opened within `connect-timeout` (nothing answered the upgrade): the
+   * attempt is dropped and retried like a 1006 close; queued requests stay queued.
+   */
+  | 'connect-timeout'
   /** A message could not be swapped (for example, a selector that is not valid CSS). */
   | 'swap'
   /** The send queue was full: the dropped request is on the event. */

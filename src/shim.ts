@@ -117,6 +117,7 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
             queueLimit: attributeSetting(el, 'queueLimit'),
             maxRetries: attributeSetting(el, 'maxRetries'),
             pauseWhileHidden: attributeSetting(el, 'pauseWhileHidden') !== null,
+            connectTimeout: attributeSetting(el, 'connectTimeout'),
             ack: attributeSetting(el, 'ack') !== null,
           }),
           { attributeMode: true },

@@ -82,6 +82,10 @@ export class SocketConnection implements ReactiveController {
   /** Key of the stop that waits a microtask after the host left; 0 when none. */
   private leaving = 0;
   private errorsThisStreak = 0;
+  private timeoutsThisStreak = 0;
+  private readonly timers: Timers;
+  /** The timer that gives up on a socket still connecting after `connectTimeout`. */
+  private connectTimer: unknown;
 
   constructor(
     /** The element events are fired on and swaps are rooted at. */
@@ -89,7 +93,7 @@ export class SocketConnection implements ReactiveController {
     private readonly settings: () => ConnectionSettings,
     seams: ConnectionSeams = {},
   ) {
-    const timers = seams.timers ?? pageTimers;
+    const timers = (this.timers = seams.timers ?? pageTimers);
     this.random = seams.random ?? pageRandom;
     this.createSocket = seams.createSocket ?? ((url, protocols) => new WebSocket(url, protocols));
     this.progress = new UploadProgress(timers);
@@ -253,13 +257,38 @@ export class SocketConnection implements ReactiveController {
     socket.addEventListener('message', (e) => this.onMessage(socket, e));
     socket.addEventListener('error', () => this.onError(socket));
     socket.addEventListener('close', (e) => this.onClose(socket, e));
+    const timeout = this.reader.number('connectTimeout', s.connectTimeout) ?? config.connectTimeout;
+    if (timeout > 0) this.connectTimer = this.timers.setTimeout(() => this.onConnectTimeout(socket, timeout), timeout);
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== undefined) this.timers.clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+  }
+
+  /**
+   * Nothing answered the upgrade in time (a wrong path that no server listener takes, a server
+   * that hangs): say so, then drop the attempt and go on as after a 1006 close. The queue stays.
+   */
+  private onConnectTimeout(socket: WebSocket, ms: number): void {
+    this.connectTimer = undefined;
+    if (socket !== this.socket || socket.readyState !== WebSocket.CONNECTING) return;
+    const after = ms % 1000 === 0 ? `${ms / 1000} s` : ms > 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`;
+    const next = this.retriesAfter(1006) ? 'still trying' : 'not trying again by itself';
+    const message = `the socket to ${socket.url} has not opened after ${after}; ${next} (is the path right? nothing answered the upgrade)`;
+    if (this.timeoutsThisStreak++ === 0) console.error(`hx-ws: ${message}`, this.host);
+    emit(this.host, new HxWsErrorEvent('connect-timeout', message, { part: socket.url }));
+    this.onClose(socket, { code: 1006, reason: '', wasClean: false });
+    socket.close();
   }
 
   private onOpen(socket: WebSocket): void {
     if (socket !== this.socket) return;
+    this.clearConnectTimer();
     this.status = 'open';
     this.retryCount = 0;
     this.errorsThisStreak = 0;
+    this.timeoutsThisStreak = 0;
     emit(this.host, new HxWsOpenEvent(socket));
     for (const request of this.outbox.take()) {
       if (socket.readyState === WebSocket.OPEN) this.transmit(socket, request);
@@ -298,16 +327,23 @@ export class SocketConnection implements ReactiveController {
     emit(this.host, new HxWsErrorEvent('socket', message, { part: socket.url }));
   }
 
-  private onClose(socket: WebSocket, e: CloseEvent): void {
-    if (socket !== this.socket) return;
-    this.socket = null;
-    this.status = 'idle';
-    this.interrupt(socket);
+  /** Whether a close with `code` is followed by a timed reconnect. */
+  private retriesAfter(code: number): boolean {
     const s = this.settings();
     const codes = s.reconnectCodes ?? config.reconnectCodes;
     const max = this.reader.number('maxRetries', s.maxRetries) ?? Infinity;
+    return codes.includes(code) && this.retryCount < max;
+  }
+
+  private onClose(socket: WebSocket, e: Pick<CloseEvent, 'code' | 'reason' | 'wasClean'>): void {
+    if (socket !== this.socket) return;
+    this.clearConnectTimer();
+    this.socket = null;
+    this.status = 'idle';
+    this.interrupt(socket);
     let delay: number | null = null;
-    if (codes.includes(e.code) && this.retryCount < max) {
+    if (this.retriesAfter(e.code)) {
+      const s = this.settings();
       delay = reconnectDelay(effectiveReconnectDelay(s.reconnectDelay ?? undefined), this.retryCount, this.random);
       this.status = 'retrying';
       this.retry.schedule(delay, !!s.pauseWhileHidden);
@@ -325,6 +361,7 @@ export class SocketConnection implements ReactiveController {
   private closeSocket(code: number, reason: string): void {
     const socket = this.socket;
     if (!socket) return;
+    this.clearConnectTimer();
     this.socket = null;
     if (this.status === 'connecting' || this.status === 'open') this.status = 'idle';
     this.interrupt(socket);
