@@ -29,8 +29,18 @@ export type HxWsErrorReason =
   | 'swap'
   /** The send queue was full: the dropped request is on the event. */
   | 'queue-overflow'
-  /** The socket closed before every byte of a request had left the browser. */
+  /**
+   * The socket closed before every byte of a request had left the browser. When the server
+   * closed it, the message ends with its close code and reason.
+   */
   | 'send-interrupted'
+  /**
+   * The server closed the socket with a code that signals a problem (anything but 1000, 1001,
+   * 1005, 1006, 1012 and 1013) while no request was in flight; the message gives the code and
+   * the server's reason. `request` is the last request sent on that socket, if any: after a
+   * 1003, 1008 or 1009 from the server helper, the one it refused.
+   */
+  | 'server-closed'
   /**
    * Ack mode (`<hx-ws-connect ack>`): the socket closed before the server acknowledged the
    * request. It may or may not have reached the server's handler; it is not sent again.

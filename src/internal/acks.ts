@@ -45,16 +45,17 @@ export class Acks {
   /**
    * The socket is gone: every unconfirmed request is reported (`send-unconfirmed`) and
    * forgotten. None is resent: it may have arrived.
+   * @param closedBy the server's close in words, when the server closed it
    * @returns the requests reported
    */
-  interrupt(): Set<OutgoingRequest> {
+  interrupt(closedBy?: string): Set<OutgoingRequest> {
     const lost = this.waiting;
     this.waiting = new Map();
     for (const [id, request] of lost) {
       reportProblem(
         request.source,
         'send-unconfirmed',
-        `the socket closed before the server acknowledged request ${request.id} (${REQUEST_ID_HEADER} ${id}); it may or may not have reached the server, and was not sent again`,
+        `the socket closed before the server acknowledged request ${request.id} (${REQUEST_ID_HEADER} ${id})${closedBy ? ` (the server closed it with ${closedBy})` : ''}; it may or may not have reached the server, and was not sent again`,
         { request },
       );
     }

@@ -22,7 +22,7 @@ import {
   reportProblem,
   type OutgoingRequest,
 } from '../events.js';
-import { frameBytes } from '../protocol.js';
+import { describeClose, frameBytes } from '../protocol.js';
 import { swapMessage } from '../swap.js';
 import { Acks } from './acks.js';
 import { nextRequestId, Outbox } from './outbox.js';
@@ -59,6 +59,13 @@ export interface ConnectionSeams {
 export type ConnectionStatus = 'stopped' | 'pending' | 'connecting' | 'open' | 'retrying' | 'idle' | 'closed';
 
 let leaveCalls = 0;
+
+/**
+ * Closes that are no news for the page: normal, going away, no status, dropped (reported as
+ * `socket` errors), and the two a server uses to send pages away for a while (restart, try
+ * again later), after which they come back by themselves.
+ */
+const QUIET_CLOSES = [1000, 1001, 1005, 1006, 1012, 1013];
 
 /** A socket owned by an element. */
 export class SocketConnection implements ReactiveController {
@@ -340,7 +347,13 @@ export class SocketConnection implements ReactiveController {
     this.clearConnectTimer();
     this.socket = null;
     this.status = 'idle';
-    this.interrupt(socket);
+    // 1005 and 1006 carry no close frame: the server said nothing.
+    const closedBy = e.code === 1005 || e.code === 1006 ? undefined : describeClose(e.code, e.reason);
+    const cut = this.interrupt(socket, closedBy);
+    if (closedBy && cut === 0 && !QUIET_CLOSES.includes(e.code)) {
+      const last = this.progress.last;
+      reportProblem(this.host, 'server-closed', `the server closed the socket with ${closedBy}`, { part: e.reason || undefined, ...(last ? { request: last } : {}) });
+    }
     let delay: number | null = null;
     if (this.retriesAfter(e.code)) {
       const s = this.settings();
@@ -369,8 +382,10 @@ export class SocketConnection implements ReactiveController {
     emit(this.host, new HxWsCloseEvent(code, reason, true, null));
   }
 
-  private interrupt(socket: WebSocket): void {
-    this.progress.interrupt(socket, this.acks.interrupt());
+  /** Reports the requests the socket's close cut short. @returns how many */
+  private interrupt(socket: WebSocket, closedBy?: string): number {
+    const unconfirmed = this.acks.interrupt(closedBy);
+    return unconfirmed.size + this.progress.interrupt(socket, unconfirmed, closedBy);
   }
 
   private transmit(socket: WebSocket, request: OutgoingRequest): void {

@@ -82,3 +82,60 @@ describe('a socket that does not open (connect-timeout)', () => {
     await ch.hold(false);
   });
 });
+
+describe('the server closing the socket, in words', () => {
+  it('a file over the server limit: send-interrupted gives the close code and the server reason', async () => {
+    const logged = sinon.stub(console, 'error');
+    const el = await fixture<HxWsConnectElement>(html`<hx-ws-connect url="/chat"><hx-ws-send>
+      <form><input type="file" name="files"><button>go</button></form></hx-ws-send></hx-ws-connect>`);
+    await waitUntil(() => el.readyState === WebSocket.OPEN, 'open');
+    const errors = errorsOn(el);
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(16 * 1024 * 1024 + 1)], 'big.bin'));
+    el.querySelector<HTMLInputElement>('input[type=file]')!.files = dt.files;
+    el.querySelector('button')!.click();
+    await waitUntil(() => errors.length > 0, 'the request is reported', { timeout: 10_000 });
+    expect(errors.map((e) => e.reason)).to.deep.equal(['send-interrupted']);
+    expect(errors[0]!.message).to.match(
+      /^the socket closed before request \d+ had left the browser \(\d+ of \d+ bytes\): the server closed it with 1009 \(message too big\): field "files": declared size 16777217 exceeds maxFileBytes 16777216$/,
+    );
+    expect(lines(logged, 'the server closed')).to.deep.equal([`hx-ws: ${errors[0]!.message}`]);
+  });
+
+  it('a raw send that is not JSON: server-closed with 1003, the reason and the last request', async () => {
+    const ch = new Channel();
+    const logged = sinon.stub(console, 'error');
+    const el = await fixture<HxWsConnectElement>(html`<hx-ws-connect url=${ch.hxPath()}></hx-ws-connect>`);
+    await waitUntil(() => el.readyState === WebSocket.OPEN, 'open');
+    const errors = errorsOn(el);
+    el.send('not json');
+    await waitUntil(() => errors.length > 0, 'the close is reported');
+    expect(errors.map((e) => e.reason)).to.deep.equal(['server-closed']);
+    expect(errors[0]!.message).to.match(/^the server closed the socket with 1003 \(unsupported data\): text frame is not valid JSON \(.+\)$/);
+    expect(errors[0]!.request!.frames).to.deep.equal(['not json']);
+    expect(lines(logged, 'the server closed')).to.deep.equal([`hx-ws: ${errors[0]!.message}`]);
+  });
+
+  it('server-closed for a code that signals a problem; nothing for 1000, 1001, 1012 and 1013', async () => {
+    sinon.stub(console, 'error');
+    for (const [code, reason, expected] of [
+      [1011, 'database down', 'the server closed the socket with 1011 (internal error): database down'],
+      [4001, '', 'the server closed the socket with 4001'],
+      [1000, 'bye', null],
+      [1001, 'bye', null],
+      [1012, '', null],
+      [1013, '', null],
+    ] as const) {
+      const ch = new Channel();
+      const el = await fixture<HxWsConnectElement>(html`<hx-ws-connect url=${ch.path()} max-retries="0"></hx-ws-connect>`);
+      await waitUntil(() => el.readyState === WebSocket.OPEN, 'open');
+      const errors = errorsOn(el);
+      const closed = new Promise((r) => el.addEventListener('hx-ws-close', r, { once: true }));
+      await ch.close(code, reason);
+      await closed;
+      expect(errors.map((e) => e.message), `close ${code}`).to.deep.equal(expected ? [expected] : []);
+      if (expected) expect(errors[0]!.request, 'nothing was sent on it').to.equal(undefined);
+      el.remove();
+    }
+  });
+});
