@@ -33,7 +33,7 @@ import { SettingReader, type ConnectionSettings } from './settings.js';
 
 export type { ConnectionSettings } from './settings.js';
 export { connectionOf, findConnection } from './registry.js';
-import { parseScheme, resolveSocketUrl, SocketUrlError } from './url.js';
+import { crossOriginHint, parseScheme, resolveSocketUrl, socketOrigin, SocketUrlError } from './url.js';
 
 /** What a connection uses from the outside world; tests pass their own. */
 export interface ConnectionSeams {
@@ -90,6 +90,8 @@ export class SocketConnection implements ReactiveController {
   private leaving = 0;
   private errorsThisStreak = 0;
   private timeoutsThisStreak = 0;
+  /** `protocol//host` of the last socket that opened: an Origin check let it through. */
+  private openedOrigin: string | undefined;
   private readonly timers: Timers;
   /** The timer that gives up on a socket still connecting after `connectTimeout`. */
   private connectTimer: unknown;
@@ -296,6 +298,7 @@ export class SocketConnection implements ReactiveController {
     this.retryCount = 0;
     this.errorsThisStreak = 0;
     this.timeoutsThisStreak = 0;
+    this.openedOrigin = socketOrigin(socket.url);
     emit(this.host, new HxWsOpenEvent(socket));
     for (const request of this.outbox.take()) {
       if (socket.readyState === WebSocket.OPEN) this.transmit(socket, request);
@@ -329,8 +332,14 @@ export class SocketConnection implements ReactiveController {
     if (socket !== this.socket) return;
     // Browsers say nothing about the cause. Log the first error of a streak of failed attempts
     // only, so a server that is down for a while does not flood the console.
-    const message = `the socket to ${socket.url} reported an error`;
-    if (this.errorsThisStreak++ === 0) console.error(`hx-ws: ${message}`, this.host);
+    let message = `the socket to ${socket.url} reported an error`;
+    if (this.errorsThisStreak++ === 0) {
+      // A refused Origin looks like any other failure; a page and a socket on different hosts
+      // (127.0.0.1 against localhost) are the usual cause when no socket to that host has opened.
+      const hint = this.openedOrigin === socketOrigin(socket.url) ? '' : crossOriginHint(socket.url);
+      if (hint) message += `; ${hint}`;
+      console.error(`hx-ws: ${message}`, this.host);
+    }
     emit(this.host, new HxWsErrorEvent('socket', message, { part: socket.url }));
   }
 

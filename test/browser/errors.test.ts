@@ -139,3 +139,35 @@ describe('the server closing the socket, in words', () => {
     }
   });
 });
+
+describe('a socket on another origin than the page', () => {
+  it('the first failure says the page and the socket are on different origins and how to allow it', async () => {
+    const ch = new Channel();
+    const logged = sinon.stub(console, 'error');
+    const other = location.hostname === '127.0.0.1' ? 'localhost' : '127.0.0.1';
+    const url = `ws://${other}:${location.port}${ch.hxPath()}`;
+    const el = await fixture<HxWsConnectElement>(html`<hx-ws-connect url=${url} max-retries="1"></hx-ws-connect>`);
+    el.reconnectDelay = () => 0;
+    const errors = errorsOn(el);
+    await waitUntil(() => errors.length >= 2, 'both attempts failed', { timeout: 5000 });
+    const upgrades = (await ch.state()).upgrades;
+    expect(upgrades[0]!.origin, 'the server saw the page origin').to.equal(location.origin);
+    expect(errors.map((e) => e.reason)).to.deep.equal(['socket', 'socket']);
+    const hint =
+      `the page (${location.origin}) is on another origin than the socket (ws://${other}:${location.port}): ` +
+      `if the server checks Origin, allow ${location.origin} there (origins), or open the page on ${other}:${location.port}`;
+    expect(errors[0]!.message).to.equal(`the socket to ${url} reported an error; ${hint}`);
+    expect(errors[1]!.message, 'said once per run of failures').to.equal(`the socket to ${url} reported an error`);
+    expect(lines(logged, 'reported an error')).to.deep.equal([`hx-ws: ${errors[0]!.message}`]);
+  });
+
+  it('no hint for a socket on the page origin', async () => {
+    const ch = new Channel();
+    await ch.refuse(1);
+    sinon.stub(console, 'error');
+    const el = await fixture<HxWsConnectElement>(html`<hx-ws-connect url=${ch.path()} max-retries="0"></hx-ws-connect>`);
+    const errors = errorsOn(el);
+    await waitUntil(() => errors.length === 1, 'refused');
+    expect(errors[0]!.message).to.equal(`the socket to ws://${location.host}${ch.path()} reported an error`);
+  });
+});
