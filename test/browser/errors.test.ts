@@ -171,3 +171,46 @@ describe('a socket on another origin than the page', () => {
     expect(errors[0]!.message).to.equal(`the socket to ws://${location.host}${ch.path()} reported an error`);
   });
 });
+
+describe('after the server closes with 1003, 1008 or 1009', () => {
+  for (const code of [1003, 1008, 1009]) {
+    it(`${code}: no timed retry; the next send opens a new socket and arrives`, async () => {
+      sinon.stub(console, 'error');
+      const ch = new Channel();
+      const el = await fixture<HxWsConnectElement>(html`<hx-ws-connect url=${ch.path()}></hx-ws-connect>`);
+      el.reconnectDelay = () => 0; // a timed retry, if there were one, would come at once
+      await ch.waitOpen(1, 1);
+      const connecting: number[] = [];
+      el.addEventListener('hx-ws-connecting', (e) => connecting.push(e.retryCount));
+      const closed = new Promise<number | null>((r) => el.addEventListener('hx-ws-close', (e) => r(e.reconnectDelay), { once: true }));
+      await ch.close(code, 'go away');
+      expect(await closed, 'no reconnect scheduled').to.equal(null);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(connecting, 'no hx-ws-connecting by itself').to.deep.equal([]);
+      expect((await ch.state()).total).to.equal(1);
+      el.send(`after ${code}`);
+      const [frame] = await ch.waitFrames(1);
+      expect(frame!.text).to.equal(`after ${code}`);
+      expect(connecting).to.have.length(1);
+      expect((await ch.state()).total).to.equal(2);
+    });
+  }
+
+  it("after the page's own close(), a send opens nothing until reconnect()", async () => {
+    const ch = new Channel();
+    const el = await fixture<HxWsConnectElement>(html`<hx-ws-connect url=${ch.path()}></hx-ws-connect>`);
+    el.reconnectDelay = () => 0;
+    await ch.waitOpen(1, 1);
+    el.close();
+    await ch.waitOpen(0, 1);
+    el.send('after close()');
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await ch.state()).upgrades, 'no upgrade').to.have.length(1);
+    expect(el.connection.status).to.equal('closed');
+    expect(el.connection.queued).to.have.length(1);
+    el.reconnect();
+    const [frame] = await ch.waitFrames(1);
+    expect(frame!.text).to.equal('after close()');
+    expect((await ch.state()).total).to.equal(2);
+  });
+});
