@@ -46,6 +46,18 @@ describe('a socket that does not open (connect-timeout)', () => {
     expect(el.readyState).to.equal(WebSocket.OPEN);
   });
 
+  it('a path that no server listener takes gets an HTTP error, and the page hears of it', async () => {
+    sinon.stub(console, 'error');
+    // The test server's helpers answer 404 to an upgrade nobody took, after unclaimedUpgradeMs (3 s).
+    const el = await fixture<HxWsConnectElement>(html`<hx-ws-connect url="/wss-nowhere" max-retries="0"></hx-ws-connect>`);
+    const errors = errorsOn(el);
+    const closed = new Promise<number>((r) => el.addEventListener('hx-ws-close', (e) => r(e.code), { once: true }));
+    const started = performance.now();
+    expect(await closed).to.equal(1006);
+    expect(performance.now() - started, 'answered before connect-timeout').to.be.below(9000);
+    expect(errors.map((e) => e.reason)).to.deep.equal(['socket']);
+  });
+
   it('gives up after max-retries, saying so; 0 turns the timeout off', async () => {
     const ch = new Channel();
     await ch.hold();
