@@ -52,10 +52,10 @@ export function wireStatus(conn: Element): void {
   conn.addEventListener('hx-ws-open', () => show('open', 'connected'));
   conn.addEventListener('hx-ws-close', (e) => {
     forgetCount();
-    // The server's reason, after what the close cost (the requests it cut short are reported
-    // just before the close event).
-    if (e.reason && e.code !== 1000 && e.code !== 1001 && e.code !== 1012) {
-      say([lost, `The server closed the connection (${e.code}): ${e.reason}.`].filter(Boolean).join(' '));
+    // The server's reason, unless an error just before the close event already gave it (a
+    // request it cut short, or the close itself).
+    if (e.reason && e.code !== 1000 && e.code !== 1001 && e.code !== 1012 && !lost) {
+      say(`The server closed the connection (${e.code}): ${e.reason}.`);
     }
     if (e.reconnectDelay === null) return show('closed', `closed (${e.code})`);
     const at = Date.now() + e.reconnectDelay;
@@ -111,6 +111,13 @@ export function wireStatus(conn: Element): void {
   });
   conn.addEventListener('hx-ws-error', (e) => {
     if (e.reason === 'socket') return; // the badge shows the connection's state
+    if (e.reason === 'server-closed') {
+      // Nothing was cut short (e.request is the last request, which went out whole).
+      say(`${e.message[0]!.toUpperCase()}${e.message.slice(1)}.`);
+      lost = notice.textContent;
+      setTimeout(() => (lost = ''));
+      return;
+    }
     say(e.reason === 'file-rejected' || e.request ? `Not sent: ${e.message}.` : e.message);
     if (e.request) {
       lost = notice.textContent;

@@ -20,6 +20,7 @@ export const SETTING_WORDS: Record<SettingName, [defaultText: string, meaning: s
   maxRetries: ['no limit', 'failed attempts in a row before giving up (a whole number)'],
   queueLimit: ['100', 'requests kept while the socket is down (a whole number)'],
   pauseWhileHidden: ['false', 'wait for the tab to be visible before reconnecting'],
+  connectTimeout: ['10000', 'ms a socket may stay connecting before a `connect-timeout` error and a retry (0: never)'],
   ack: ['false', 'delivery acknowledgement mode (see [docs/reliability.md](docs/reliability.md))'],
   for: ['nearest', 'id of the connecting element to use; default: the nearest one around, across shadow roots'],
   trigger: ['natural event', 'when to send (see above); attribute mode: `hx-trigger`'],

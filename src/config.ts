@@ -15,10 +15,29 @@ export interface HxWsConfig {
   wsReconnectDelay?: ReconnectDelay;
   /** Close codes after which a socket reconnects. Default 1006, 1011, 1012, 1013. */
   reconnectCodes: number[];
-  /** Whether inline `<script>` in swapped content runs. Unset: htmx's setting, else `true`. */
+  /**
+   * Whether inline `<script>` in swapped content runs. Unset: htmx's setting, else `true`.
+   * Scripts inside an `hx-disable` region never run. It governs `<script>` elements only: event
+   * handler attributes and `javascript:` URLs in swapped markup are the browser's to run, so
+   * messages that carry untrusted HTML need it escaped or sanitized on the server (or a CSP).
+   */
   allowScriptTags?: boolean;
+  /**
+   * Whether `js:` / `javascript:` values of `hx-vals` and `hx-headers`, and `hx-vars` values,
+   * are evaluated (as JavaScript, in the page). Unset: `htmx.config.allowEval` when htmx is on
+   * the page, else `true` (htmx's default). When off, such a value is left out, the rest of the
+   * request is sent and an `hx-ws-error` (`eval-disallowed`) says what was left out. Object and
+   * function `vals` / `headers` properties never need it.
+   */
+  allowEval?: boolean;
   /** Most requests a socket queues while not open. Default 100. */
   queueLimit: number;
+  /**
+   * Milliseconds a socket may stay connecting before an `hx-ws-error` (`connect-timeout`) says
+   * so and the attempt is dropped and retried like a 1006 close. 0: wait as long as the
+   * browser does. Default 10000.
+   */
+  connectTimeout: number;
   /** Class put on new content until the swap has settled. Default `htmx-added`. */
   addedClass: string;
   /** Milliseconds between a swap and its settle step (removal of `addedClass`). Default 20. */
@@ -29,12 +48,13 @@ export interface HxWsConfig {
 export const config: HxWsConfig = {
   reconnectCodes: [1006, 1011, 1012, 1013],
   queueLimit: 100,
+  connectTimeout: 10_000,
   addedClass: 'htmx-added',
   settleDelay: 20,
 };
 
 interface HtmxLike {
-  config?: { wsReconnectDelay?: unknown; allowScriptTags?: unknown };
+  config?: { wsReconnectDelay?: unknown; allowScriptTags?: unknown; allowEval?: unknown };
   process?: (elt: Element) => void;
 }
 
@@ -57,5 +77,12 @@ export function effectiveReconnectDelay(own?: ReconnectDelay): ReconnectDelay {
 export function effectiveAllowScripts(): boolean {
   if (config.allowScriptTags !== undefined) return config.allowScriptTags;
   const theirs = htmxGlobal()?.config?.allowScriptTags;
+  return typeof theirs === 'boolean' ? theirs : true;
+}
+
+/** Whether `js:` values and `hx-vars` are evaluated: ours, then htmx's, then `true`. */
+export function effectiveAllowEval(): boolean {
+  if (config.allowEval !== undefined) return config.allowEval;
+  const theirs = htmxGlobal()?.config?.allowEval;
   return typeof theirs === 'boolean' ? theirs : true;
 }

@@ -3,6 +3,7 @@ import { property } from 'lit/decorators.js';
 import type { ReconnectDelay } from './config.js';
 import { SocketConnection } from './internal/connection.js';
 import { WrapperElement } from './internal/define.js';
+import { checkDisabled } from './internal/disable.js';
 
 /**
  * `<hx-ws-connect>` owns one WebSocket. It opens when the element is connected, closes (1000)
@@ -10,6 +11,7 @@ import { WrapperElement } from './internal/define.js';
  * into the page by element id (out-of-band swap semantics).
  *
  * Children are rendered in place (`display: contents`): wrap the part of the page that sends.
+ * Inside an `hx-disable` element it opens nothing (and says so once, `hx-ws-error` `disabled`).
  *
  * @fires {HxWsConnectingEvent} hx-ws-connecting - A socket is about to be opened.
  * @fires {HxWsOpenEvent} hx-ws-open - The socket is open.
@@ -73,6 +75,16 @@ export class HxWsConnectElement extends WrapperElement {
   pauseWhileHidden = false;
 
   /**
+   * Milliseconds a socket may stay connecting (a whole number or its text). A socket that has
+   * not opened by then (a wrong path nobody answers, a server that hangs) is reported with an
+   * `hx-ws-error` (`connect-timeout`; one `console.error` per run of failures), dropped and
+   * retried like a 1006 close; queued requests stay queued. 0: wait as long as the browser does.
+   * Unset: 10000 (`config.connectTimeout`). Anything else is a `bad-limit` error and counts as unset.
+   */
+  @property({ attribute: 'connect-timeout' })
+  connectTimeout: number | string | null = null;
+
+  /**
    * Delivery acknowledgements (the server helper sends them): every request carries an
    * `HX-Request-Id` header and stays unconfirmed until the server's `<hx-ws-ack>` for it comes
    * back. Requests still unconfirmed when the socket closes are reported with an `hx-ws-error`
@@ -89,7 +101,13 @@ export class HxWsConnectElement extends WrapperElement {
 
   constructor() {
     super();
-    this.addController(this.connection);
+    // Inside an hx-disable element the connection never starts (and says so once).
+    this.addController({
+      hostConnected: () => {
+        if (!checkDisabled(this, `<${this.localName}>`)) this.connection.hostConnected();
+      },
+      hostDisconnected: () => this.connection.hostDisconnected(),
+    });
   }
 
   /** `WebSocket.readyState` of the current socket; `CLOSED` (3) when there is none. */

@@ -19,6 +19,7 @@ export type HxWsConnectPropertyName =
   | 'maxRetries'
   | 'queueLimit'
   | 'pauseWhileHidden'
+  | 'connectTimeout'
   | 'ack';
 
 /** Properties of `<hx-ws-send>` a template may set. */
@@ -44,6 +45,7 @@ export interface HxWsConnectAttributes {
   'max-retries'?: number | string;
   'queue-limit'?: number | string;
   'pause-while-hidden'?: boolean | '';
+  'connect-timeout'?: number | string;
 }
 
 /** Attribute spellings of `<hx-ws-send>`'s properties whose attribute name differs. */

@@ -20,12 +20,27 @@ export type HxWsErrorReason =
   | 'bad-grammar'
   /** The socket reported an error (the browser gives no detail). */
   | 'socket'
+  /**
+   * The socket has not opened within `connect-timeout` (nothing answered the upgrade): the
+   * attempt is dropped and retried like a 1006 close; queued requests stay queued.
+   */
+  | 'connect-timeout'
   /** A message could not be swapped (for example, a selector that is not valid CSS). */
   | 'swap'
   /** The send queue was full: the dropped request is on the event. */
   | 'queue-overflow'
-  /** The socket closed before every byte of a request had left the browser. */
+  /**
+   * The socket closed before every byte of a request had left the browser. When the server
+   * closed it, the message ends with its close code and reason.
+   */
   | 'send-interrupted'
+  /**
+   * The server closed the socket with a code that signals a problem (anything but 1000, 1001,
+   * 1005, 1006, 1012 and 1013) while no request was in flight; the message gives the code and
+   * the server's reason. `request` is the last request sent on that socket, if any: after a
+   * 1003, 1008 or 1009 from the server helper, the one it refused.
+   */
+  | 'server-closed'
   /**
    * Ack mode (`<hx-ws-connect ack>`): the socket closed before the server acknowledged the
    * request. It may or may not have reached the server's handler; it is not sent again.
@@ -56,7 +71,17 @@ export type HxWsErrorReason =
   /** A file was refused by `accept`, `max-file-size` or `max-files`. */
   | 'file-rejected'
   /** A file could not be read (inline encodings). */
-  | 'file-read';
+  | 'file-read'
+  /**
+   * The element sits inside an `hx-disable` (or `data-hx-disable`) element: it opens no socket
+   * and sends nothing. Reported once per element, with a `console.warn`.
+   */
+  | 'disabled'
+  /**
+   * A `js:` / `javascript:` value (`hx-vals`, `hx-headers`) or an `hx-vars` value was left out
+   * because evaluation is off (`config.allowEval`); the rest of the request was sent.
+   */
+  | 'eval-disallowed';
 
 /** A request as it goes to the socket: the JSON frame, then binary frames (oob files). */
 export interface OutgoingRequest {

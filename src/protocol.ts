@@ -164,6 +164,31 @@ export function utf8Length(text: string): number {
   return n;
 }
 
+/** What each registered WebSocket close code means, in a few words (RFC 6455 and IANA). */
+export const CLOSE_CODE_NAMES: Readonly<Record<number, string>> = {
+  1000: 'normal closure',
+  1001: 'going away',
+  1002: 'protocol error',
+  1003: 'unsupported data',
+  1005: 'no status',
+  1006: 'connection dropped',
+  1007: 'invalid data',
+  1008: 'policy violation',
+  1009: 'message too big',
+  1010: 'missing extension',
+  1011: 'internal error',
+  1012: 'service restart',
+  1013: 'try again later',
+  1014: 'bad gateway',
+  1015: 'TLS handshake failed',
+};
+
+/** A close in words: `1009 (message too big): <reason>`; the reason only when there is one. */
+export function describeClose(code: number, reason = ''): string {
+  const name = CLOSE_CODE_NAMES[code];
+  return `${code}${name ? ` (${name})` : ''}${reason ? `: ${reason}` : ''}`;
+}
+
 /** Size in bytes of what a frame puts on the wire. */
 export function frameBytes(frame: string | Blob | ArrayBuffer | ArrayBufferView): number {
   if (typeof frame === 'string') return utf8Length(frame);

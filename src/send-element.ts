@@ -11,8 +11,9 @@ import { Sender } from './internal/sender.js';
  * Wrap a form (or sit inside one): its values go on `submit`, and the page does not navigate.
  * Without a form, the named controls inside the element go on `click`. `trigger` changes when.
  * The `hx-*` attributes htmx users know (`hx-vals`, `hx-headers`, `hx-include`, `hx-params`,
- * `hx-encoding`, `hx-trigger`) are read on the element, the form it wraps and their ancestors;
- * a property that is set wins over them. Children are rendered in place (`display: contents`).
+ * `hx-encoding`, `hx-trigger`, `hx-vars`) are read on the element, the form it wraps and their
+ * ancestors; a property that is set wins over them. Inside an `hx-disable` element it sends
+ * nothing. Children are rendered in place (`display: contents`).
  *
  * @fires {HxWsConfigSendEvent} hx-ws-config-send - Values and headers are ready. Cancelable; change them in place.
  * @fires {HxWsBeforeSendEvent} hx-ws-before-send - The request is about to go to the socket. Cancelable.
@@ -46,17 +47,24 @@ export class HxWsSendElement extends WrapperElement {
   @property({ attribute: 'include' })
   include: string | null = null;
 
-  /** Extra values: JSON text (attribute) or an object (property). They override form values. */
+  /**
+   * Extra values: JSON text (attribute; `js:` text is evaluated when `config.allowEval` allows),
+   * or an object or a function returning one, called at each send (property; never evaluated as
+   * text). They override form values.
+   */
   @property({ attribute: 'vals' })
-  vals: string | Record<string, unknown> | null = null;
+  vals: string | Record<string, unknown> | (() => Record<string, unknown>) | null = null;
 
   /** Which values go: `*` (all), `none`, `not a,b`, or `a,b`. */
   @property({ attribute: 'params' })
   params: string | null = null;
 
-  /** Extra `HEADERS` entries: JSON text (attribute) or an object (property). */
+  /**
+   * Extra `HEADERS` entries: JSON text (attribute; `js:` text is evaluated when
+   * `config.allowEval` allows), or an object or a function returning one (property).
+   */
   @property({ attribute: 'headers' })
-  headers: string | Record<string, unknown> | null = null;
+  headers: string | Record<string, unknown> | (() => Record<string, unknown>) | null = null;
 
   /**
    * How files travel: `multipart/json-files-oob` (default: descriptors with offsets, then one

@@ -7,6 +7,7 @@
 import { readAttribute } from './internal/attributes.js';
 import { htmxGlobal } from './config.js';
 import { SocketConnection } from './internal/connection.js';
+import { checkDisabled, describeElement } from './internal/disable.js';
 import { reportProblem } from './events.js';
 import { parseHxWs } from './internal/grammar.js';
 import { Sender } from './internal/sender.js';
@@ -47,6 +48,11 @@ function htmx1Present(): boolean {
  * Gives every `[hx-ws]` / `[data-hx-ws]` element under `root` its behaviour, now and as the
  * content changes (added, removed, attribute changed). Call it for a shadow root to cover it too.
  *
+ * Nothing inside an `hx-disable` (or `data-hx-disable`) element is upgraded, content swapped
+ * into such an element included; each such element says so once (`hx-ws-error` `disabled`).
+ * Adding `hx-disable` later drops the behaviour of what is inside (sockets close); removing it
+ * upgrades that content.
+ *
  * When htmx 1.x is on the page it handles `hx-ws` itself: the shim then attaches nothing (and
  * says so once on the console), and drops what it attached before htmx 1.x processes an element.
  */
@@ -72,6 +78,12 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
   const apply = (el: Element): void => {
     const value = valueOf(el);
     const current = behaviours.get(el);
+    // Inside hx-disable nothing is upgraded, and what was upgraded before the region was
+    // disabled is dropped (its socket closed). With htmx 1.x on the page it is htmx's to ignore.
+    if (value !== null && !htmx1Present() && checkDisabled(el, describeElement(el))) {
+      if (current) detach(el);
+      return;
+    }
     if (current && current.value === value) {
       // The same element again: re-inserted, moved, or seen twice in one batch of mutations (an
       // element and its inserted ancestor). Its grammar errors were reported the first time.
@@ -105,6 +117,7 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
             queueLimit: attributeSetting(el, 'queueLimit'),
             maxRetries: attributeSetting(el, 'maxRetries'),
             pauseWhileHidden: attributeSetting(el, 'pauseWhileHidden') !== null,
+            connectTimeout: attributeSetting(el, 'connectTimeout'),
             ack: attributeSetting(el, 'ack') !== null,
           }),
           { attributeMode: true },
@@ -150,7 +163,9 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
       if (r.type === 'attributes') {
         const el = r.target as Element;
         if (!el.isConnected) continue;
-        if (r.attributeName === 'hx-trigger' || r.attributeName === 'data-hx-trigger') behaviours.get(el)?.sender?.rewire();
+        const name = r.attributeName;
+        if (name === 'hx-trigger' || name === 'data-hx-trigger') behaviours.get(el)?.sender?.rewire();
+        else if (name === 'hx-disable' || name === 'data-hx-disable') each(el, apply);
         else apply(el);
         continue;
       }
@@ -162,7 +177,7 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
     childList: true,
     subtree: true,
     attributes: true,
-    attributeFilter: ['hx-ws', 'data-hx-ws', 'hx-trigger', 'data-hx-trigger'],
+    attributeFilter: ['hx-ws', 'data-hx-ws', 'hx-trigger', 'data-hx-trigger', 'hx-disable', 'data-hx-disable'],
   });
 
   // htmx 1.x loaded after the shim started: it announces each element it is about to process.

@@ -40,16 +40,18 @@ export class Acks {
    * The socket is gone: every unconfirmed request is reported (`send-unconfirmed`) and
    * forgotten. None is resent: it may have arrived. Requests in `kept` (chunked uploads to be
    * continued, which are confirmed later) are not reported.
+   * @param closedBy the server's close in words, when the server closed it
+   * @param kept requests not to report
    * @returns the requests reported
    */
-  interrupt(kept: ReadonlySet<OutgoingRequest> = new Set()): Set<OutgoingRequest> {
+  interrupt(closedBy?: string, kept: ReadonlySet<OutgoingRequest> = new Set()): Set<OutgoingRequest> {
     const lost = new Map([...this.waiting].filter(([, request]) => !kept.has(request)));
     this.waiting = new Map();
     for (const [id, request] of lost) {
       reportProblem(
         request.source,
         'send-unconfirmed',
-        `the socket closed before the server acknowledged request ${request.id} (${REQUEST_ID_HEADER} ${id}); it may or may not have reached the server, and was not sent again`,
+        `the socket closed before the server acknowledged request ${request.id} (${REQUEST_ID_HEADER} ${id})${closedBy ? ` (the server closed it with ${closedBy})` : ''}; it may or may not have reached the server, and was not sent again`,
         { request },
       );
     }

@@ -6,11 +6,13 @@
  */
 import { htmxGlobal } from '../config.js';
 import { reportProblem } from '../events.js';
+import { disabledRegion } from './disable.js';
 
 /**
  * Runs the scripts of `added[from...]`, now in the page. Parsed scripts are inert (the parser marks
  * them as started), so each is replaced with a fresh copy, which runs on insertion; a script that
- * has run is never run again, even when it is moved later.
+ * has run is never run again, even when it is moved later. Scripts inside an `hx-disable`
+ * element are left inert.
  */
 export function activateScripts(added: readonly Element[], from: number): void {
   for (let i = from; i < added.length; i++) {
@@ -26,7 +28,8 @@ export function activateScripts(added: readonly Element[], from: number): void {
 }
 
 function rerun(old: HTMLScriptElement): void {
-  if (!old.parentNode) return;
+  // Content inside hx-disable is untrusted by the page's own word: its scripts stay inert.
+  if (!old.parentNode || disabledRegion(old)) return;
   const fresh = document.createElement('script');
   for (const attr of Array.from(old.attributes)) fresh.setAttribute(attr.name, attr.value);
   // Browsers may hide the nonce attribute once the element is in the page; the property keeps it.

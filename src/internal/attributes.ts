@@ -32,6 +32,19 @@ export function closestAttribute(chain: readonly Element[], name: string): strin
   return null;
 }
 
+/**
+ * The closest value of an inherited attribute and the element that carries it (what `this`
+ * names in htmx); `null` when unset or stopped by `unset`.
+ */
+export function closestAttributeOwner(chain: readonly Element[], name: string): { value: string; owner: Element } | null {
+  for (const el of chain) {
+    const v = readAttribute(el, name);
+    if (v == null) continue;
+    return v.trim() === 'unset' ? null : { value: v, owner: el };
+  }
+  return null;
+}
+
 /** Every value of an inherited attribute along the chain, the closest first, up to an `unset`. */
 export function inheritedAttributes(chain: readonly Element[], name: string): string[] {
   const out: string[] = [];

@@ -22,7 +22,7 @@ import {
   reportProblem,
   type OutgoingRequest,
 } from '../events.js';
-import { frameBytes, mayHaveControls, takeControls } from '../protocol.js';
+import { describeClose, frameBytes, mayHaveControls, takeControls } from '../protocol.js';
 import { swapMessage } from '../swap.js';
 import { Acks } from './acks.js';
 import { nextRequestId, Outbox } from './outbox.js';
@@ -34,7 +34,7 @@ import { SettingReader, type ConnectionSettings } from './settings.js';
 
 export type { ConnectionSettings } from './settings.js';
 export { connectionOf, findConnection } from './registry.js';
-import { parseScheme, resolveSocketUrl, SocketUrlError } from './url.js';
+import { crossOriginHint, parseScheme, resolveSocketUrl, socketOrigin, SocketUrlError } from './url.js';
 
 /** What a connection uses from the outside world; tests pass their own. */
 export interface ConnectionSeams {
@@ -61,6 +61,13 @@ export type ConnectionStatus = 'stopped' | 'pending' | 'connecting' | 'open' | '
 
 let leaveCalls = 0;
 
+/**
+ * Closes that are no news for the page: normal, going away, no status, dropped (reported as
+ * `socket` errors), and the two a server uses to send pages away for a while (restart, try
+ * again later), after which they come back by themselves.
+ */
+const QUIET_CLOSES = [1000, 1001, 1005, 1006, 1012, 1013];
+
 /** A socket owned by an element. */
 export class SocketConnection implements ReactiveController {
   /** The current socket, if one is open or opening. */
@@ -84,6 +91,12 @@ export class SocketConnection implements ReactiveController {
   /** Key of the stop that waits a microtask after the host left; 0 when none. */
   private leaving = 0;
   private errorsThisStreak = 0;
+  private timeoutsThisStreak = 0;
+  /** `protocol//host` of the last socket that opened: an Origin check let it through. */
+  private openedOrigin: string | undefined;
+  private readonly timers: Timers;
+  /** The timer that gives up on a socket still connecting after `connectTimeout`. */
+  private connectTimer: unknown;
 
   constructor(
     /** The element events are fired on and swaps are rooted at. */
@@ -91,7 +104,7 @@ export class SocketConnection implements ReactiveController {
     private readonly settings: () => ConnectionSettings,
     seams: ConnectionSeams = {},
   ) {
-    const timers = seams.timers ?? pageTimers;
+    const timers = (this.timers = seams.timers ?? pageTimers);
     this.random = seams.random ?? pageRandom;
     this.createSocket = seams.createSocket ?? ((url, protocols) => new WebSocket(url, protocols));
     this.progress = new UploadProgress(timers);
@@ -274,13 +287,39 @@ export class SocketConnection implements ReactiveController {
     socket.addEventListener('message', (e) => this.onMessage(socket, e));
     socket.addEventListener('error', () => this.onError(socket));
     socket.addEventListener('close', (e) => this.onClose(socket, e));
+    const timeout = this.reader.number('connectTimeout', s.connectTimeout) ?? config.connectTimeout;
+    if (timeout > 0) this.connectTimer = this.timers.setTimeout(() => this.onConnectTimeout(socket, timeout), timeout);
+  }
+
+  private clearConnectTimer(): void {
+    if (this.connectTimer !== undefined) this.timers.clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
+  }
+
+  /**
+   * Nothing answered the upgrade in time (a wrong path that no server listener takes, a server
+   * that hangs): say so, then drop the attempt and go on as after a 1006 close. The queue stays.
+   */
+  private onConnectTimeout(socket: WebSocket, ms: number): void {
+    this.connectTimer = undefined;
+    if (socket !== this.socket || socket.readyState !== WebSocket.CONNECTING) return;
+    const after = ms % 1000 === 0 ? `${ms / 1000} s` : ms > 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`;
+    const next = this.retriesAfter(1006) ? 'still trying' : 'not trying again by itself';
+    const message = `the socket to ${socket.url} has not opened after ${after}; ${next} (is the path right? nothing answered the upgrade)`;
+    if (this.timeoutsThisStreak++ === 0) console.error(`hx-ws: ${message}`, this.host);
+    emit(this.host, new HxWsErrorEvent('connect-timeout', message, { part: socket.url }));
+    this.onClose(socket, { code: 1006, reason: '', wasClean: false });
+    socket.close();
   }
 
   private onOpen(socket: WebSocket): void {
     if (socket !== this.socket) return;
+    this.clearConnectTimer();
     this.status = 'open';
     this.retryCount = 0;
     this.errorsThisStreak = 0;
+    this.timeoutsThisStreak = 0;
+    this.openedOrigin = socketOrigin(socket.url);
     emit(this.host, new HxWsOpenEvent(socket));
     // Chunked uploads a drop cut off go first, one by one; the queue waits behind them.
     if (!this.resumes.begin(socket)) this.flush(socket);
@@ -323,21 +362,40 @@ export class SocketConnection implements ReactiveController {
     if (socket !== this.socket) return;
     // Browsers say nothing about the cause. Log the first error of a streak of failed attempts
     // only, so a server that is down for a while does not flood the console.
-    const message = `the socket to ${socket.url} reported an error`;
-    if (this.errorsThisStreak++ === 0) console.error(`hx-ws: ${message}`, this.host);
+    let message = `the socket to ${socket.url} reported an error`;
+    if (this.errorsThisStreak++ === 0) {
+      // A refused Origin looks like any other failure; a page and a socket on different hosts
+      // (127.0.0.1 against localhost) are the usual cause when no socket to that host has opened.
+      const hint = this.openedOrigin === socketOrigin(socket.url) ? '' : crossOriginHint(socket.url);
+      if (hint) message += `; ${hint}`;
+      console.error(`hx-ws: ${message}`, this.host);
+    }
     emit(this.host, new HxWsErrorEvent('socket', message, { part: socket.url }));
   }
 
-  private onClose(socket: WebSocket, e: CloseEvent): void {
-    if (socket !== this.socket) return;
-    this.socket = null;
-    this.status = 'idle';
-    this.interrupt(socket);
+  /** Whether a close with `code` is followed by a timed reconnect. */
+  private retriesAfter(code: number): boolean {
     const s = this.settings();
     const codes = s.reconnectCodes ?? config.reconnectCodes;
     const max = this.reader.number('maxRetries', s.maxRetries) ?? Infinity;
+    return codes.includes(code) && this.retryCount < max;
+  }
+
+  private onClose(socket: WebSocket, e: Pick<CloseEvent, 'code' | 'reason' | 'wasClean'>): void {
+    if (socket !== this.socket) return;
+    this.clearConnectTimer();
+    this.socket = null;
+    this.status = 'idle';
+    // 1005 and 1006 carry no close frame: the server said nothing.
+    const closedBy = e.code === 1005 || e.code === 1006 ? undefined : describeClose(e.code, e.reason);
+    const cut = this.interrupt(socket, closedBy);
+    if (closedBy && cut === 0 && !QUIET_CLOSES.includes(e.code)) {
+      const last = this.progress.last;
+      reportProblem(this.host, 'server-closed', `the server closed the socket with ${closedBy}`, { part: e.reason || undefined, ...(last ? { request: last } : {}) });
+    }
     let delay: number | null = null;
-    if (codes.includes(e.code) && this.retryCount < max) {
+    if (this.retriesAfter(e.code)) {
+      const s = this.settings();
       delay = reconnectDelay(effectiveReconnectDelay(s.reconnectDelay ?? undefined), this.retryCount, this.random);
       this.status = 'retrying';
       this.retry.schedule(delay, !!s.pauseWhileHidden);
@@ -357,6 +415,7 @@ export class SocketConnection implements ReactiveController {
   private closeSocket(code: number, reason: string): void {
     const socket = this.socket;
     if (!socket) return;
+    this.clearConnectTimer();
     this.socket = null;
     if (this.status === 'connecting' || this.status === 'open') this.status = 'idle';
     this.interrupt(socket);
@@ -364,10 +423,14 @@ export class SocketConnection implements ReactiveController {
     emit(this.host, new HxWsCloseEvent(code, reason, true, null));
   }
 
-  private interrupt(socket: WebSocket): void {
+  /**
+   * Reports the requests the socket's close cut short; chunked uploads are kept to be continued
+   * instead. @returns how many requests were cut (kept ones included)
+   */
+  private interrupt(socket: WebSocket, closedBy?: string): number {
     const kept = this.resumes.drop();
-    const reported = this.acks.interrupt(kept);
-    this.progress.interrupt(socket, new Set([...reported, ...kept]));
+    const unconfirmed = this.acks.interrupt(closedBy, kept);
+    return kept.size + unconfirmed.size + this.progress.interrupt(socket, new Set([...unconfirmed, ...kept]), closedBy);
   }
 
   private transmit(socket: WebSocket, request: OutgoingRequest): void {

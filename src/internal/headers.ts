@@ -9,6 +9,8 @@ import { asList, describe, mergeSources, setOwn, type JsonSource, type ValueProb
 export interface HeadersResult {
   headers: Record<string, string>;
   errors: ValueProblem[];
+  /** `js:` sources left out because evaluation is off (`eval-disallowed`). */
+  skipped: ValueProblem[];
 }
 
 /**
@@ -24,14 +26,17 @@ export interface HeadersResult {
  * @param extra `headers` sources, the closest first.
  * @param fallback an element whose id / name stand in when `sender` has none (the form an
  *   `<hx-ws-send>` wraps or sits in).
+ * @param allowEval whether `js:` sources are evaluated; when not, they are left out (`skipped`).
  */
 export function buildHeaders(
   sender: Element,
   connectionHost: Element | null,
   extra: JsonSource | readonly JsonSource[] | null = null,
   fallback: Element | null = null,
+  allowEval = true,
 ): HeadersResult {
   const errors: ValueProblem[] = [];
+  const skipped: ValueProblem[] = [];
   const attr = (name: string): string | null => sender.getAttribute(name) || fallback?.getAttribute(name) || null;
   const raw: Record<string, unknown> = {
     'HX-Request': 'true',
@@ -40,7 +45,7 @@ export function buildHeaders(
     'HX-Target': connectionHost?.getAttribute('id') || null,
     'HX-Current-URL': document.location.href,
   };
-  mergeSources(asList(extra), 'bad-headers', 'headers', raw, errors);
+  mergeSources(asList(extra), 'bad-headers', 'headers', raw, errors, { allow: allowEval }, skipped);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(raw)) {
     if (value == null) continue;
@@ -54,5 +59,5 @@ export function buildHeaders(
       });
     }
   }
-  return { headers, errors };
+  return { headers, errors, skipped };
 }

@@ -27,6 +27,8 @@ export class UploadProgress {
   private sent = 0;
   private timer: unknown;
   private socket: WebSocket | null = null;
+  /** The last request handed to the current (or last) socket. */
+  last: OutgoingRequest | undefined;
 
   constructor(private readonly timers: Timers) {}
 
@@ -34,6 +36,7 @@ export class UploadProgress {
   reset(socket: WebSocket): void {
     this.socket = socket;
     this.sent = 0;
+    this.last = undefined;
   }
 
   /**
@@ -41,6 +44,7 @@ export class UploadProgress {
    * after `base` sent before): follow its bytes until they have left.
    */
   track(request: OutgoingRequest, wire = request.bytes, base = 0): void {
+    this.last = request;
     this.inFlight.push({ request, start: this.sent, wire, base, loaded: -1 });
     this.sent += wire;
   }
@@ -78,20 +82,26 @@ export class UploadProgress {
   /**
    * The socket is gone: requests whose bytes had not all left, other than those in `reported`,
    * are reported (`send-interrupted`) with their data. None is resent.
+   * @param closedBy the server's close in words, when the server closed it
+   * @returns how many requests were reported
    */
-  interrupt(socket: WebSocket, reported: ReadonlySet<OutgoingRequest>): void {
+  interrupt(socket: WebSocket, reported: ReadonlySet<OutgoingRequest>, closedBy?: string): number {
     this.stopPolling();
     this.socket = null;
     const flushed = this.sent - socket.bufferedAmount;
+    const why = closedBy ? `: the server closed it with ${closedBy}` : '';
+    let count = 0;
     for (const { request, start, wire, base } of this.inFlight) {
       if (reported.has(request) || flushed - start >= wire) continue;
+      count += 1;
       reportProblem(
         request.source,
         'send-interrupted',
-        `the socket closed before request ${request.id} had left the browser (${base + Math.max(0, flushed - start)} of ${request.bytes} bytes)`,
+        `the socket closed before request ${request.id} had left the browser (${base + Math.max(0, flushed - start)} of ${request.bytes} bytes)${why}`,
         { request },
       );
     }
     this.inFlight = [];
+    return count;
   }
 }

@@ -6,11 +6,13 @@
  * A send, step by step (each step can stop it; nothing is sent half):
  * 1. collect values (see `values.ts`) and read the configuration (`vals`, `params`, `include`,
  *    `encoding`, limits);
- * 2. native validation of the collected controls (skipped for `novalidate` / `formnovalidate`):
+ * 2. native validation of the collected controls (elements: skipped for `novalidate` /
+ *    `formnovalidate`; attribute mode: only for a form sender or `hx-validate="true"`, as htmx):
  *    invalid shows the browser's messages and fires `validation-halted`; then a bad setting
  *    from step 1 is an error event;
  * 3. find the connection (`for`, else the nearest composed ancestor): none is `no-socket-source`;
- * 4. `HEADERS`, then `config-send` (cancelable; values and headers may be changed in place);
+ * 4. `HEADERS`; values left out because evaluation is off are reported (`eval-disallowed`, the
+ *    send goes on); then `config-send` (cancelable; values and headers may be changed in place);
  * 5. file checks (`accept`, `max-file-size`, `max-files`): a refused file is an error event;
  * 6. encoding (inline encodings read the files), then the request goes to the connection, which
  *    queues it while the socket is not open and fires `before-send` / `after-send` / progress.
@@ -39,15 +41,29 @@ import { planChunked } from './resume.js';
 import { isButton, isSubmitter } from './controls.js';
 import { report, type Problem } from './problem.js';
 import { parseTriggers, wireNatural, wireSpec, type WireOptions } from './triggers.js';
-import { attributeChain, closestAttribute, inheritedAttributes, readAttribute } from './attributes.js';
+import { attributeChain, closestAttribute, closestAttributeOwner, inheritedAttributes, readAttribute } from './attributes.js';
+import { effectiveAllowEval } from '../config.js';
+import { checkDisabled, describeElement } from './disable.js';
 import { buildHeaders } from './headers.js';
 import { collectValues, contextForm, type FormControl } from './values.js';
 
-/** The submitter a triggering event implies: the submit event's, or the clicked button. */
+/**
+ * The button that has focus in `form`, if any: a form submitted with no submitter (`requestSubmit()`,
+ * Enter in some browsers) counts it as the submitter, as htmx does.
+ */
+function focusedButton(form: EventTarget | null): Element | null {
+  if (!(form instanceof HTMLFormElement)) return null;
+  let el = document.activeElement;
+  while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+  const button = el instanceof HTMLButtonElement || (el instanceof HTMLInputElement && el.type === 'submit') ? el : null;
+  return button && isSubmitter(button) && button.form === form ? button : null;
+}
+
+/** The submitter a triggering event implies: the submit event's (or the focused button), or the clicked button. */
 function submitterOf(host: Element, event: Event | null | undefined): Element | null {
   if (isButton(host)) return isSubmitter(host) ? host : null;
   if (!event) return null;
-  if (event instanceof SubmitEvent) return event.submitter;
+  if (event instanceof SubmitEvent) return event.submitter ?? focusedButton(event.target);
   if (event.type !== 'click') return null;
   const origin = event.composedPath()[0];
   const button = origin instanceof Element ? origin.closest('button, input') : null;
@@ -86,9 +102,10 @@ export class Sender implements ReactiveController {
 
   /** The host entered the page: start listening for the triggers. Idempotent. */
   hostConnected(): void {
-    if (this.abort) return;
+    if (this.abort || checkDisabled(this.host, describeElement(this.host))) return;
     this.abort = new AbortController();
     const opts: WireOptions = {
+      attributeMode: this.attributeMode,
       signal: this.abort.signal,
       timers: this.timers,
       fired: this.fired,
@@ -140,10 +157,11 @@ export class Sender implements ReactiveController {
 
   private prepare(event: Event | null): Promise<OutgoingRequest | null> {
     const host = this.host;
+    if (checkDisabled(host, describeElement(host))) return Promise.resolve(null);
     const s = this.settings();
     const gathered = this.gather(event, s);
     if (!gathered) return Promise.resolve(null);
-    const { chain, form, collected, encoding, limits, chunkSize } = gathered;
+    const { chain, form, collected, encoding, limits, allowEval, chunkSize } = gathered;
 
     // 3. the connection
     const forId = s.for ?? null;
@@ -155,10 +173,20 @@ export class Sender implements ReactiveController {
 
     // 4. HEADERS and config-send
     const headerSources = [...(s.headers != null ? [s.headers] : []), ...inheritedAttributes(chain, 'hx-headers')];
-    const { headers, errors } = buildHeaders(host, connection.host, headerSources, form);
+    // In attribute mode the sender is the element itself, as in htmx: no stand-in id from its form.
+    const { headers, errors, skipped } = buildHeaders(host, connection.host, headerSources, this.attributeMode ? null : form, allowEval);
     if (errors.length) {
       for (const p of errors) this.report(p);
       return Promise.resolve(null);
+    }
+    // Values that needed evaluation while it is off were left out: said once, the rest goes.
+    const left = [...collected.skipped, ...skipped];
+    if (left.length) {
+      this.report({
+        reason: 'eval-disallowed',
+        message: `${left.map((p) => p.message).join('; ')}; the rest of the request was sent`,
+        part: left.map((p) => p.part).join(' '),
+      });
     }
     const values = collected.values;
     if (!emit(host, new HxWsConfigSendEvent(values, headers, event))) return Promise.resolve(null);
@@ -184,12 +212,18 @@ export class Sender implements ReactiveController {
     const submitted = event?.type === 'submit' && event.target instanceof HTMLFormElement && host.contains(event.target) ? event.target : undefined;
     const form = submitted ?? contextForm(host);
     const submitter = submitterOf(host, event);
+    const allowEval = effectiveAllowEval();
+    // `hx-include="this"` names the element that carries it, which may be an ancestor.
+    const inherited = s.include == null ? closestAttributeOwner(chain, 'hx-include') : null;
 
     const collected = collectValues(host, {
       form,
       submitter,
-      include: s.include ?? closestAttribute(chain, 'hx-include'),
+      include: s.include ?? inherited?.value ?? null,
+      includeOwner: inherited?.owner ?? host,
       vals: [...(s.vals != null ? [s.vals] : []), ...inheritedAttributes(chain, 'hx-vals')],
+      vars: inheritedAttributes(chain, 'hx-vars'),
+      allowEval,
       params: s.params ?? closestAttribute(chain, 'hx-params'),
     });
     const problems: Problem[] = [...collected.errors];
@@ -205,9 +239,7 @@ export class Sender implements ReactiveController {
     const limits = this.limits(s, problems);
     const chunkSize = this.chunkSize(s, problems);
 
-    // Native validation, as for a submit: skipped for novalidate / formnovalidate.
-    const skip = form?.noValidate || (submitter as HTMLButtonElement | null)?.formNoValidate;
-    const invalid = skip ? [] : invalidControls(collected.controls);
+    const invalid = this.validates(form, submitter) ? invalidControls(collected.controls) : [];
     if (invalid.length) {
       const first = invalid[0].elt as FormControl;
       if (form && first.form === form) form.reportValidity();
@@ -219,7 +251,20 @@ export class Sender implements ReactiveController {
       for (const p of problems) this.report(p);
       return null;
     }
-    return { chain, form, collected, encoding, limits, chunkSize };
+    return { chain, form, collected, encoding, limits, allowEval, chunkSize };
+  }
+
+  /**
+   * Whether a send runs native validation. Elements: always, as a submit does, unless the form
+   * has `novalidate` or the submitter `formnovalidate`. Attribute mode follows htmx: only when
+   * the sender is the form itself (without `novalidate`) or has `hx-validate="true"`, and never
+   * for a `formnovalidate` submitter.
+   */
+  private validates(form: HTMLFormElement | null, submitter: Element | null): boolean {
+    if ((submitter as HTMLButtonElement | null)?.formNoValidate) return false;
+    if (!this.attributeMode) return !form?.noValidate;
+    const host = this.host;
+    return (host instanceof HTMLFormElement && !host.noValidate) || readAttribute(host, 'hx-validate')?.trim() === 'true';
   }
 
   /**

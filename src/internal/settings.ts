@@ -34,6 +34,11 @@ export interface ConnectionSettings {
   /** Wait for the tab to be visible before reconnecting. */
   pauseWhileHidden?: boolean | null;
   /**
+   * Milliseconds a socket may stay connecting before it is reported (`connect-timeout`) and
+   * tried again (a whole number or its text; 0: never); unset: `config.connectTimeout`.
+   */
+  connectTimeout?: number | string | null;
+  /**
    * Delivery acknowledgement mode: every request carries `HX-Request-Id` and stays unconfirmed
    * until the server acks it; requests still unconfirmed when the socket closes are reported
    * (`send-unconfirmed`).
@@ -105,6 +110,7 @@ export const CONNECT_SETTINGS = [
   row('maxRetries', 'max-retries', 'count', true, 'a whole number'),
   row('queueLimit', 'queue-limit', 'count', true, 'a whole number'),
   row('pauseWhileHidden', 'pause-while-hidden', 'flag', true),
+  row('connectTimeout', 'connect-timeout', 'count', true, 'a whole number of milliseconds'),
   row('ack', 'ack', 'flag', true),
 ] as const satisfies readonly SettingSpec[];
 

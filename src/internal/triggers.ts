@@ -8,15 +8,17 @@
  *   differs from the last one seen;
  * - `delay:<time>`: wait, restarting the wait at every new event (debounce);
  * - `throttle:<time>`: send at once, then ignore events for that long;
- * - `from:<selector>`: listen on other elements: `document`, `window`, `closest <sel>`,
- *   `find <sel>`, a CSS selector without spaces, or `<any selector/>` for one with spaces.
+ * - `from:<selector>`: listen on other elements: `document`, `window`, `body`, `closest <sel>`,
+ *   `find <sel>`, `next` / `previous` (with or without `<sel>`), a CSS selector without spaces,
+ *   or `<any selector/>` for one with spaces.
  * Times are `500ms`, `1.5s`, `2m` or a bare number of milliseconds. Event filters (`[...]`) and
  * other htmx modifiers are refused with a message naming them.
  *
  * Natural events: a form sends on `submit` (navigation prevented); an `<input type=button|submit>`
  * or `<button>` on `click`; other inputs, `<select>` and `<textarea>` on `change`; anything else
- * that wraps or sits in a form on that form's `submit`; anything else on `click` (clicks into a
- * field, an option or a label inside it do not count).
+ * that wraps or sits in a form on that form's `submit` (attribute mode: only one that wraps a
+ * form, as in htmx); anything else on `click` (clicks into a field, an option or a label inside
+ * it do not count).
  */
 import { isButton, isButtonInput, isControl, submitsForm } from './controls.js';
 import type { Problem } from './problem.js';
@@ -116,6 +118,11 @@ export type Fire = (event: Event) => void;
 
 /** What a wiring needs besides the host. */
 export interface WireOptions {
+  /**
+   * Attribute mode: a sender that is neither a control nor a form, and wraps no form, sends on
+   * `click` even inside a form (htmx's rule); elements send that form's `submit`.
+   */
+  attributeMode?: boolean;
   /** Removes every listener when aborted. */
   signal: AbortSignal;
   /** Timers to clear on teardown (delay / throttle); the wiring adds to it. */
@@ -163,17 +170,19 @@ export function wireNatural(host: Element, fire: Fire, opts: WireOptions): void 
   } else if (isControl(host)) {
     on(host, 'change', fire);
   } else {
+    // Elements: a form inside the sender or the form it sits in sends on submit. Attribute mode:
+    // only a form inside it; inside a form it sends on click, as htmx does.
+    const onSubmitOf = (): boolean => (opts.attributeMode ? host.querySelector('form') !== null : contextForm(host) !== null);
     const onSubmit = (e: Event): void => {
-      // A form inside the sender, or the form the sender sits in.
-      if (!contextForm(host)) return;
+      if (!onSubmitOf()) return;
       e.preventDefault();
       fire(e);
     };
     on(host, 'submit', onSubmit);
-    const outer = host.parentElement?.closest('form');
+    const outer = opts.attributeMode ? null : host.parentElement?.closest('form');
     if (outer) on(outer, 'submit', onSubmit);
     on(host, 'click', (e) => {
-      if (contextForm(host)) return; // the form's submit event sends
+      if (onSubmitOf()) return; // the form's submit event sends
       if (fromEditable(e)) return; // clicking into a field to type in it is not a send
       preventNavigation(host, e);
       fire(e);

@@ -67,3 +67,31 @@ export function resolveSocketUrl(raw: string, scheme?: SocketScheme, base: strin
   url.hash = '';
   return url.href;
 }
+
+/**
+ * When the page and the socket are on different hosts, a sentence saying so and how to fix it:
+ * a server that checks Origin (as the server helper does by default) refuses such an upgrade,
+ * and the browser reports it only as an error with no detail. `''` when they are on one host.
+ */
+export function crossOriginHint(socketUrl: string, page: { origin: string; host: string } = location): string {
+  const url = parseUrl(socketUrl);
+  if (!url || url.host === page.host) return '';
+  return (
+    `the page (${page.origin}) is on another origin than the socket (${url.protocol}//${url.host}): ` +
+    `if the server checks Origin, allow ${page.origin} there (origins), or open the page on ${url.host}`
+  );
+}
+
+/** `protocol//host` of a socket URL, or undefined when it does not parse. */
+export function socketOrigin(socketUrl: string): string | undefined {
+  const url = parseUrl(socketUrl);
+  return url && `${url.protocol}//${url.host}`;
+}
+
+function parseUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -8,9 +8,10 @@
  *    without a form, the element itself when it is a control and the controls inside it;
  * 2. the submitter (the button that submitted, or the clicked button), when it has a name;
  * 3. `include`: the controls of the elements a selector names (a form gives its controls, any
- *    other element itself and the controls inside it). A name the form already has keeps the
- *    form's value, as in htmx;
- * 4. `vals`: JSON objects, the closest first, overriding collected values;
+ *    other element itself and the controls inside it). As in htmx, only the form's values (1, 2)
+ *    win over included ones; a name the element itself has (no form) merges into an array;
+ * 4. `vars` (`hx-vars`, always evaluated) and `vals` (JSON objects; `js:` text is evaluated),
+ *    the closest first, overriding collected values; `vals` win over `vars`;
  * 5. `params`: `*`, `none`, `not a,b` or `a,b` filters the result.
  *
  * Only successful controls count: a name, not disabled (a disabled fieldset counts), checkboxes
@@ -24,7 +25,7 @@ import type { Problem } from './problem.js';
 export type { FormControl } from './controls.js';
 
 /** A configuration problem found while collecting: the request must not be sent. */
-export type ValueProblem = Problem<'bad-vals' | 'bad-headers' | 'bad-params' | 'bad-include'> & { part: string };
+export type ValueProblem = Problem<'bad-vals' | 'bad-headers' | 'bad-params' | 'bad-include' | 'eval-disallowed'> & { part: string };
 
 /** A file picked in a file input, remembered with its input (for `accept` and ordering). */
 export interface FileEntry {
@@ -32,8 +33,22 @@ export interface FileEntry {
   input: HTMLInputElement;
 }
 
-/** A `vals` / `headers` source: JSON text (braces optional, as in htmx) or an object. */
-export type JsonSource = string | Record<string, unknown>;
+/**
+ * A `vals` / `headers` source: JSON text (braces optional, as in htmx; `js:` / `javascript:`
+ * text is evaluated), an object, or a function returning one (called at each send).
+ */
+export type JsonSource = string | Record<string, unknown> | (() => Record<string, unknown>);
+
+/** How {@link parseJsonObject} treats text that is JavaScript. */
+export interface EvalOptions {
+  /** Evaluate the text even without a `js:` prefix (`hx-vars`). */
+  always?: boolean;
+  /** Whether evaluation is allowed at all; default `true`. */
+  allow?: boolean;
+}
+
+/** Thrown by {@link parseJsonObject} when a value needs evaluation and evaluation is off. */
+export class EvalDisallowedError extends Error {}
 
 /** What {@link collectValues} reads besides the element itself. */
 export interface CollectOptions {
@@ -43,8 +58,14 @@ export interface CollectOptions {
   submitter?: Element | null;
   /** A selector naming more elements to collect (`this`, `closest <sel>`, `find <sel>`, CSS). */
   include?: string | null;
+  /** The element `include="this"` names: the one that carries the attribute. Default: `elt`. */
+  includeOwner?: Element | null;
   /** `vals` sources, the closest first: a key from a closer source wins. */
   vals?: JsonSource | readonly JsonSource[] | null;
+  /** `hx-vars` sources (JavaScript object bodies), the closest first; `vals` win over them. */
+  vars?: readonly string[] | null;
+  /** Whether `js:` values and `vars` are evaluated; default `true`. */
+  allowEval?: boolean;
   /** `*`, `none`, `not a,b` or `a,b`. */
   params?: string | null;
 }
@@ -55,6 +76,8 @@ export interface CollectResult {
   values: Record<string, unknown>;
   /** Configuration problems; when there is one, nothing may be sent. */
   errors: ValueProblem[];
+  /** Sources left out because evaluation is off (`eval-disallowed`); the rest may be sent. */
+  skipped: ValueProblem[];
   /** Every control looked at, successful or not, in visiting order (for validation). */
   controls: FormControl[];
   /** Every picked file, in visiting order, then file order. */
@@ -112,47 +135,100 @@ function controlValue(el: FormControl, files: FileEntry[]): unknown {
 }
 
 /**
- * Resolves an `include` selector from `elt`: `this`, `closest <sel>`, `find <sel>`, or a CSS
- * selector matched in the element's root (its shadow root, or the document).
+ * Resolves an `include` selector from `elt`: `this` (`owner`, the element that carries the
+ * attribute, default `elt`), `closest <sel>`, `find <sel>`, `next` / `previous` (the sibling),
+ * `next <sel>` / `previous <sel>` (the first match after / before `elt` in document order),
+ * `body`, `document` (the whole page), or a CSS selector matched in the element's root (its shadow root, or the document).
+ * A selector after a keyword may be wrapped as `<sel/>`.
  * @throws {DOMException} for a selector that is not valid CSS.
  */
-export function resolveSelector(elt: Element, selector: string): Element[] {
+export function resolveSelector(elt: Element, selector: string, owner: Element = elt): Element[] {
   const s = selector.trim();
-  if (s === 'this') return [elt];
-  if (s.startsWith('closest ')) {
-    const found = elt.closest(s.slice(8));
+  if (s === 'this') return [owner];
+  if (s === 'body') return [document.body];
+  if (s === 'document') return [document.documentElement];
+  if (s === 'next' || s === 'previous') {
+    const sibling = s === 'next' ? elt.nextElementSibling : elt.previousElementSibling;
+    return sibling ? [sibling] : [];
+  }
+  const space = s.indexOf(' ');
+  const keyword = space > 0 ? s.slice(0, space) : '';
+  const rest = unwrap(s.slice(space + 1));
+  if (keyword === 'closest') {
+    const found = elt.closest(rest);
     return found ? [found] : [];
   }
-  if (s.startsWith('find ')) {
-    const found = elt.querySelector(s.slice(5));
+  if (keyword === 'find') {
+    const found = elt.querySelector(rest);
     return found ? [found] : [];
   }
   const root = elt.getRootNode() as Document | ShadowRoot;
+  if (keyword === 'next' || keyword === 'previous') {
+    // Strictly after / before: neither an ancestor nor a descendant of `elt`.
+    const all = Array.from(root.querySelectorAll(rest));
+    const where = keyword === 'next' ? Node.DOCUMENT_POSITION_FOLLOWING : Node.DOCUMENT_POSITION_PRECEDING;
+    const found = (keyword === 'next' ? all : all.reverse()).find((el) => elt.compareDocumentPosition(el) === where);
+    return found ? [found] : [];
+  }
   return Array.from(root.querySelectorAll(s));
+}
+
+/** `<sel/>` → `sel` (htmx's way of writing a selector with spaces after a keyword). */
+function unwrap(sel: string): string {
+  const t = sel.trim();
+  return t.startsWith('<') && t.endsWith('/>') ? t.slice(1, -2).trim() : t;
 }
 
 /**
  * Parses a JSON object the way `hx-vals` / `hx-headers` are written: braces may be left out.
- * `js:` / `javascript:` expressions are refused (this library evaluates no code).
+ * Text starting with `js:` / `javascript:` (or any text, with `always`) is a JavaScript object
+ * body, evaluated in the page as htmx does, when `allow` (default) says so.
+ * @throws {EvalDisallowedError} when the text needs evaluation and `allow` is `false`.
  * @throws {Error} naming the problem.
  */
-export function parseJsonObject(source: JsonSource): Record<string, unknown> {
+export function parseJsonObject(source: JsonSource, opts: EvalOptions = {}): Record<string, unknown> {
+  if (typeof source === 'function') {
+    let made: unknown;
+    try {
+      made = source();
+    } catch (err) {
+      throw new Error(`the function threw (${(err as Error)?.message ?? err})`, { cause: err });
+    }
+    return parseJsonObject(made as Record<string, unknown>);
+  }
   if (typeof source !== 'string') {
     if (source === null || typeof source !== 'object' || Array.isArray(source)) {
       throw new Error(`${describe(source)} is not an object`);
     }
     return source;
   }
-  const text = source.trim();
-  if (/^(js|javascript):/.test(text)) throw new Error(`JavaScript expressions (${text.split(':')[0]}:) are not supported`);
+  let text = source.trim();
+  const prefix = /^(js|javascript):/.exec(text);
+  if (prefix) text = text.slice(prefix[0].length).trim();
+  const body = text.startsWith('{') ? text : `{${text}}`;
   let parsed: unknown;
-  try {
-    parsed = JSON.parse(text.startsWith('{') ? text : `{${text}}`);
-  } catch (err) {
-    throw new Error(`it is not valid JSON (${(err as Error).message})`, { cause: err });
+  if (prefix || opts.always) {
+    if (opts.allow === false) throw new EvalDisallowedError('evaluation is off (config.allowEval)');
+    try {
+      parsed = evaluate(body);
+    } catch (err) {
+      throw new Error(`it could not be evaluated (${(err as Error)?.message ?? err})`, { cause: err });
+    }
+  } else {
+    try {
+      parsed = JSON.parse(body);
+    } catch (err) {
+      throw new Error(`it is not valid JSON (${(err as Error).message})`, { cause: err });
+    }
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${describe(parsed)} is not an object`);
   return parsed as Record<string, unknown>;
+}
+
+/** Evaluates a JavaScript expression in the page's global scope, as htmx does for `js:` values. */
+function evaluate(expression: string): unknown {
+  // Evaluation is the feature here (htmx's js: values); callers gate it with config.allowEval.
+  return new Function(`return (${expression});`)() as unknown;
 }
 
 export function describe(v: unknown): string {
@@ -164,21 +240,31 @@ export function asList<T>(v: T | readonly T[] | null | undefined): readonly T[] 
   return Array.isArray(v) ? (v as readonly T[]) : [v as T];
 }
 
-/** Merges JSON sources, the closest first: a key keeps the closest value that is not null. */
+/**
+ * Merges JSON sources, the closest first: a key keeps the closest value that is not null. A
+ * source that needs evaluation while evaluation is off goes to `skipped` (when given; else to
+ * `errors`), and the others still merge.
+ */
 export function mergeSources(
   sources: readonly JsonSource[],
   reason: 'bad-vals' | 'bad-headers',
   what: string,
   into: Record<string, unknown>,
   errors: ValueProblem[],
+  opts: EvalOptions = {},
+  skipped: ValueProblem[] = errors,
 ): void {
   for (const source of sources) {
     let obj: Record<string, unknown>;
     try {
-      obj = parseJsonObject(source);
+      obj = parseJsonObject(source, opts);
     } catch (err) {
       const part = typeof source === 'string' ? source : String(source);
-      errors.push({ reason, message: `${what} '${part}' was refused: ${(err as Error).message}`, part, cause: err });
+      if (err instanceof EvalDisallowedError) {
+        skipped.push({ reason: 'eval-disallowed', message: `${what} '${part}' was left out: ${err.message}`, part, cause: err });
+      } else {
+        errors.push({ reason, message: `${what} '${part}' was refused: ${(err as Error).message}`, part, cause: err });
+      }
       continue;
     }
     for (const key of Object.keys(obj)) if (into[key] == null) setOwn(into, key, obj[key]);
@@ -217,6 +303,7 @@ export function filterParams(values: Record<string, unknown>, params: string | n
 /** Collects the values `elt` sends. Reads the DOM only; fires nothing. */
 export function collectValues(elt: Element, opts: CollectOptions = {}): CollectResult {
   const errors: ValueProblem[] = [];
+  const skipped: ValueProblem[] = [];
   const controls: FormControl[] = [];
   const files: FileEntry[] = [];
   const seen = new Set<Element>();
@@ -235,21 +322,23 @@ export function collectValues(elt: Element, opts: CollectOptions = {}): CollectR
     for (const el of Array.from(node.querySelectorAll(CONTROLS))) visit(el, into);
   };
 
-  const own: Record<string, unknown> = {};
+  // The form's values (and the submitter) win over everything else collected, as in htmx.
+  const formValues: Record<string, unknown> = {};
+  const values: Record<string, unknown> = {};
   const form = opts.form !== undefined ? opts.form : contextForm(elt);
-  visitTree(form ?? elt, own);
+  if (form) visitTree(form, formValues);
+  else visitTree(elt, values);
 
   const submitter = opts.submitter;
   if (submitter && (submitter instanceof HTMLButtonElement || submitter instanceof HTMLInputElement)) {
     const name = submitter.getAttribute('name');
-    if (name && !submitter.matches(':disabled')) addValue(own, name, submitter.value);
+    if (name && !submitter.matches(':disabled')) addValue(formValues, name, submitter.value);
   }
 
   if (opts.include?.trim()) {
-    const included: Record<string, unknown> = {};
     let targets: Element[] = [];
     try {
-      targets = resolveSelector(elt, opts.include);
+      targets = resolveSelector(elt, opts.include, opts.includeOwner ?? elt);
     } catch (err) {
       errors.push({
         reason: 'bad-include',
@@ -258,19 +347,23 @@ export function collectValues(elt: Element, opts: CollectOptions = {}): CollectR
         cause: err,
       });
     }
-    for (const node of targets) visitTree(node, included);
-    for (const key of Object.keys(included)) if (!Object.hasOwn(own, key)) setOwn(own, key, included[key]);
+    for (const node of targets) visitTree(node, values);
   }
+  for (const key of Object.keys(formValues)) setOwn(values, key, formValues[key]);
 
+  const evalOpts: EvalOptions = { allow: opts.allowEval ?? true };
+  const vars: Record<string, unknown> = {};
+  mergeSources(opts.vars ?? [], 'bad-vals', 'hx-vars', vars, errors, { ...evalOpts, always: true }, skipped);
   const vals: Record<string, unknown> = {};
-  mergeSources(asList(opts.vals), 'bad-vals', 'vals', vals, errors);
-  let values: Record<string, unknown> = own;
-  for (const key of Object.keys(vals)) setOwn(values, key, vals[key]);
+  mergeSources(asList(opts.vals), 'bad-vals', 'vals', vals, errors, evalOpts, skipped);
+  let result: Record<string, unknown> = values;
+  for (const key of Object.keys(vars)) setOwn(result, key, vars[key]);
+  for (const key of Object.keys(vals)) setOwn(result, key, vals[key]);
 
   if (opts.params != null && opts.params.trim() !== '') {
     const problem = checkParams(opts.params);
     if (problem) errors.push(problem);
-    else values = filterParams(values, opts.params);
+    else result = filterParams(result, opts.params);
   }
-  return { values, errors, controls, files };
+  return { values: result, errors, skipped, controls, files };
 }

@@ -23,6 +23,7 @@ import { hostChecker, originChecker } from './origin.js';
 import { MemoryRooms, type RoomAdapter } from './rooms.js';
 import { resolveServerLimits } from './server-limits.js';
 import { Admission, pathMatcher, pathnameOf, refuse } from './upgrade.js';
+import { originRefusal, refuseUnclaimed, type OriginRule } from './upgrade-refusal.js';
 import { UploadStore } from './uploads.js';
 
 export { closeReason } from './connection.js';
@@ -90,10 +91,29 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
   const admission = new Admission(serverLimits.maxConnections, serverLimits.maxConnectionsPerAddress);
   const addressOf = options.addressOf ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? '');
 
+  // Refusals before any connection exists reach onError with no ctx.
+  const reportRefusal = (error: Error): void => {
+    try {
+      (options.onError ?? defaultOnError)(error, undefined);
+    } catch (thrown) {
+      console.error(thrown);
+    }
+  };
+  const unclaimedMs = options.unclaimedUpgradeMs === undefined ? 3000 : options.unclaimedUpgradeMs;
+  const served = typeof options.path === 'string' ? options.path : 'the paths its path function accepts';
+  const originRule = (req: IncomingMessage): OriginRule =>
+    typeof options.origins === 'function' ? 'function' : req.headers.origin === undefined ? 'missing' : options.origins ? 'list' : 'same-origin';
+
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (!matchPath(pathnameOf(req.url), req)) return;
-    if (!hostAllowed(req) || !originAllowed(req)) {
+    const pathname = pathnameOf(req.url);
+    if (!matchPath(pathname, req)) {
+      refuseUnclaimed(server, req, socket, pathname, served, unclaimedMs, reportRefusal);
+      return;
+    }
+    const host = hostAllowed(req);
+    if (!host || !originAllowed(req)) {
       refuse(socket, 403);
+      reportRefusal(originRefusal(req, pathname, host ? originRule(req) : 'host'));
       return;
     }
     const refusal = admission.admit(addressOf(req), socket);

@@ -15,7 +15,7 @@ import { SERIALIZATION_OOB_CHUNKED } from '../protocol.js';
 
 export type { FileSerialization } from '../protocol.js';
 export { DEFAULT_LIMITS, resolveLimits, type DecoderLimits, type DecoderTimers } from './limits.js';
-export type { HxWsFile, HxWsRequest } from './request.js';
+export type { HxWsFile, HxWsFileMetadata, HxWsRequest } from './request.js';
 
 /** Options of {@link HxWsDecoder}. */
 export interface DecoderOptions {

@@ -17,9 +17,11 @@ export {
   type FileSerialization,
   type FrameData,
   type HxWsFile,
+  type HxWsFileMetadata,
   type HxWsRequest,
 } from './decoder.js';
 export { ProtocolError, type ProtocolCloseCode, type ProtocolErrorKind } from './errors.js';
+export { UpgradeRefusedError, type UpgradeRefusalStatus } from './upgrade-refusal.js';
 export {
   attachHxWs,
   closeReason,

@@ -90,9 +90,18 @@ export interface HxWsServerOptions extends Partial<ServerLimits> {
    */
   path?: PathOption;
   /**
+   * What becomes of an upgrade whose path is not ours. When this helper is the server's only
+   * `upgrade` listener it gets HTTP 404 at once. Otherwise, after this many milliseconds, it gets
+   * 404 if its socket is still open and no other listener has written to it. Both go to
+   * {@link onError} as an {@link UpgradeRefusedError}, so a page with a wrong socket path is
+   * told instead of waiting forever. `null`: leave such upgrades alone. Default 3000.
+   */
+  unclaimedUpgradeMs?: number | null;
+  /**
    * Allowed origins. Default: same origin only, i.e. the Origin header's host:port equals the
    * request's Host header (no scheme compared, default ports ignored). When set, it replaces the
-   * same-origin rule. Refused upgrades get HTTP 403 and never reach any hook.
+   * same-origin rule. Refused upgrades get HTTP 403 and reach only {@link onError} (as an
+   * {@link UpgradeRefusedError} saying which Origin was refused and how to allow it).
    */
   origins?: OriginPolicy;
   /**
@@ -156,9 +165,11 @@ export interface HxWsServerOptions extends Partial<ServerLimits> {
   /**
    * Called with every error: a {@link ProtocolError} (the socket is then closed with its code),
    * a {@link HookError} from the app's own hooks, or an error from `ws` (e.g. a frame over
-   * `maxPayload`; `ws` then closes with 1009 itself). Default: `console.error`.
+   * `maxPayload`; `ws` then closes with 1009 itself), or an {@link UpgradeRefusedError} for an
+   * upgrade refused before any connection existed (its Host or Origin, or a path no listener
+   * serves); `ctx` is then undefined. Default: `console.error`.
    */
-  onError?: (error: Error, ctx: HxWsContext) => void;
+  onError?: (error: Error, ctx: HxWsContext | undefined) => void;
 }
 
 /** What {@link attachHxWs} returns. */

@@ -57,6 +57,24 @@ export interface HxWsFile {
   bytes: Buffer;
   /** For `file/oob-chunked` written by {@link diskSink}: the temporary file that holds the bytes. */
   path?: string;
+  /**
+   * What `JSON.stringify` writes for the file: its metadata, never its bytes, so logging
+   * `request.values` does not dump every upload. Non-enumerable: spreading or comparing a
+   * decoded file sees only the fields above.
+   */
+  toJSON?(): HxWsFileMetadata;
+}
+
+/** A decoded file without its bytes: what {@link HxWsFile.toJSON} returns. */
+export type HxWsFileMetadata = Omit<HxWsFile, 'bytes' | 'toJSON'>;
+
+/** The `toJSON` of every decoded file (shared, so a file costs no extra closure). */
+function fileMetadata(this: HxWsFile): HxWsFileMetadata {
+  const { field, serialization, name, type, size, lastModified, offset, chunkSize, uploadId, resume, path } = this;
+  const meta: HxWsFileMetadata = { field, serialization, name, type, size, lastModified };
+  if (offset !== undefined) meta.offset = offset;
+  if (chunkSize !== undefined) Object.assign(meta, { chunkSize, uploadId, ...(resume ? { resume } : {}), ...(path !== undefined ? { path } : {}) });
+  return meta;
 }
 
 /** One whole client request. */
@@ -229,6 +247,7 @@ function describe({ field, raw }: FoundDescriptor, maxChunkBytes: number): HxWsF
     fail('bad-descriptor', `field ${quote(field)}: size ${JSON.stringify(size) ?? 'undefined'} is not a non-negative integer`, field);
   }
   const file: HxWsFile = { field, serialization, name, type, size, lastModified, bytes: EMPTY };
+  Object.defineProperty(file, 'toJSON', { value: fileMetadata, enumerable: false });
   if (isOutOfBand(serialization)) {
     const offset = raw.offset;
     if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {

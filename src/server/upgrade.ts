@@ -26,10 +26,11 @@ export function pathMatcher(path: PathOption | undefined): (pathname: string, re
 }
 
 /** The HTTP statuses an upgrade can be refused with. */
-export type RefusalStatus = 403 | 429 | 503;
+export type RefusalStatus = 403 | 404 | 429 | 503;
 
 const STATUS_TEXT: Record<RefusalStatus, string> = {
   403: 'Forbidden',
+  404: 'Not Found',
   429: 'Too Many Requests',
   503: 'Service Unavailable',
 };

@@ -266,6 +266,7 @@ describe('<hx-ws-connect> lifecycle', () => {
 describe('<hx-ws-connect> reconnecting', () => {
   for (const code of [1011, 1012, 1013]) {
     it(`reconnects after the server closes with ${code}`, async () => {
+      sinon.stub(console, 'error'); // 1011 is also a server-closed error
       const ch = new Channel();
       const el = await connected(ch);
       const closed = next(el, 'hx-ws-close');
@@ -290,6 +291,7 @@ describe('<hx-ws-connect> reconnecting', () => {
 
   for (const code of [1000, 1001, 1008, 4000]) {
     it(`does not reconnect after the server closes with ${code}`, async () => {
+      sinon.stub(console, 'error'); // 1008 and 4000 are also server-closed errors
       const ch = new Channel();
       const el = await connected(ch);
       const closed = next(el, 'hx-ws-close');
@@ -304,6 +306,7 @@ describe('<hx-ws-connect> reconnecting', () => {
   }
 
   it('the reconnect codes are configurable', async () => {
+    sinon.stub(console, 'error'); // 4000 is also a server-closed error
     const ch = new Channel();
     const el = await connected(ch);
     el.reconnectCodes = [4000];

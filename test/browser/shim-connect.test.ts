@@ -53,6 +53,7 @@ for (const mode of modes) {
 
     for (const code of [1006, 1011, 1012, 1013]) {
       it(`reconnects after ${code === 1006 ? 'the connection drops (1006)' : `the server closes with ${code}`}`, async () => {
+        sinon.stub(console, 'error'); // 1011 is also a server-closed error
         config.wsReconnectDelay = () => 0;
         const ch = new Channel();
         const { room } = await openRoom(mode, { url: ch.path() });
@@ -67,6 +68,7 @@ for (const mode of modes) {
 
     for (const code of [1000, 1008, 4000]) {
       it(`does not reconnect after the server closes with ${code}`, async () => {
+        sinon.stub(console, 'error'); // 1008 and 4000 are also server-closed errors
         config.wsReconnectDelay = () => 0;
         const ch = new Channel();
         const { room } = await openRoom(mode, { url: ch.path() });

@@ -56,7 +56,9 @@ describe('attribute-mode settings (hx-ws-*)', () => {
 
   it('hx-ws-queue-limit bounds the queue of an attribute-mode connection', async () => {
     const ch = new Channel();
-    await ch.refuse(100);
+    // Held, not refused: a refusal's close could arrive before the clicks, and the first click
+    // would then open a second socket. A held upgrade keeps the one attempt connecting.
+    await ch.hold();
     const stub = console.error;
     const logged: unknown[] = [];
     console.error = (...a: unknown[]) => logged.push(a);
@@ -65,7 +67,7 @@ describe('attribute-mode settings (hx-ws-*)', () => {
         <form hx-ws="send"><input name="q" value="x"><button>go</button></form></div>`);
       const dropped: unknown[] = [];
       root.addEventListener('hx-ws-error', (e) => e.reason === 'queue-overflow' && dropped.push(e.request));
-      await waitUntil(async () => (await ch.state()).upgrades.length >= 1, 'first attempt refused');
+      await waitUntil(async () => (await ch.state()).upgrades.length >= 1, 'first attempt held');
       root.querySelector('button')!.click();
       root.querySelector('button')!.click();
       await waitUntil(() => dropped.length === 1, 'second request dropped with its data');
@@ -76,6 +78,7 @@ describe('attribute-mode settings (hx-ws-*)', () => {
       await new Promise((r) => setTimeout(r, 0));
     } finally {
       console.error = stub;
+      await ch.hold(false);
     }
   });
 });

@@ -12,6 +12,7 @@ import {
   html,
   MemoryRooms,
   ProtocolError,
+  UpgradeRefusedError,
   type HxWsContext,
   type HxWsRequest,
 } from '../../src/server/index.js';
@@ -301,6 +302,86 @@ describe('attachHxWs: upgrade handling', () => {
 
   it('refuses an origins entry that is not an origin', () => {
     assert.throws(() => attachHxWs(createServer(), { origins: ['*'], handler: () => {} }), TypeError);
+  });
+
+  it('tells onError (no ctx) which Origin was refused and how to allow it', async (t) => {
+    const seen: Array<[Error, HxWsContext | undefined]> = [];
+    const { url, port } = await start(t, { onError: (error, ctx) => void seen.push([error, ctx]) });
+    await assert.rejects(connect(url, 'http://localhost:8000'), /403/);
+    assert.equal(seen.length, 1);
+    const [error, ctx] = seen[0]!;
+    assert.equal(ctx, undefined);
+    assert.ok(error instanceof UpgradeRefusedError);
+    assert.deepEqual([error.status, error.path, error.origin, error.host], [403, '/ws', 'http://localhost:8000', `127.0.0.1:${port}`]);
+    assert.equal(
+      error.message,
+      `upgrade to /ws refused (403): Origin "http://localhost:8000" is not the server's own (Host 127.0.0.1:${port}); ` +
+        'add it to attachHxWs({ origins: [...] }) to allow it',
+    );
+  });
+
+  it('names the rule that refused an upgrade: the origins list, the function, a missing Origin, the Host', async (t) => {
+    const listed = await start(t, { origins: ['https://app.example'] });
+    await assert.rejects(connect(listed.url, 'https://other.example'), /403/);
+    assert.match(listed.errors[0]!.message, /Origin "https:\/\/other.example" is not in attachHxWs\(\{ origins \}\)/);
+    const decided = await start(t, { origins: () => false });
+    await assert.rejects(connect(decided.url, 'https://x.example'), /403/);
+    assert.match(decided.errors[0]!.message, /the origins function refused Origin "https:\/\/x.example"/);
+    const strict = await start(t, { allowMissingOrigin: false });
+    await assert.rejects(connect(strict.url), /403/);
+    assert.match(strict.errors[0]!.message, /no Origin header and allowMissingOrigin is false/);
+    const pinned = await start(t, { allowedHosts: ['app.example'] });
+    await assert.rejects(connect(pinned.url, pinned.origin), /403/);
+    assert.match(pinned.errors[0]!.message, new RegExp(`Host "127\\.0\\.0\\.1:${pinned.port}" is not in attachHxWs\\(\\{ allowedHosts \\}\\)`));
+  });
+
+  it('answers 404 at once to an upgrade on another path when it is the only upgrade listener', async (t) => {
+    const seen: Array<[Error, HxWsContext | undefined]> = [];
+    const { url, origin, connections } = await start(t, { onError: (error, ctx) => void seen.push([error, ctx]) });
+    const started = Date.now();
+    await assert.rejects(connect(url.replace('/ws', '/wss'), origin), /Unexpected server response: 404/);
+    assert.ok(Date.now() - started < 1000, 'not after the unclaimed wait');
+    assert.equal(connections.length, 0);
+    assert.equal(seen.length, 1);
+    const [error, ctx] = seen[0]!;
+    assert.equal(ctx, undefined);
+    assert.ok(error instanceof UpgradeRefusedError);
+    assert.deepEqual([error.status, error.path], [404, '/wss']);
+    assert.equal(error.message, 'upgrade to /wss refused (404): no upgrade listener serves this path (attachHxWs serves /ws)');
+  });
+
+  it('answers 404 after unclaimedUpgradeMs when other listeners leave the upgrade unanswered', async (t) => {
+    const { server, url, origin, errors } = await start(t, { unclaimedUpgradeMs: 100 });
+    const other = new WebSocketServer({ noServer: true });
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (req.url === '/other') other.handleUpgrade(req, socket, head, () => {});
+    });
+    t.after(() => other.close());
+    const started = Date.now();
+    await assert.rejects(connect(url.replace('/ws', '/nobody'), origin), /404/);
+    assert.ok(Date.now() - started >= 90, 'waited for other listeners first');
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]!.message, /^upgrade to \/nobody refused \(404\)/);
+    const answered = await connect(url.replace('/ws', '/other'), origin);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(answered.readyState, WebSocket.OPEN, 'an upgrade another listener took is left alone');
+    assert.equal(errors.length, 1);
+    answered.close();
+  });
+
+  it('unclaimedUpgradeMs: null leaves unclaimed upgrades alone', async (t) => {
+    const { server, url, origin, errors } = await start(t, { unclaimedUpgradeMs: null });
+    const held: Duplex[] = [];
+    server.on('upgrade', (_req: IncomingMessage, socket: Duplex) => void held.push(socket)); // never answers
+    const client = new WebSocket(url.replace('/ws', '/nobody'), { origin });
+    let outcome = 'pending';
+    client.once('error', (e) => (outcome = e.message));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(outcome, 'pending');
+    assert.equal(client.readyState, WebSocket.CONNECTING);
+    assert.equal(errors.length, 0);
+    client.terminate();
+    for (const socket of held) socket.destroy();
   });
 
   it('leaves other upgrade paths to other listeners; matches its path with a query string', async (t) => {

@@ -94,6 +94,30 @@ describe('HxWsDecoder: valid requests', () => {
     assert.equal(decoder.pending, false);
   });
 
+  it('serializes a decoded file as its metadata, never its bytes', () => {
+    const decoder = new HxWsDecoder();
+    const size = 1 << 20;
+    decoder.push(Buffer.from(json({ note: 'hi', upload: oobFile('big.bin', size, 0) })), false);
+    const frame = Buffer.alloc(size, 0x41);
+    const request = decoder.push(frame, true);
+    assert.ok(request);
+    const upload = request.values.upload as HxWsFile;
+    const metadata = { field: 'upload', serialization: 'file/oob', ...meta('big.bin', size), offset: 0 };
+    const logged = JSON.stringify(request.values);
+    assert.deepEqual(JSON.parse(logged), { note: 'hi', upload: metadata });
+    assert.ok(logged.length < 300, `${logged.length} characters`);
+    assert.ok(!logged.includes('65,65') && !logged.includes('Buffer'), 'no bytes in the JSON');
+    assert.deepEqual(JSON.parse(JSON.stringify(request.files)), [metadata]);
+    assert.ok(Buffer.isBuffer(upload.bytes) && upload.bytes.length === size, 'bytes still a Buffer');
+    assert.ok(!Object.keys(upload).includes('toJSON'), 'toJSON is not enumerable');
+    const inline = feed(new HxWsDecoder(), [json({ bio: textFile('bio.txt', 'hello') })])[0]!;
+    assert.deepEqual(JSON.parse(JSON.stringify(inline.values.bio)), {
+      field: 'bio',
+      serialization: 'file/inline-text',
+      ...meta('bio.txt', 5, 'text/plain'),
+    });
+  });
+
   it('decodes file/inline-text as UTF-8 bytes', () => {
     const text = '*Lorem* ipsum — ✓ 𝄞\n';
     const [request] = feed(new HxWsDecoder(), [json({ bio: textFile('bio.md', text) })]);

@@ -95,6 +95,14 @@ export class Channel {
   refuse(count = 1): Promise<void> {
     return this.cmd('refuse', { count });
   }
+  /**
+   * `on`: keeps the channel's next upgrades unanswered (under 3 s, or the server helpers answer
+   * 404); `false` answers those the browser still waits for.
+   * @returns how many held upgrades were answered
+   */
+  hold(on = true): Promise<number> {
+    return this.cmd('hold', { on });
+  }
   echo(on = true): Promise<void> {
     return this.cmd('echo', { on });
   }

@@ -24,6 +24,9 @@ function newChannel() {
     sockets: new Set(),
     total: 0,
     refuse: 0,
+    /** `/ws/` only: while true, upgrades are kept unanswered (in `held`) until `hold(false)`. */
+    hold: false,
+    held: [],
     upgrades: [],
     frames: [],
     closes: [],
@@ -168,10 +171,15 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
   };
 
   const onUpgrade = (req, socket, head) => {
-    const url = new URL(req.url, 'http://localhost');
     const c = channelOf(req, prefix);
     if (!c) return; // not ours (the runner's own /wds socket, /hx/, /chat)
     if (!admit(req, socket, c)) return;
+    if (c.hold) c.held.push({ req, socket, head });
+    else accept(req, socket, head, c);
+  };
+
+  const accept = (req, socket, head, c) => {
+    const url = new URL(req.url, 'http://localhost');
     wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = nextConn++;
       c.conns.set(ws, conn);
@@ -255,12 +263,27 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
       c.refuse = count;
       return true;
     },
+    /**
+     * `on`: leave the channel's next upgrades unanswered (keep it under 3 s: the server helpers
+     * on this server answer an unclaimed upgrade with 404 after that). `on: false` answers the
+     * held upgrades whose socket the browser has not given up on yet.
+     * @returns how many held upgrades were answered
+     */
+    hold(c, { on = true }) {
+      c.hold = on;
+      if (on) return 0;
+      const held = c.held.splice(0);
+      const live = held.filter(({ socket }) => !socket.destroyed);
+      for (const { req, socket, head } of live) accept(req, socket, head, c);
+      return live.length;
+    },
     echo(c, { on = true }) {
       c.echo = on;
       return true;
     },
     reset(c) {
       for (const ws of c.sockets) ws.terminate();
+      for (const { socket } of c.held) socket.destroy();
       channels.delete(c.name);
       return true;
     },
@@ -314,6 +337,7 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
     },
     async serverStop() {
       for (const c of channels.values()) for (const ws of c.sockets) ws.terminate();
+      for (const c of channels.values()) for (const { socket } of c.held) socket.destroy();
       await Promise.all([hx?.close(), chat?.close(), new Promise((resolve) => wss?.close(() => resolve()))]);
       if (uploadDir) rmSync(uploadDir, { recursive: true, force: true });
     },
