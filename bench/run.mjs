@@ -3,9 +3,10 @@
 //
 // Options: --rounds N (throughput rounds, default 3), --messages N (default 20000),
 //   --upload-mb N (oob and raw upload, default 256), --inline-mb N (inline-base64, default 32),
-//   --upload-rounds N (default 3),
+//   --upload-rounds N (default 3), --chunked-mb N (chunked upload into the disk sink, default
+//   1024), --chunk-size S (default 1MB), --chunked-rounds N (default 3),
 //   --latency-seconds N (default 10), --rate N (default 1000), --cycles N (churn, default 1000),
-//   --only a,b (contender names), --skip swap,latency,churn,upload,size, --profile (always
+//   --only a,b (contender names), --skip swap,latency,churn,upload,chunked,size, --profile (always
 //   CPU-profile our contenders' swap path), --no-write (do not write the JSON).
 import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -37,6 +38,9 @@ const FRAGMENT_BYTES = 200;
 const UPLOAD_OOB_BYTES = Number(opt('upload-mb', 256)) * 1024 * 1024;
 const UPLOAD_INLINE_BYTES = Number(opt('inline-mb', 32)) * 1024 * 1024;
 const UPLOAD_ROUNDS = Number(opt('upload-rounds', 3));
+const CHUNKED_BYTES = Number(opt('chunked-mb', 1024)) * 1024 * 1024;
+const CHUNK_SIZE = opt('chunk-size', '1MB');
+const CHUNKED_ROUNDS = Number(opt('chunked-rounds', 3));
 const ONLY = opt('only', '') ? new Set(opt('only').split(',')) : null;
 const SKIP = new Set((opt('skip', '') ?? '').split(',').filter(Boolean));
 const OUR_CONTENDERS = new Set(['element', 'shim']);
@@ -123,6 +127,9 @@ function pageHtml(name, mode, url) {
     body = '<div id="churn-host"></div>';
   } else if (mode === 'upload') {
     body = c.upload.html(ws, url.searchParams.get('enc'));
+  } else if (mode === 'chunked') {
+    const chunk = url.searchParams.get('chunk');
+    body = `<hx-ws-connect url="${ws}"><hx-ws-send${chunk ? ` chunk-size="${chunk}"` : ''}><form><input type="file" name="file"></form></hx-ws-send></hx-ws-connect>`;
   } else {
     return null;
   }
@@ -193,6 +200,7 @@ const results = {
   latency: {},
   churn: {},
   upload: {},
+  chunked: {},
   size: {},
   profile: {},
   notes: [],
@@ -434,9 +442,12 @@ function makeFile(bytes) {
   return path;
 }
 
-/** Starts a fresh upload sink process; resolves with its handle once it listens. */
-function startSink() {
-  const child = fork(join(ROOT, 'bench/upload-sink.mjs'), [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+/**
+ * Starts a fresh upload sink process (by default the bare `ws` one; bench/upload-hx-sink.mjs is
+ * the server helper, run through tsx); resolves with its handle once it listens.
+ */
+function startSink(script = 'bench/upload-sink.mjs', execArgv = ['--expose-gc']) {
+  const child = fork(join(ROOT, script), [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const listeners = new Set();
   child.on('message', (m) => {
     for (const l of [...listeners]) l(m);
@@ -455,7 +466,7 @@ function startSink() {
       };
       listeners.add(l);
     });
-  return next('ready', 10_000).then((ready) => ({ child, port: ready.port, next }));
+  return next('ready', 30_000).then((ready) => ({ child, port: ready.port, next }));
 }
 
 async function uploadRun(c, encoding, bytes) {
@@ -558,6 +569,103 @@ if (!SKIP.has('upload')) {
   for (const r of Object.values(results.upload)) r.vsRaw = r.encoding === ENCODING.INLINE ? null : ratio(r.MBps, rawUp);
 }
 
+// ---------------------------------------------------------------------------------------------
+// 4b. Chunked uploads into the server helper's disk sink (issue 15)
+/**
+ * One upload of `bytes` through `<hx-ws-send>` to the server helper: unchunked oob (`chunk`
+ * null: in memory, as before issue 15) or chunked into the disk sink, the socket dropped once
+ * `killAt` bytes arrived (resumed by the page).
+ */
+async function chunkedRun(chunk, bytes, killAt = null) {
+  const file = makeFile(bytes);
+  const sink = await startSink('bench/upload-hx-sink.mjs', ['--expose-gc', '--import', 'tsx']);
+  const connected = sink.next('connected', 15_000);
+  const wsUrl = `ws://127.0.0.1:${sink.port}/`;
+  const p = await openPage('element', 'chunked', `&ws=${encodeURIComponent(wsUrl)}${chunk ? `&chunk=${encodeURIComponent(chunk)}` : ''}`);
+  await connected;
+  await p.page.bringToFront();
+  const input = await p.page.$('input[type=file]');
+  await input.uploadFile(file);
+  const clock = await clockOffset(p.page);
+  sink.child.send({ type: 'expect', bytes, killAt });
+  await sleep(200);
+  let result = null;
+  const done = sink.next('done', 600_000).then(
+    (m) => (result = m),
+    () => (result = false),
+  );
+  const t0 = await p.page.evaluate(() => {
+    // Counts what the page hands to its sockets (both of them, when one is dropped).
+    const send = WebSocket.prototype.send;
+    window.handed = 0;
+    WebSocket.prototype.send = function (data) {
+      window.handed += typeof data === 'string' ? new TextEncoder().encode(data).length : (data.size ?? data.byteLength);
+      return send.call(this, data);
+    };
+    const t = window.bench.now();
+    document.querySelector('input[type=file]').form.requestSubmit();
+    return t;
+  });
+  await done;
+  if (!result || result.size !== bytes) log(`  chunked run incomplete: ${JSON.stringify(result)}`);
+  const handed = await p.page.evaluate(() => window.handed);
+  sink.child.kill();
+  await p.page.close();
+  const ms = result ? result.at - (t0 - clock.offset) : NaN;
+  return {
+    chunk,
+    bytes,
+    killAt,
+    complete: !!result && result.size === bytes,
+    kills: result ? result.kills : null,
+    ms,
+    MBps: bytes / 2 ** 20 / (ms / 1000),
+    serverRssPeakMB: result ? result.rssPeak / 2 ** 20 : NaN,
+    serverRssGrowthMB: result ? (result.rssPeak - result.rss0) / 2 ** 20 : NaN,
+    /** Bytes that reached the server (TCP, both sockets) beyond the file, as a share of it. */
+    extraWire: result ? (result.wireBytes - bytes) / bytes : NaN,
+    /** Bytes the page handed to its sockets beyond the file, as a share of it. */
+    extraHanded: (handed - bytes) / bytes,
+  };
+}
+
+if (!SKIP.has('chunked') && contenders.some((c) => c.name === 'element')) {
+  const bytes = CHUNKED_BYTES;
+  const cases = [
+    ['unchunked oob (in memory)', null, null],
+    [`chunked ${CHUNK_SIZE} into the disk sink`, CHUNK_SIZE, null],
+    [`chunked ${CHUNK_SIZE}, socket dropped at 50 %, resumed`, CHUNK_SIZE, bytes / 2],
+  ];
+  const runs = new Map(cases.map(([key]) => [key, []]));
+  for (let round = 0; round < CHUNKED_ROUNDS; round++) {
+    for (const [key, chunk, killAt] of cases) {
+      const r = await chunkedRun(chunk, bytes, killAt);
+      runs.get(key).push(r);
+      log(
+        `  chunked ${round + 1} ${key} ${bytes / 2 ** 20} MiB: ${fmt(r.MBps, 1)} MB/s, server RSS +${fmt(r.serverRssGrowthMB)} MB, extra bytes ${fmt(r.extraWire * 100, 1)} % on the wire, ${fmt(r.extraHanded * 100, 1)} % handed${r.complete ? '' : ' INCOMPLETE'}`,
+      );
+    }
+  }
+  // Median rate; the worst (largest) memory and extra-byte figures of the rounds.
+  for (const [key, rs] of runs) {
+    const max = (k) => Math.max(...rs.map((r) => r[k]));
+    results.chunked[key] = {
+      ...rs[0],
+      complete: rs.every((r) => r.complete),
+      MBps: median(rs.map((r) => r.MBps)),
+      ms: median(rs.map((r) => r.ms)),
+      serverRssPeakMB: max('serverRssPeakMB'),
+      serverRssGrowthMB: max('serverRssGrowthMB'),
+      extraWire: max('extraWire'),
+      extraHanded: max('extraHanded'),
+      runs: rs,
+    };
+  }
+  const base = results.chunked[cases[0][0]]?.MBps;
+  for (const r of Object.values(results.chunked)) r.vsUnchunked = ratio(r.MBps, base);
+  rmSync(join(tmpdir(), `hx-ws-bench-${bytes}.bin`), { force: true });
+}
+
 await browser.close();
 await server.close();
 
@@ -634,6 +742,18 @@ if (Object.keys(results.upload).length) {
     const mode = r.encoding === 'raw' ? '`ws.send(file)`' : r.encoding === ENCODING.OOB ? 'oob' : 'inline-base64';
     out(
       `| ${label(r.contender)} | ${mode} | ${r.bytes / 2 ** 20} MiB | ${fmt(r.MBps, 1)}${r.complete ? '' : ' (incomplete)'} | ${r.vsRaw == null ? '' : fmt(r.vsRaw, 2)} | ${fmt(r.heapGrowthMB, 1)} MB | ${fmt(r.serverRssPeakMB)} MB (+${fmt(r.serverRssGrowthMB)}) |`,
+    );
+  }
+  out();
+}
+if (Object.keys(results.chunked).length) {
+  out(`Chunked uploads (issue 15): one file through \`<hx-ws-send>\` to the server helper (\`attachHxWs\`) in its own process, from the send (page clock, offset-corrected) to the handler's call; chunked files go to \`diskSink\`. Median rate of ${CHUNKED_ROUNDS} interleaved rounds, the largest RSS growth and extra bytes of those rounds. RSS growth: the server process's peak over its idle RSS. Extra bytes: beyond the file, as a share of it, read by the server from TCP (both sockets) / handed by the page to \`WebSocket.send\`.`);
+  out();
+  out('| upload | size | MB/s | × unchunked | server RSS growth | extra bytes (wire / handed) |');
+  out('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const [key, r] of Object.entries(results.chunked)) {
+    out(
+      `| ${key} | ${r.bytes / 2 ** 20} MiB | ${fmt(r.MBps, 1)}${r.complete ? '' : ' (incomplete)'} | ${fmt(r.vsUnchunked, 2)} | ${fmt(r.serverRssGrowthMB)} MB | ${fmt(r.extraWire * 100, 1)} % / ${fmt(r.extraHanded * 100, 1)} % |`,
     );
   }
   out();

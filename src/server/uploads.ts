@@ -30,6 +30,11 @@ export type FileSink = (file: HxWsFile, ctx: HxWsContext) => Writable | Promise<
 export interface DiskSinkOptions {
   /** The directory the temporary files go to (made if missing). Default: the system's temp dir. */
   dir?: string;
+  /**
+   * Bytes a file's stream may hold before the server stops reading its socket (until they are
+   * written). Default 8 MiB: a smaller buffer pauses the socket at every chunk.
+   */
+  highWaterMark?: number;
 }
 
 /**
@@ -39,11 +44,12 @@ export interface DiskSinkOptions {
  */
 export function diskSink(options: DiskSinkOptions = {}): FileSink {
   const dir = options.dir ?? tmpdir();
+  const highWaterMark = options.highWaterMark ?? SINK_BUFFER_BYTES;
   mkdirSync(dir, { recursive: true });
   return (file) => {
     // The name is the server's own: nothing the client sent goes into a path.
     const path = join(dir, `hx-ws-${randomBytes(12).toString('hex')}.upload`);
-    const stream = createWriteStream(path, { flags: 'wx' });
+    const stream = createWriteStream(path, { flags: 'wx', highWaterMark });
     file.path = path;
     stream.on('close', () => {
       if (!stream.writableFinished) rmSync(path, { force: true });
@@ -52,10 +58,14 @@ export function diskSink(options: DiskSinkOptions = {}): FileSink {
   };
 }
 
+/** How much a built-in sink buffers before it asks the server to stop reading. */
+const SINK_BUFFER_BYTES = 8 * 1024 * 1024;
+
 /** The default sink: the chunks in memory, joined into the file's `bytes` when it finishes. */
 function memorySink(file: HxWsFile): Writable {
   const parts: Buffer[] = [];
   return new Writable({
+    highWaterMark: SINK_BUFFER_BYTES,
     write(chunk: Buffer, _encoding, done) {
       parts.push(chunk);
       done();
