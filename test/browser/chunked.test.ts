@@ -27,9 +27,9 @@ interface UploadPage {
 }
 
 /** A page on the real server helper (`/hx/`, disk sink) with one chunked sender. */
-async function uploadPage(chunkSize: string): Promise<UploadPage> {
+async function uploadPage(chunkSize: string, forgetful = false): Promise<UploadPage> {
   const ch = new Channel();
-  const conn = await fixture<HxWsConnectElement>(html`<hx-ws-connect url=${ch.hxPath()}>
+  const conn = await fixture<HxWsConnectElement>(html`<hx-ws-connect url=${forgetful ? ch.hxForgetfulPath() : ch.hxPath()}>
     <hx-ws-send chunk-size=${chunkSize}><form><input name="note" value="big"><input type="file" name="f"></form></hx-ws-send>
   </hx-ws-connect>`);
   conn.reconnectDelay = () => 0;
@@ -119,6 +119,29 @@ describe('chunk-size: chunked uploads (file/oob-chunked)', function () {
     expect(after[0]).to.be.at.least(size / 2 - MiB);
     expect(after.every((n, i) => i === 0 || n >= after[i - 1]!)).to.equal(true);
     expect(errors.map((e) => e.reason)).to.deep.equal([]);
+  });
+
+  it('a server that no longer has the upload: the page is told (upload-restarted) and sends it again from zero, once', async () => {
+    const logged = sinon.stub(console, 'error');
+    const { ch, sender, errors, progress } = await uploadPage('256KB', true);
+    const size = 8 * MiB;
+    const bytes = randomBytes(size);
+    const want = await sha256(bytes.buffer as ArrayBuffer);
+    setFiles(sender.querySelector<HTMLInputElement>('input[type=file]')!, bytesFile('again.bin', bytes));
+    await ch.upload({ killAt: size / 2 });
+    const request = (await sender.send())!;
+    const delivery = await oneDelivery(ch, 120_000);
+    expect(delivery.files[0]).to.include({ size, length: size, sha256: want, path: true });
+    await waitUntil(() => progress.at(-1)?.loaded === request.bytes, 'progress reaches the total', { timeout: 30_000 });
+    expect(errors.map((e) => e.reason)).to.deep.equal(['upload-restarted']);
+    expect(errors[0]!.request).to.equal(request);
+    expect(logged.callCount).to.equal(1);
+    const state = await ch.uploadState();
+    expect(state.kills).to.equal(1);
+    expect(state.files, 'a second sink: the first was removed').to.equal(2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await ch.deliveries()).to.have.length(1);
+    sinon.restore();
   });
 
   it('a slow sink throttles the page (the server stops reading) without losing a byte', async () => {

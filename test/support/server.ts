@@ -64,6 +64,10 @@ export class Channel {
   path(rest = ''): string {
     return `/ws/${this.name}${rest}`;
   }
+  /** Path of this channel on a server helper that keeps no dropped chunked upload (`resumeWindowMs: 1`). */
+  hxForgetfulPath(rest = ''): string {
+    return `/hxr/${this.name}${rest}`;
+  }
   /** Path of this channel on the real server helper (`attachHxWs`, acks on). */
   hxPath(rest = ''): string {
     return `/hx/${this.name}${rest}`;

@@ -75,7 +75,8 @@ function channelSink(disk, c, file, ctx) {
       inner.end(() => done());
     },
     destroy(error, done) {
-      inner.destroy(error ?? undefined);
+      // Without an error: the disk sink's stream then closes unfinished and removes its file.
+      inner.destroy();
       done(error);
     },
   });
@@ -134,6 +135,7 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
   let hx;
   let chat;
   let uploadDir;
+  let hxForgetful;
   let nextConn = 1;
 
   /** Records an upgrade; refuses it (503) while the channel's refuse count lasts. */
@@ -300,11 +302,11 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
       const { diskSink } = await tsImport('../../src/server/index.ts', import.meta.url);
       uploadDir = mkdtempSync(join(tmpdir(), 'hx-ws-test-uploads-'));
       const disk = diskSink({ dir: uploadDir });
-      hx = attachHxWs(server, {
+      const hxOptions = (prefix) => ({
         fileSink: (file, ctx) => channelSink(disk, ctx.data.channel, file, ctx),
-        path: (pathname, req) => pathname.startsWith('/hx/') && !refused.has(req),
+        path: (pathname, req) => pathname.startsWith(prefix) && !refused.has(req),
         onConnection(ctx) {
-          const c = channelOf(ctx.req, '/hx/');
+          const c = channelOf(ctx.req, prefix);
           ctx.data.channel = c;
           ctx.data.conn = nextConn++;
           c.conns.set(ctx.socket, ctx.data.conn);
@@ -324,6 +326,9 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
           // Protocol errors close the socket with their code; the tests look at the code.
         },
       });
+      hx = attachHxWs(server, hxOptions('/hx/'));
+      // The same, but a chunked upload cut off by a drop is forgotten at once (`upload-restarted`).
+      hxForgetful = attachHxWs(server, { ...hxOptions('/hxr/'), resumeWindowMs: 1 });
       chat = chatRoom();
       chat.attach(server);
     },
@@ -338,7 +343,7 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
     async serverStop() {
       for (const c of channels.values()) for (const ws of c.sockets) ws.terminate();
       for (const c of channels.values()) for (const { socket } of c.held) socket.destroy();
-      await Promise.all([hx?.close(), chat?.close(), new Promise((resolve) => wss?.close(() => resolve()))]);
+      await Promise.all([hx?.close(), hxForgetful?.close(), chat?.close(), new Promise((resolve) => wss?.close(() => resolve()))]);
       if (uploadDir) rmSync(uploadDir, { recursive: true, force: true });
     },
     async executeCommand({ command, payload }) {
