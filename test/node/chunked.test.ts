@@ -221,4 +221,64 @@ describe('attachHxWs: chunked uploads', () => {
     assert.ok(pausedSeen > 0, 'the socket was paused while the sink was full');
     client.close();
   });
+
+  it('a sink given as a promise gets every chunk, in order, once it resolves', async (t) => {
+    const parts: Buffer[] = [];
+    const got = deferred<HxWsRequest>();
+    const { url, origin } = await start(t, {
+      handler: (r) => got.resolve(r),
+      fileSink: () =>
+        new Promise<Writable>((resolve) =>
+          setTimeout(
+            () =>
+              resolve(
+                new Writable({
+                  write(c: Buffer, _e, done) {
+                    parts.push(c);
+                    done();
+                  },
+                }),
+              ),
+            100,
+          ),
+        ),
+    });
+    const client = await connect(url, origin);
+    const bytes = randomBytes(512 * 1024 + 3);
+    client.send(json({ f: chunked('f.bin', bytes.length, 0, 64 * 1024, uploadId()) }));
+    for (const c of chunks(bytes, 64 * 1024)) client.send(c);
+    await got.promise;
+    assert.equal(sha(Buffer.concat(parts)), sha(bytes));
+    client.close();
+  });
+
+  it('a continuation on a new socket takes the upload over from an old socket still open', async (t) => {
+    const got: HxWsRequest[] = [];
+    const delivered = deferred();
+    const { url, origin } = await start(t, {
+      handler: (r) => {
+        got.push(r);
+        delivered.resolve();
+      },
+    });
+    const bytes = randomBytes(256 * 1024);
+    const id = uploadId();
+    const old = await connect(url, origin);
+    old.send(json({ f: chunked('f.bin', bytes.length, 0, 32 * 1024, id) }));
+    const [first] = chunks(bytes, 32 * 1024);
+    old.send(first!);
+    await new Promise((r) => setTimeout(r, 200));
+    const fresh = await connect(url, origin);
+    const answer = nextMessage(fresh);
+    fresh.send(json({ f: chunked('f.bin', bytes.length, 0, 32 * 1024, id, true) }));
+    assert.deepEqual(takeControls(await answer).uploads, [{ id, received: 32 * 1024, state: 'partial' }]);
+    // The old socket's late chunk is stale: it does not reach the upload.
+    old.send(randomBytes(32 * 1024));
+    for (const c of chunks(bytes, 32 * 1024, 32 * 1024)) fresh.send(c);
+    await delivered.promise;
+    assert.equal(got.length, 1);
+    assert.equal(sha(got[0]!.files[0]!.bytes), sha(bytes));
+    old.close();
+    fresh.close();
+  });
 });
