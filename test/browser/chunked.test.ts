@@ -190,6 +190,31 @@ describe('chunk-size: chunked uploads (file/oob-chunked)', function () {
     await new Promise((r) => setTimeout(r, 50));
   });
 
+  it('with chunk-size, max-file-size still refuses before anything is sent, and the inline encoding ignores it', async () => {
+    const logged = sinon.stub(console, 'error');
+    const ch = new Channel();
+    const conn = await fixture<HxWsConnectElement>(html`<hx-ws-connect url=${ch.path()}>
+      <hx-ws-send id="limited" chunk-size="1KB" max-file-size="1KB"><form><input type="file" name="f"></form></hx-ws-send>
+      <hx-ws-send id="inline" chunk-size="1KB" encoding="multipart/json-files-inline"><form><input type="file" name="f"></form></hx-ws-send>
+    </hx-ws-connect>`);
+    await next(conn, 'hx-ws-open');
+    const limited = conn.querySelector<HxWsSendElement>('#limited')!;
+    setFiles(limited.querySelector<HTMLInputElement>('input[type=file]')!, bytesFile('big.bin', randomBytes(2048)));
+    const refused = next(limited, 'hx-ws-error');
+    expect(await limited.send()).to.equal(null);
+    expect((await refused).reason).to.equal('file-rejected');
+    const inline = conn.querySelector<HxWsSendElement>('#inline')!;
+    setFiles(inline.querySelector<HTMLInputElement>('input[type=file]')!, bytesFile('small.bin', new Uint8Array([1, 2, 3])));
+    await inline.send();
+    const frames = await ch.waitFrames(1);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await ch.frames()).length, 'one frame: the inline request').to.equal(1);
+    const json = JSON.parse(frames[0]!.text!) as Record<string, Record<string, unknown>>;
+    expect(json.f).to.deep.equal({ serialization: 'file/inline-base64', name: 'small.bin', lastModified: 1_700_000_000_000, size: 3, type: 'application/octet-stream', body: 'AQID' });
+    expect(logged.callCount).to.equal(1);
+    sinon.restore();
+  });
+
   it('a chunk-size that is not a size is an error naming it and one console.error; nothing is sent', async () => {
     const logged = sinon.stub(console, 'error');
     const ch = new Channel();
