@@ -138,7 +138,8 @@ export function takeControls(data: string): { ids: string[]; uploads: UploadStat
 }
 
 /**
- * Splits the acks off the start of a message (one or more `<hx-ws-ack id="..."></hx-ws-ack>`).
+ * Splits the acks off the start of a message (one or more `<hx-ws-ack id="..."></hx-ws-ack>`);
+ * upload statuses among them are taken off too, and dropped (see {@link takeControls}).
  * @returns the acknowledged ids and the rest of the message
  */
 export function takeAcks(data: string): { ids: string[]; rest: string } {
