@@ -12,6 +12,8 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { HxWsDecoder, resolveLimits, type DecoderLimits, type DecoderTimers, type HxWsRequest } from './decoder.js';
+import { memoryAdapter, type AdapterState, type HxWsAdapter } from './adapter.js';
+import { ClusterRooms } from './cluster.js';
 import { ProtocolError } from './errors.js';
 import { ackMessage, requestIdOf, type SafeHtml } from './fragments.js';
 
@@ -20,12 +22,19 @@ export type Sendable = string | SafeHtml;
 
 /** Options of {@link HxWsContext.broadcast} and {@link HxWsContext.toRoom}. */
 export interface BroadcastOptions {
-  /** A connection (or its socket) to skip, typically the sender. Default: none. */
-  except?: HxWsContext | WebSocket;
+  /**
+   * A connection to skip, typically the sender: its context, its socket (this process only), or
+   * its {@link HxWsContext.id} (any process). Default: none.
+   */
+  except?: HxWsContext | WebSocket | string;
+  /** Only this process's connections: the message is not handed to the adapter. Default false. */
+  local?: boolean;
 }
 
 /** One connection, as the handler and hooks see it. */
 export interface HxWsContext {
+  /** This connection's id, unique across every process sharing the adapter (for `except`). */
+  readonly id: string;
   /** The `ws` socket. */
   readonly socket: WebSocket;
   /** The HTTP upgrade request (URL, cookies, headers) the socket was opened with. */
@@ -40,8 +49,8 @@ export interface HxWsContext {
    */
   send(html: Sendable): boolean;
   /**
-   * Sends HTML to every open connection of this server.
-   * @returns how many connections it was sent to
+   * Sends HTML to every open connection, on every process of the adapter.
+   * @returns how many connections of this process it was sent to
    */
   broadcast(html: Sendable, options?: BroadcastOptions): number;
   /** Adds this connection to a room (no-op if already in). Rooms are left on close. */
@@ -49,8 +58,9 @@ export interface HxWsContext {
   /** Removes this connection from a room (no-op if not in). */
   leave(room: string): void;
   /**
-   * Sends HTML to every open connection in a room (this one included, unless `except`).
-   * @returns how many connections it was sent to
+   * Sends HTML to every open connection in a room (this one included, unless `except`), on every
+   * process of the adapter.
+   * @returns how many connections of this process it was sent to
    */
   toRoom(room: string, html: Sendable, options?: BroadcastOptions): number;
 }
@@ -107,10 +117,23 @@ export interface HxWsServerOptions {
   onClose?: (ctx: HxWsContext, code: number, reason: string) => void | Promise<void>;
   /**
    * Called with every error: a {@link ProtocolError} (the socket is then closed with its code),
-   * a {@link HookError} from the app's own hooks, or an error from `ws` (e.g. a frame over
-   * `maxPayload`; `ws` then closes with 1009 itself). Default: `console.error`.
+   * a {@link HookError} from the app's own hooks, an error from `ws` (e.g. a frame over
+   * `maxPayload`; `ws` then closes with 1009 itself), or from the adapter: a
+   * {@link PublishError} (a message that reached this process's connections only, with the
+   * message) or another adapter failure. `ctx` is the connection concerned, undefined for the
+   * adapter's errors. Default: `console.error`.
    */
-  onError?: (error: Error, ctx: HxWsContext) => void;
+  onError?: (error: Error, ctx: HxWsContext | undefined) => void;
+  /**
+   * Carries `broadcast`, `toRoom` and presence to the other processes of the app (see
+   * docs/scale-out.md). Default: {@link memoryAdapter}, this process only.
+   */
+  adapter?: HxWsAdapter;
+  /**
+   * The adapter's link to the other processes went `down` (with why) or came back `up`. Default:
+   * a `console.warn` for down and a `console.info` for up. The in-memory adapter never calls it.
+   */
+  onAdapterStatus?: (state: AdapterState, error?: Error) => void;
 }
 
 /** What {@link attachHxWs} returns. */
@@ -119,10 +142,23 @@ export interface HxWsServer {
   readonly wss: WebSocketServer;
   /** The open connections. */
   readonly clients: ReadonlySet<HxWsContext>;
-  /** Sends HTML to every open connection. @returns how many */
+  /** This server's id, unique across the processes sharing the adapter; connection ids start with it. */
+  readonly serverId: string;
+  /**
+   * Sends HTML to every open connection, on every process of the adapter.
+   * @returns how many connections of this process it was sent to
+   */
   broadcast(html: Sendable, options?: BroadcastOptions): number;
-  /** Sends HTML to every open connection in a room. @returns how many */
+  /**
+   * Sends HTML to every open connection in a room, on every process of the adapter.
+   * @returns how many connections of this process it was sent to
+   */
   toRoom(room: string, html: Sendable, options?: BroadcastOptions): number;
+  /**
+   * How many connections `room` has (every connection when undefined), across every live process
+   * of the adapter. Rejects when the adapter cannot tell (its link is down).
+   */
+  count(room?: string): Promise<number>;
   /**
    * Stops accepting upgrades, closes every connection and resolves once all are closed. The HTTP
    * server itself is left running.
@@ -251,29 +287,31 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     maxPayload: Math.max(limits.maxTextFrameBytes, limits.maxFileBytes),
   });
   const clients = new Set<Connection>();
-  const rooms = new Map<string, Set<Connection>>();
   const matchPath = pathMatcher(options.path);
   const acks = options.ack ?? true;
   const originAllowed = originChecker(options);
-  const reportError = (error: Error, ctx: HxWsContext): void => {
+  const reportError = (error: Error, ctx: HxWsContext | undefined): void => {
     try {
       (options.onError ?? defaultOnError)(error, ctx);
     } catch (thrown) {
       console.error(thrown);
     }
   };
-
-  const sendTo = (targets: Iterable<Connection>, html: Sendable, except: BroadcastOptions['except']): number => {
-    const text = String(html);
-    let count = 0;
-    for (const target of targets) {
-      if (target === except || target.socket === except) continue;
-      if (target.send(text)) count += 1;
-    }
-    return count;
-  };
+  const cluster = new ClusterRooms(options.adapter ?? memoryAdapter(), {
+    error: (error) => reportError(error, undefined),
+    status: (state, error) => {
+      try {
+        if (options.onAdapterStatus) options.onAdapterStatus(state, error);
+        else if (state === 'down') console.warn(`hx-ws adapter down${error ? `: ${error.message}` : ''}`);
+        else console.info('hx-ws adapter up');
+      } catch (thrown) {
+        console.error(thrown);
+      }
+    },
+  });
 
   class Connection implements HxWsContext {
+    readonly id = cluster.newId();
     readonly rooms = new Set<string>();
     readonly data: Record<string, unknown> = {};
     constructor(
@@ -288,33 +326,29 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     }
 
     broadcast(html: Sendable, opts: BroadcastOptions = {}): number {
-      return sendTo(clients, html, opts.except);
+      return cluster.broadcast(String(html), opts.except, opts.local);
     }
 
     join(room: string): void {
       if (this.socket.readyState !== WebSocket.OPEN) return;
       this.rooms.add(room);
-      let members = rooms.get(room);
-      if (!members) rooms.set(room, (members = new Set()));
-      members.add(this);
+      cluster.join(this, room);
     }
 
     leave(room: string): void {
       this.rooms.delete(room);
-      const members = rooms.get(room);
-      if (!members) return;
-      members.delete(this);
-      if (members.size === 0) rooms.delete(room);
+      cluster.leave(this, room);
     }
 
     toRoom(room: string, html: Sendable, opts: BroadcastOptions = {}): number {
-      return sendTo(rooms.get(room) ?? [], html, opts.except);
+      return cluster.toRoom(room, String(html), opts.except, opts.local);
     }
   }
 
   const serve = (socket: WebSocket, req: IncomingMessage, raw: Duplex): void => {
     const ctx = new Connection(socket, req);
     clients.add(ctx);
+    cluster.add(ctx);
     let closing = false;
     let paused = false;
     let queued = 0;
@@ -392,7 +426,8 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
       closing = true;
       decoder.close();
       clients.delete(ctx);
-      for (const room of [...ctx.rooms]) ctx.leave(room);
+      ctx.rooms.clear();
+      cluster.remove(ctx);
       const onClose = options.onClose;
       if (onClose) enqueue('onClose', () => onClose(ctx, code, reason.toString('utf8')));
     });
@@ -417,13 +452,15 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
   return {
     wss,
     clients,
-    broadcast: (html, opts = {}) => sendTo(clients, html, opts.except),
-    toRoom: (room, html, opts = {}) => sendTo(rooms.get(room) ?? [], html, opts.except),
+    serverId: cluster.serverId,
+    broadcast: (html, opts = {}) => cluster.broadcast(String(html), opts.except, opts.local),
+    toRoom: (room, html, opts = {}) => cluster.toRoom(room, String(html), opts.except, opts.local),
+    count: (room) => cluster.count(room),
     close: (code = 1012, reason = 'server restarting') =>
       new Promise<void>((resolve) => {
         server.off('upgrade', onUpgrade);
         for (const client of clients) client.socket.close(code, closeReason(reason));
         wss.close(() => resolve());
-      }),
+      }).then(() => cluster.close()),
   };
 }

@@ -31,6 +31,15 @@ export {
   type Sendable,
 } from './attach.js';
 export {
+  memoryAdapter,
+  PublishError,
+  type AdapterHost,
+  type AdapterMessage,
+  type AdapterState,
+  type HxWsAdapter,
+  type LogPosition,
+} from './adapter.js';
+export {
   ackMessage,
   escapeHtml,
   html,

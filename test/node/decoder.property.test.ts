@@ -384,7 +384,7 @@ it('the same through attachHxWs and a real socket: the client sees the close cod
   const hub = attachHxWs(server, {
     limits,
     handler: (request, ctx) => void byConnection.get(ctx.req.url!)!.push(request),
-    onError: (error, ctx) => void errors.set(ctx.req.url!, error),
+    onError: (error, ctx) => void errors.set(ctx!.req.url!, error),
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(async () => {
