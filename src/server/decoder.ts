@@ -8,90 +8,12 @@
  */
 import { Buffer } from 'node:buffer';
 import { ProtocolError, type ProtocolErrorKind } from './errors.js';
-
-import { HEADERS_KEY, isSerialization, SERIALIZATION_INLINE_TEXT, SERIALIZATION_OOB, type FileSerialization } from '../protocol.js';
+import { resolveLimits, systemTimers, type DecoderLimits, type DecoderTimers } from './limits.js';
+import { isPlainObject, parseRequest, quote, type HxWsFile, type HxWsRequest } from './request.js';
 
 export type { FileSerialization } from '../protocol.js';
-
-/**
- * A decoded file. It replaces the client's descriptor in {@link HxWsRequest.values} and is listed
- * in {@link HxWsRequest.files}. The inline `body` is not kept: {@link bytes} holds the content.
- */
-export interface HxWsFile {
-  /** Name of the form field the file came in. */
-  field: string;
-  /** How the client sent it. */
-  serialization: FileSerialization;
-  /** File name as the browser reports it (untrusted: never use it as a path as is). */
-  name: string;
-  /** MIME type as the browser reports it (untrusted; may be `""`). */
-  type: string;
-  /**
-   * Size the client declared. For `file/oob` it is checked to equal `bytes.length`; for inline
-   * files it is not (a text file read as UTF-8 text may change length), so trust `bytes.length`.
-   */
-  size: number;
-  /** Last-modified time in ms since the epoch, as the browser reports it. */
-  lastModified: number;
-  /** For `file/oob`: the 0-based index of the binary frame that carried the bytes. */
-  offset?: number;
-  /** The file's content. For `file/oob` it is the binary frame's own Buffer (not copied). */
-  bytes: Buffer;
-}
-
-/** One whole client request. */
-export interface HxWsRequest {
-  /**
-   * The JSON object the client sent, without `HEADERS`. Form values are strings or arrays of
-   * strings; `hx-vals` may add any JSON value. Each top-level file descriptor (a value, or an
-   * element of an array value) is replaced by its {@link HxWsFile}.
-   */
-  values: Record<string, unknown>;
-  /**
-   * The `HEADERS` object (`HX-Request`, `HX-Trigger`, `HX-Trigger-Name`, `HX-Target`,
-   * `HX-Current-URL`, custom ones), names as sent. Numbers and booleans are turned into strings,
-   * `null` entries dropped; `{}` when the client sent none.
-   */
-  headers: Record<string, string>;
-  /** Every file of the request, in the order its field appears in the JSON. */
-  files: HxWsFile[];
-}
-
-/** Size, count and time limits. Breaking one is a {@link ProtocolError}. */
-export interface DecoderLimits {
-  /** Largest text (JSON) frame in bytes, inline files included. Default 1 MiB. Code 1009. */
-  maxTextFrameBytes: number;
-  /** Largest single file in bytes (declared size for oob, decoded size for inline). Default 100 MiB. Code 1009. */
-  maxFileBytes: number;
-  /** Most files in one request, all serializations counted. Default 100. Code 1008. */
-  maxFiles: number;
-  /** Largest request in bytes: the JSON frame plus every declared oob size. Default 200 MiB. Code 1009. */
-  maxRequestBytes: number;
-  /**
-   * While oob frames are pending: how long (ms) the connection may go without progress (a binary
-   * frame, or {@link HxWsDecoder.touch}) before the request fails. Default 30 000. Code 1008.
-   */
-  oobTimeoutMs: number;
-}
-
-/** The default {@link DecoderLimits}. */
-export const DEFAULT_LIMITS: Readonly<DecoderLimits> = Object.freeze({
-  maxTextFrameBytes: 1024 * 1024,
-  maxFileBytes: 100 * 1024 * 1024,
-  maxFiles: 100,
-  maxRequestBytes: 200 * 1024 * 1024,
-  oobTimeoutMs: 30_000,
-});
-
-/** The clock the decoder uses for the oob timeout; inject a fake one in tests. */
-export interface DecoderTimers {
-  /** Schedules `fn` after `ms` milliseconds; returns a handle for {@link clearTimeout}. */
-  setTimeout(fn: () => void, ms: number): unknown;
-  /** Cancels a handle from {@link setTimeout}. */
-  clearTimeout(handle: unknown): void;
-  /** The current time in milliseconds. */
-  now(): number;
-}
+export { DEFAULT_LIMITS, resolveLimits, type DecoderLimits, type DecoderTimers } from './limits.js';
+export type { HxWsFile, HxWsRequest } from './request.js';
 
 /** Options of {@link HxWsDecoder}. */
 export interface DecoderOptions {
@@ -109,17 +31,6 @@ export interface DecoderOptions {
 /** Frame data as `ws` and other libraries hand it over. */
 export type FrameData = Buffer | ArrayBuffer | Buffer[] | string;
 
-const systemTimers: DecoderTimers = {
-  setTimeout: (fn, ms) => {
-    const handle = setTimeout(fn, ms);
-    // A pending upload must not keep a process alive that is otherwise done.
-    handle.unref?.();
-    return handle;
-  },
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  now: () => Date.now(),
-};
-
 interface PendingRequest {
   request: HxWsRequest;
   /** oob files indexed by offset. */
@@ -127,50 +38,10 @@ interface PendingRequest {
   next: number;
 }
 
-interface FoundDescriptor {
-  field: string;
-  raw: Record<string, unknown>;
-  /** Where to put the decoded file: the values object or an array value. */
-  holder: Record<string, unknown> | unknown[];
-  slot: string | number;
-}
-
-const EMPTY = Buffer.alloc(0);
-const BASE64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/;
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** A top-level value is a file descriptor when it is an object whose `serialization` is a string. */
-function isDescriptor(value: unknown): value is Record<string, unknown> {
-  return isPlainObject(value) && typeof value.serialization === 'string';
-}
-
 function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return data.length === 1 ? data[0]! : Buffer.concat(data);
   return Buffer.from(data);
-}
-
-/**
- * Merges limit overrides with {@link DEFAULT_LIMITS}.
- * @param overrides limits to change
- * @returns the full, frozen set of limits
- * @throws {RangeError} when a limit is not a positive integer
- */
-export function resolveLimits(overrides: Partial<DecoderLimits> = {}): Readonly<DecoderLimits> {
-  const limits = { ...DEFAULT_LIMITS, ...overrides };
-  for (const [name, value] of Object.entries(limits)) {
-    if (typeof value !== 'number' || !(value > 0) || !Number.isSafeInteger(value)) {
-      throw new RangeError(`hx-ws decoder: limit ${name} must be a positive integer, got ${String(value)}`);
-    }
-  }
-  return Object.freeze(limits);
-}
-
-function quote(field: string): string {
-  return JSON.stringify(field.length > 60 ? `${field.slice(0, 57)}...` : field);
 }
 
 /**
@@ -267,7 +138,11 @@ export class HxWsDecoder {
   }
 
   private fail(kind: ProtocolErrorKind, message: string, field?: string): never {
-    const error = new ProtocolError(kind, message, field);
+    this.die(new ProtocolError(kind, message, field));
+  }
+
+  /** Records `error` as what killed the decoder, drops the pending request and throws it. */
+  private die(error: ProtocolError): never {
     this.failure = error;
     this.current = undefined;
     this.stopTimer();
@@ -325,126 +200,16 @@ export class HxWsDecoder {
     return this.decodeRequest(parsed, size);
   }
 
-  private decodeHeaders(values: Record<string, unknown>): Record<string, string> {
-    if (!Object.prototype.hasOwnProperty.call(values, HEADERS_KEY)) return {};
-    const headers = values[HEADERS_KEY];
-    delete values[HEADERS_KEY];
-    if (!isPlainObject(headers)) this.fail('bad-headers', 'HEADERS is not an object');
-    for (const name of Object.keys(headers)) {
-      const value = headers[name];
-      if (typeof value === 'string') continue;
-      if (value === null) {
-        delete headers[name];
-      } else if (typeof value === 'number' || typeof value === 'boolean') {
-        headers[name] = String(value);
-      } else {
-        this.fail('bad-headers', `header ${quote(name)} is ${Array.isArray(value) ? 'an array' : typeof value}, not a string`);
-      }
-    }
-    return headers as Record<string, string>;
-  }
-
-  private findDescriptors(values: Record<string, unknown>): FoundDescriptor[] {
-    const found: FoundDescriptor[] = [];
-    const add = (field: string, raw: Record<string, unknown>, holder: FoundDescriptor['holder'], slot: string | number) => {
-      if (found.length >= this.limits.maxFiles) {
-        this.fail('too-many-files', `more than maxFiles ${this.limits.maxFiles} files in one request`, field);
-      }
-      found.push({ field, raw, holder, slot });
-    };
-    for (const field of Object.keys(values)) {
-      const value = values[field];
-      if (isDescriptor(value)) {
-        add(field, value, values, field);
-      } else if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          const item: unknown = value[i];
-          if (isDescriptor(item)) add(field, item, value, i);
-        }
-      }
-    }
-    return found;
-  }
-
-  /** Checks a descriptor's metadata and turns it into a file without bytes yet. */
-  private describe({ field, raw }: FoundDescriptor): HxWsFile {
-    const { serialization, name, type, size, lastModified } = raw;
-    if (!isSerialization(serialization)) {
-      this.fail('unknown-serialization', `field ${quote(field)}: unknown serialization ${quote(String(serialization))}`, field);
-    }
-    if (typeof name !== 'string') this.fail('bad-descriptor', `field ${quote(field)}: file name is not a string`, field);
-    if (typeof type !== 'string') this.fail('bad-descriptor', `field ${quote(field)}: file type is not a string`, field);
-    if (typeof lastModified !== 'number' || !Number.isFinite(lastModified)) {
-      this.fail('bad-descriptor', `field ${quote(field)}: lastModified is not a finite number`, field);
-    }
-    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-      this.fail('bad-descriptor', `field ${quote(field)}: size ${JSON.stringify(size) ?? 'undefined'} is not a non-negative integer`, field);
-    }
-    const file: HxWsFile = { field, serialization, name, type, size, lastModified, bytes: EMPTY };
-    if (serialization === SERIALIZATION_OOB) {
-      if (size > this.limits.maxFileBytes) {
-        this.fail('file-too-large', `field ${quote(field)}: declared size ${size} exceeds maxFileBytes ${this.limits.maxFileBytes}`, field);
-      }
-      const offset = raw.offset;
-      if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
-        this.fail('bad-offset', `field ${quote(field)}: offset ${JSON.stringify(offset) ?? 'undefined'} is not a non-negative integer`, field);
-      }
-      file.offset = offset;
-    } else if (typeof raw.body !== 'string') {
-      this.fail('bad-descriptor', `field ${quote(field)}: ${serialization} without a string body`, field);
-    }
-    return file;
-  }
-
-  private inlineBytes(file: HxWsFile, body: string): Buffer {
-    if (file.serialization === SERIALIZATION_INLINE_TEXT) return Buffer.from(body, 'utf8');
-    const padded = body.endsWith('=');
-    if (!BASE64_CHARS.test(body) || (padded ? body.length % 4 !== 0 : body.length % 4 === 1)) {
-      this.fail('bad-base64', `field ${quote(file.field)}: body is not valid base64`, file.field);
-    }
-    return Buffer.from(body, 'base64');
-  }
-
   private decodeRequest(values: Record<string, unknown>, frameBytes: number): HxWsRequest | undefined {
-    const headers = this.decodeHeaders(values);
-    const found = this.findDescriptors(values);
-    const files = found.map((descriptor) => this.describe(descriptor));
-
-    const oob = files.filter((file) => file.serialization === SERIALIZATION_OOB);
-    const byOffset: HxWsFile[] = new Array<HxWsFile>(oob.length);
-    let total = frameBytes;
-    for (const file of oob) {
-      const offset = file.offset!;
-      if (offset >= oob.length) {
-        this.fail('bad-offset', `field ${quote(file.field)}: offset ${offset} out of range, request has ${oob.length} file/oob file(s)`, file.field);
-      }
-      if (byOffset[offset]) {
-        this.fail('bad-offset', `field ${quote(file.field)}: offset ${offset} used twice`, file.field);
-      }
-      byOffset[offset] = file;
-      total += file.size;
+    let parsed;
+    try {
+      parsed = parseRequest(values, frameBytes, this.limits);
+    } catch (error) {
+      if (error instanceof ProtocolError) this.die(error);
+      throw error;
     }
-    if (total > this.limits.maxRequestBytes) {
-      this.fail('request-too-large', `request of ${total} bytes (JSON and declared files) exceeds maxRequestBytes ${this.limits.maxRequestBytes}`);
-    }
-
-    for (let i = 0; i < files.length; i++) {
-      const file = files[i]!;
-      const { raw, holder, slot } = found[i]!;
-      if (file.serialization !== SERIALIZATION_OOB) {
-        file.bytes = this.inlineBytes(file, raw.body as string);
-        if (file.bytes.length > this.limits.maxFileBytes) {
-          this.fail('file-too-large', `field ${quote(file.field)}: ${file.bytes.length} bytes exceeds maxFileBytes ${this.limits.maxFileBytes}`, file.field);
-        }
-      }
-      // `slot` is an own key of `holder` (it came from Object.keys or an index), so this
-      // assignment never reaches a prototype setter, even for a field named "__proto__".
-      (holder as Record<string | number, unknown>)[slot] = file;
-    }
-
-    const request: HxWsRequest = { values, headers, files };
-    if (oob.length === 0) return request;
-    this.current = { request, byOffset, next: 0 };
+    if (parsed.byOffset.length === 0) return parsed.request;
+    this.current = { ...parsed, next: 0 };
     this.startTimer();
     return undefined;
   }

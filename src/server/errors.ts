@@ -71,3 +71,19 @@ export class ProtocolError extends Error {
     this.field = field;
   }
 }
+
+/** An app hook (handler, onConnection, onClose) threw or rejected; `cause` is what it threw. */
+export class HookError extends Error {
+  /** Which hook failed. */
+  readonly hook: 'handler' | 'onConnection' | 'onClose';
+
+  /**
+   * @param hook which hook failed
+   * @param cause what it threw
+   */
+  constructor(hook: HookError['hook'], cause: unknown) {
+    super(`hx-ws ${hook} threw: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'HookError';
+    this.hook = hook;
+  }
+}

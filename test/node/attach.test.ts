@@ -12,6 +12,7 @@ import {
   HookError,
   html,
   ProtocolError,
+  type HxWsAdapter,
   type HxWsContext,
   type HxWsRequest,
   type HxWsServerOptions,
@@ -294,6 +295,41 @@ describe('attachHxWs: requests and replies', () => {
     await hub.close(1001, 'bye');
     const e = await done;
     assert.deepEqual([e.code, e.reason], [1001, 'bye']);
+  });
+
+  it('an adapter option gets joins, broadcasts, room messages and close()', async (t) => {
+    const calls: string[] = [];
+    const recording: HxWsAdapter = {
+      start: (host) => void calls.push(`start ${host.serverId.length}`),
+      publish: (message) => void calls.push(`publish ${message.room ?? '*'} ${message.html}`),
+      presence: (room, count) => void calls.push(`presence ${room ?? '*'} ${count}`),
+      count: () => Promise.resolve(42),
+      close: async () => void calls.push('close'),
+    };
+    const { url, origin, hub } = await start(t, {
+      adapter: recording,
+      handler: (_request, ctx) => {
+        ctx.join('r');
+        ctx.toRoom('r', '<p id="x">room</p>');
+      },
+    });
+    const client = await connect(url, origin);
+    const got = nextMessage(client);
+    client.send(json({}));
+    assert.equal(await got, '<p id="x">room</p>');
+    assert.equal(hub.broadcast('<p id="x">all</p>'), 1);
+    assert.equal(await hub.count('r'), 42);
+    await hub.close();
+    assert.deepEqual(calls, [
+      'start 12',
+      'presence * 1',
+      'presence r 1',
+      'publish r <p id="x">room</p>',
+      'publish * <p id="x">all</p>',
+      'presence r 0',
+      'presence * 0',
+      'close',
+    ]);
   });
 });
 

@@ -33,7 +33,7 @@ export function deliver(targets: Iterable<RoomMember>, text: string, except: Exc
   return count;
 }
 
-/** Hooks of {@link ClusterRooms} into the server's error and status reporting. */
+/** Hooks of {@link Rooms} into the server's error and status reporting. */
 export interface ClusterReporting {
   /** An adapter failure, a {@link PublishError} among them. */
   error(error: Error): void;
@@ -42,7 +42,7 @@ export interface ClusterReporting {
 }
 
 /** This server's members and rooms, and the adapter that links it to the others. */
-export class ClusterRooms {
+export class Rooms {
   /** This server's id, unique across processes. */
   readonly serverId = newServerId();
   private readonly members = new Set<RoomMember>();

@@ -1,0 +1,160 @@
+/// <reference types="node" />
+/**
+ * The public types of the server helper: its options, the per-connection context the app's
+ * hooks get, and the server object {@link attachHxWs} returns.
+ *
+ * @module
+ */
+import type { IncomingMessage } from 'node:http';
+import type { WebSocket, WebSocketServer } from 'ws';
+import type { DecoderLimits, DecoderTimers, HxWsRequest } from './decoder.js';
+import type { OriginPolicy } from './origin.js';
+import type { SafeHtml } from './fragments.js';
+import type { AdapterState, HxWsAdapter } from './adapter.js';
+import type { PathOption } from './upgrade.js';
+
+/** What can be sent to a client: a string of HTML, or {@link SafeHtml} from the fragment helpers. */
+export type Sendable = string | SafeHtml;
+
+/** Options of {@link HxWsContext.broadcast} and {@link HxWsContext.toRoom}. */
+export interface BroadcastOptions {
+  /**
+   * A connection to skip, typically the sender: its context, its socket (this process only), or
+   * its {@link HxWsContext.id} (any process). Default: none.
+   */
+  except?: HxWsContext | WebSocket | string;
+  /** Only this process's connections: the message is not handed to the adapter. Default false. */
+  local?: boolean;
+}
+
+/** One connection, as the handler and hooks see it. */
+export interface HxWsContext {
+  /** This connection's id, unique across every process sharing the adapter (for `except`). */
+  readonly id: string;
+  /** The `ws` socket. */
+  readonly socket: WebSocket;
+  /** The HTTP upgrade request (URL, cookies, headers) the socket was opened with. */
+  readonly req: IncomingMessage;
+  /** The rooms this connection is in. */
+  readonly rooms: ReadonlySet<string>;
+  /** Free-form per-connection state for the app (e.g. the user name after a login). */
+  readonly data: Record<string, unknown>;
+  /**
+   * Sends HTML to this connection.
+   * @returns false (and sends nothing) when the socket is no longer open
+   */
+  send(html: Sendable): boolean;
+  /**
+   * Sends HTML to every open connection, on every process of the adapter.
+   * @returns how many connections of this process it was sent to
+   */
+  broadcast(html: Sendable, options?: BroadcastOptions): number;
+  /** Adds this connection to a room (no-op if already in). Rooms are left on close. */
+  join(room: string): void;
+  /** Removes this connection from a room (no-op if not in). */
+  leave(room: string): void;
+  /**
+   * Sends HTML to every open connection in a room (this one included, unless `except`), on every
+   * process of the adapter.
+   * @returns how many connections of this process it was sent to
+   */
+  toRoom(room: string, html: Sendable, options?: BroadcastOptions): number;
+}
+
+/** Options of {@link attachHxWs}. */
+export interface HxWsServerOptions {
+  /**
+   * Which upgrade requests are ours: an exact pathname (`"/chat"`; the query string is ignored)
+   * or a predicate on the pathname. Other upgrades are left untouched for other `upgrade`
+   * listeners. Default: every upgrade request.
+   */
+  path?: PathOption;
+  /**
+   * Allowed origins. Default: same origin only, i.e. the Origin header's host:port equals the
+   * request's Host header (no scheme compared, default ports ignored). When set, it replaces the
+   * same-origin rule. Refused upgrades get HTTP 403 and never reach any hook.
+   */
+  origins?: OriginPolicy;
+  /**
+   * Whether a request without an Origin header is accepted (browsers always send one, so such a
+   * client is a script or a server, which could forge any Origin anyway). Default true. Not used
+   * when {@link origins} is a function (the function decides).
+   */
+  allowMissingOrigin?: boolean;
+  /** Decoder limits to override (see {@link DecoderLimits} for the defaults). */
+  limits?: Partial<DecoderLimits>;
+  /** Clock for the oob timeout (tests). Default: the global timers. */
+  timers?: DecoderTimers;
+  /**
+   * Carries `broadcast`, `toRoom` and presence to the other processes of the app (see
+   * docs/scale-out.md; `hx-ws-elements/server/redis` has one for Redis). Its `close` is called by
+   * {@link HxWsServer.close}. Default: {@link memoryAdapter}, this process only.
+   */
+  adapter?: HxWsAdapter;
+  /**
+   * The adapter's link to the other processes went `down` (with why) or came back `up`. Default:
+   * a `console.warn` for down and a `console.info` for up. The in-memory adapter never calls it.
+   */
+  onAdapterStatus?: (state: AdapterState, error?: Error) => void;
+  /**
+   * Called once per whole request. Calls on one connection are sequential: the next request
+   * waits until the returned promise settles (reading from the socket is paused meanwhile, once
+   * a further request is waiting). A throw or rejection goes to {@link onError} as a
+   * {@link HookError}; the connection stays open.
+   */
+  handler: (request: HxWsRequest, ctx: HxWsContext) => void | Promise<void>;
+  /**
+   * Delivery acknowledgements. When a request's headers carry `HX-Request-Id` (a client in ack
+   * mode, `<hx-ws-connect ack>`), `<hx-ws-ack id="..."></hx-ws-ack>` is sent back as soon as the
+   * handler has been called with the request: after its synchronous part returned or threw, not
+   * after a returned promise settles. An ack thus means "the handler has it", not "the handler
+   * succeeded"; whatever the handler sent synchronously goes out before the ack. Default true.
+   */
+  ack?: boolean;
+  /** Called when a connection opens, before any of its requests is handled. */
+  onConnection?: (ctx: HxWsContext) => void | Promise<void>;
+  /** Called when a connection has closed, after its queued requests were handled. */
+  onClose?: (ctx: HxWsContext, code: number, reason: string) => void | Promise<void>;
+  /**
+   * Called with every error: a {@link ProtocolError} (the socket is then closed with its code),
+   * a {@link HookError} from the app's own hooks, an error from `ws` (e.g. a frame over
+   * `maxPayload`; `ws` then closes with 1009 itself), or one from the adapter: a
+   * {@link PublishError} (a message that reached this process's connections only; it carries
+   * the message) or another adapter failure. `ctx` is the connection concerned, undefined for
+   * the adapter's errors. Default: `console.error`.
+   */
+  onError?: (error: Error, ctx: HxWsContext | undefined) => void;
+}
+
+/** What {@link attachHxWs} returns. */
+export interface HxWsServer {
+  /** The underlying `ws` server (`noServer` mode). */
+  readonly wss: WebSocketServer;
+  /** The open connections. */
+  readonly clients: ReadonlySet<HxWsContext>;
+  /** This server's id, unique across the processes sharing the adapter; connection ids start with it. */
+  readonly serverId: string;
+  /**
+   * Sends HTML to every open connection, on every process of the adapter.
+   * @returns how many connections of this process it was sent to
+   */
+  broadcast(html: Sendable, options?: BroadcastOptions): number;
+  /**
+   * Sends HTML to every open connection in a room, on every process of the adapter.
+   * @returns how many connections of this process it was sent to
+   */
+  toRoom(room: string, html: Sendable, options?: BroadcastOptions): number;
+  /**
+   * How many connections `room` has (every connection when undefined), across every live process
+   * of the adapter. Rejects when the adapter cannot tell (its link is down).
+   */
+  count(room?: string): Promise<number>;
+  /**
+   * Stops accepting upgrades, closes every connection and resolves once all are closed. The HTTP
+   * server itself is left running.
+   * @param code close code: 1012 (service restart) by default, which pages reconnect after, so a
+   *   restarted server gets its pages back; 1001 (going away) for a shutdown with no return
+   * @param reason close reason (at most 123 bytes)
+   */
+  close(code?: number, reason?: string): Promise<void>;
+}
