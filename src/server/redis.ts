@@ -13,6 +13,10 @@
  * - Redis down: publishes fail at once (no offline queue, no resend that could duplicate), the
  *   server reports each one with its message; ioredis reconnects, the reader resumes from its
  *   last id, presence is written again, and the host is told `down` then `up`.
+ * - Exactly once across a Redis restart: every entry carries its publisher's sequence number;
+ *   each process's heartbeat says how far it has read; a publisher keeps what not every live
+ *   process has read yet and, after a reconnect, adds it again (Redis may have lost it), and
+ *   readers drop any sequence number they already had.
  *
  * @module
  */
@@ -43,6 +47,12 @@ export interface RedisAdapterOptions {
   retryDelay?: (attempt: number) => number;
   /** How long one blocking `XREAD` waits before it is sent again, in ms. Default 5,000. */
   blockMs?: number;
+  /**
+   * At most how many published messages a process keeps until every live process has said (in
+   * its heartbeat) that it read them, to add them again after a reconnect in case Redis lost
+   * them (a restart without persistence). Readers skip what they had already. Default 10,000.
+   */
+  resendLast?: number;
 }
 
 /** The Redis adapter, with what an app may want to await or show. */
@@ -67,6 +77,16 @@ redis.call('ZADD', KEYS[1], now + ttl, ARGV[2])
 redis.call('PEXPIRE', KEYS[2], ttl)
 return 1`;
 
+/** Keys: nodes zset. Args: node hash prefix. The read positions (`l`) of the live nodes. */
+const READ_POSITIONS_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local out = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do
+  out[#out + 1] = redis.call('HGET', ARGV[1] .. id, 'l') or '0-0'
+end
+return out`;
+
 /** Keys: nodes zset. Args: node hash prefix, field. Sums the field over live nodes. */
 const COUNT_SCRIPT = `
 local t = redis.call('TIME')
@@ -82,6 +102,7 @@ return total`;
 interface ScriptedRedis extends Redis {
   hxwsPresence(nodes: string, hash: string, ...args: (string | number)[]): Promise<number>;
   hxwsCount(nodes: string, hashPrefix: string, field: string): Promise<number>;
+  hxwsReadPositions(nodes: string, hashPrefix: string): Promise<string[]>;
 }
 
 /** The presence hash field for a room (`r:<room>`), or `a` for every connection. */
@@ -127,6 +148,7 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
   const sub = new Redis(url, { ...clientOptions, connectionName: 'hxws-reader' });
   pub.defineCommand('hxwsPresence', { numberOfKeys: 2, lua: PRESENCE_SCRIPT });
   pub.defineCommand('hxwsCount', { numberOfKeys: 1, lua: COUNT_SCRIPT });
+  pub.defineCommand('hxwsReadPositions', { numberOfKeys: 1, lua: READ_POSITIONS_SCRIPT });
 
   let host: AdapterHost | undefined;
   let hash = '';
@@ -140,6 +162,17 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
   let readerLost = false;
   let readyWaiters: (() => void)[] = [];
   const dirty = new Map<string, number>();
+  const resendLast = options.resendLast ?? 10_000;
+  /** This publisher's sequence number, one per message, in entries as `s`. */
+  let seq = 0;
+  /** Entries Redis accepted from this process that not every live process has read yet. */
+  const recent: { id: string; args: string[] }[] = [];
+  /** Where this process's reader started: a resent entry after it is for this process too. */
+  let startId: string | undefined;
+  /** Per publishing server: the highest sequence number read from it. */
+  const seen = new Map<string, number>();
+  /** Whether `pub` has been ready before (a later ready is a reconnect). */
+  let pubWasReady = false;
   let flushScheduled = false;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   let wakeReader: (() => void) | undefined;
@@ -156,7 +189,7 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
 
   /** Writes this process's whole presence again (after a (re)connect: Redis may have lost it). */
   const resync = async (): Promise<void> => {
-    const args: (string | number)[] = [ttl, host!.serverId, '1', 'a', host!.localCount()];
+    const args: (string | number)[] = [ttl, host!.serverId, '1', 'a', host!.localCount(), 'l', lastId ?? '0-0'];
     for (const [room, count] of host!.localRooms()) args.push(fieldOf(room), count);
     dirty.clear();
     await pub.hxwsPresence(nodesKey, hash, ...args);
@@ -184,14 +217,24 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
     pub.hxwsPresence(nodesKey, hash, ...args).catch(() => {});
   };
 
+  /** Heartbeat: presence kept alive with this reader's position; drop what everyone has read. */
   const beat = (): void => {
     if (closed || state !== 'up') return;
-    pub.hxwsPresence(nodesKey, hash, ttl, host!.serverId, '0').catch(() => {});
+    pub.hxwsPresence(nodesKey, hash, ttl, host!.serverId, '0', 'l', lastId ?? '0-0').catch(() => {});
+    if (recent.length === 0) return;
+    pub.hxwsReadPositions(nodesKey, hashPrefix).then((positions) => {
+      const min = positions.reduce((a, b) => (idAfter(a, b) ? b : a), recent[recent.length - 1]!.id);
+      let drop = 0;
+      while (drop < recent.length && !idAfter(recent[drop]!.id, min)) drop += 1;
+      recent.splice(0, drop);
+    }, () => {});
   };
 
   const handleEntry = (id: string, fields: string[]): void => {
     lastId = id;
     let origin: string | undefined;
+    let number = 0;
+    let resentFrom: string | undefined;
     let room: string | undefined;
     let except: string | undefined;
     let html = '';
@@ -210,9 +253,19 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
         case 'h':
           html = value;
           break;
+        case 's':
+          number = Number(value);
+          break;
+        case 'p':
+          resentFrom = value;
+          break;
       }
     }
-    if (origin === host!.serverId) return;
+    if (origin === undefined || origin === host!.serverId) return;
+    const last = seen.get(origin);
+    // Each entry once; a resent one only if it was first added after this reader started.
+    if (last === undefined ? resentFrom !== undefined && !idAfter(resentFrom, startId!) : number <= last) return;
+    seen.set(origin, number);
     host!.deliver(except === undefined ? { room, html } : { room, html, except }, id);
   };
 
@@ -244,6 +297,7 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
         if (lastId === undefined) {
           const last = (await sub.call('XREVRANGE', streamKey, '+', '-', 'COUNT', '1')) as [string, string[]][];
           lastId = last[0]?.[0] ?? '0-0';
+          startId = lastId;
           maybeUp();
         }
         if (readerLost) {
@@ -277,6 +331,11 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
     });
     client.on('ready', () => maybeUp());
   }
+  pub.on('ready', () => {
+    // Before any new publish can go out (this runs first): add again what Redis may have lost.
+    if (pubWasReady) for (const { id, args } of recent) pub.call('XADD', ...args, 'p', id).catch(() => {});
+    pubWasReady = true;
+  });
 
   return {
     start(h) {
@@ -290,10 +349,17 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
     },
 
     publish(message: AdapterMessage): Promise<LogPosition | undefined> {
-      const args: string[] = [streamKey, 'MAXLEN', '~', maxLen, '*', 'o', host!.serverId, 'h', message.html];
+      seq += 1;
+      const args: string[] = [streamKey, 'MAXLEN', '~', maxLen, '*', 'o', host!.serverId, 's', String(seq), 'h', message.html];
       if (message.room !== undefined) args.push('r', message.room);
       if (message.except !== undefined) args.push('x', message.except);
-      return pub.call('XADD', ...args) as Promise<string>;
+      return (pub.call('XADD', ...args) as Promise<string>).then((id) => {
+        if (resendLast > 0) {
+          recent.push({ id, args });
+          if (recent.length > resendLast) recent.shift();
+        }
+        return id;
+      });
     },
 
     presence(room, count) {
