@@ -21,7 +21,7 @@
  * @module
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import type { AdapterHost, AdapterMessage, AdapterState, HxWsAdapter, LogPosition } from './adapter.js';
+import { PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type HxWsAdapter, type LogPosition } from './adapter.js';
 
 /** Options of {@link redisAdapter}. */
 export interface RedisAdapterOptions {
@@ -166,13 +166,18 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
   /** This publisher's sequence number, one per message, in entries as `s`. */
   let seq = 0;
   /** Entries Redis accepted from this process that not every live process has read yet. */
-  const recent: { id: string; args: string[] }[] = [];
+  const recent: { id: string; args: string[]; message: AdapterMessage }[] = [];
   /** Where this process's reader started: a resent entry after it is for this process too. */
   let startId: string | undefined;
   /** Per publishing server: the highest sequence number read from it. */
   const seen = new Map<string, number>();
   /** Whether `pub` has been ready before (a later ready is a reconnect). */
   let pubWasReady = false;
+  /**
+   * Whether publishes may go out: from our `ready` listener (ioredis emits `ready` a tick after
+   * it accepts commands, and what was lost must be added again first) until the next `close`.
+   */
+  let pubOpen = false;
   let flushScheduled = false;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   let wakeReader: (() => void) | undefined;
@@ -332,9 +337,17 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
     client.on('ready', () => maybeUp());
   }
   pub.on('ready', () => {
-    // Before any new publish can go out (this runs first): add again what Redis may have lost.
-    if (pubWasReady) for (const { id, args } of recent) pub.call('XADD', ...args, 'p', id).catch(() => {});
+    // Before any new publish can go out: add again what Redis may have lost.
+    if (pubWasReady) {
+      for (const { id, args, message } of recent) {
+        pub.call('XADD', ...args, 'p', id).catch((error: unknown) => host!.error(new PublishError(message, error)));
+      }
+    }
     pubWasReady = true;
+    pubOpen = true;
+  });
+  pub.on('close', () => {
+    pubOpen = false;
   });
 
   return {
@@ -349,13 +362,14 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
     },
 
     publish(message: AdapterMessage): Promise<LogPosition | undefined> {
+      if (!pubOpen) return Promise.reject(new Error(`Redis connection is ${pub.status === 'ready' ? 'being set up again' : pub.status}`));
       seq += 1;
       const args: string[] = [streamKey, 'MAXLEN', '~', maxLen, '*', 'o', host!.serverId, 's', String(seq), 'h', message.html];
       if (message.room !== undefined) args.push('r', message.room);
       if (message.except !== undefined) args.push('x', message.except);
       return (pub.call('XADD', ...args) as Promise<string>).then((id) => {
         if (resendLast > 0) {
-          recent.push({ id, args });
+          recent.push({ id, args, message });
           if (recent.length > resendLast) recent.shift();
         }
         return id;
