@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { newServerId, PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type HxWsAdapter } from './adapter.js';
 
@@ -23,11 +24,38 @@ export interface RoomMember {
 /** What a delivery skips: a member, its socket, or a connection id (of any process). */
 export type Except = RoomMember | WebSocket | string | undefined;
 
+/** The TCP (or TLS) sockets corked in this tick, uncorked together on the next one. */
+let corked: Set<Duplex> | undefined;
+
+function uncorkAll(): void {
+  const sockets = corked!;
+  corked = undefined;
+  for (const raw of sockets) raw.uncork();
+}
+
+/**
+ * Holds `socket`'s writes until the end of this tick, so that many messages to one socket in
+ * one tick (a batch read from the adapter, a burst of broadcasts) leave as one write instead of
+ * one system call each. Uses the `ws` socket's underlying stream (`_socket`, not in its types).
+ */
+function corkForThisTick(socket: WebSocket): void {
+  const raw = (socket as unknown as { _socket?: Duplex | null })._socket;
+  if (!raw || typeof raw.cork !== 'function') return;
+  if (!corked) {
+    corked = new Set();
+    process.nextTick(uncorkAll);
+  }
+  if (corked.has(raw)) return;
+  corked.add(raw);
+  raw.cork();
+}
+
 /** Sends `text` to each target but `except`; returns how many accepted it. */
 export function deliver(targets: Iterable<RoomMember>, text: string, except: Except): number {
   let count = 0;
   for (const target of targets) {
     if (target === except || target.socket === except || target.id === except) continue;
+    corkForThisTick(target.socket);
     if (target.send(text)) count += 1;
   }
   return count;
