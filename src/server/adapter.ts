@@ -111,7 +111,6 @@ export function memoryAdapter(): HxWsAdapter {
   return {
     start(h) {
       host = h;
-      h.status('up');
     },
     publish() {},
     presence() {},
