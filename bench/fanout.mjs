@@ -96,10 +96,10 @@ async function server() {
   process.on('message', async (cmd) => {
     if (cmd.op === 'publish') {
       // Messages `from` .. `to` (exclusive) of the run; message k goes to room k % rooms.
-      const { from, to, rooms, paceMs = 0 } = cmd;
+      const { from, to, rooms, paceMs = 0, batch = BATCH } = cmd;
       let k = from;
       const step = () => {
-        const end = Math.min(to, k + BATCH);
+        const end = Math.min(to, k + batch);
         for (; k < end; k++) publish(`r${k % rooms}`, message(origin, k));
         if (k < to) (paceMs ? setTimeout : setImmediate)(step, paceMs);
         else process.send({ event: 'published' });
@@ -249,7 +249,7 @@ function percentile(histogram, p) {
 }
 
 /** One contender: servers, client processes, one publish run; returns its figures. */
-async function runContender({ kind, redisUrl, perProcess, messages, rooms, processes, prefix, restart }) {
+async function runContender({ kind, redisUrl, perProcess, messages, rooms, processes, prefix, restart, paced }) {
   const servers = Array.from({ length: processes }, (_, i) => spawnRole(['server', kind, String(i), redisUrl, prefix]));
   const ports = await Promise.all(servers.map(async (s) => (await s.next('listening')).port));
   const path = kind === 'sio' ? '' : '/';
@@ -312,6 +312,23 @@ async function runContender({ kind, redisUrl, perProcess, messages, rooms, proce
     p50: percentile(histogram, 0.5),
     p99: percentile(histogram, 0.99),
   };
+  if (paced) {
+    // Latency below saturation: `paced.messages` more, one at a time, `paced.rate` a second in all.
+    for (const c of clientProcs) c.send({ op: 'expect', count: (paced.messages / rooms) * perProcess });
+    await Promise.all(clientProcs.map((c) => c.next('expecting')));
+    const pacedShare = Math.ceil(paced.messages / processes);
+    for (const [i, s] of servers.entries()) {
+      const from = messages + i * pacedShare;
+      s.send({ op: 'publish', from, to: Math.min(messages + paced.messages, from + pacedShare), rooms, batch: 1, paceMs: (1000 * processes) / paced.rate });
+    }
+    await Promise.all(servers.map((s) => s.next('published')));
+    await Promise.all(clientProcs.map((c) => c.next('received')));
+    for (const c of clientProcs) c.send({ op: 'report' });
+    const pacedReports = await Promise.all(clientProcs.map((c) => c.next('report')));
+    const h = new Map();
+    for (const r of pacedReports) for (const [b, n] of r.histogram) h.set(b, (h.get(b) ?? 0) + n);
+    result.paced = { rate: paced.rate, messages: paced.messages, p50: percentile(h, 0.5), p99: percentile(h, 0.99) };
+  }
   if (restart) {
     for (const s of servers) s.send({ op: 'reported' });
     const reported = new Set((await Promise.all(servers.map((s) => s.next('reported')))).flatMap((r) => r.reported.map(Number)));
@@ -320,16 +337,20 @@ async function runContender({ kind, redisUrl, perProcess, messages, rooms, proce
     let lostUnreported = 0;
     let duplicates = 0;
     let partial = 0;
+    const lostSample = [];
     for (let k = 0; k < messages; k++) {
       const n = receipts.get(k) ?? 0;
       if (n > membersPerRoom) duplicates += 1;
       if (n < membersPerRoom) {
         if (reported.has(k)) partial += 1;
-        else lostUnreported += 1;
+        else {
+          lostUnreported += 1;
+          if (lostSample.length < 10) lostSample.push([k, n]);
+        }
       }
     }
     const downs = servers.map((s) => s.events.filter((e) => e.event === 'status' && e.state === 'down').length);
-    Object.assign(result, { reported: reported.size, reachedLocalOnly: partial, lostUnreported, duplicates, downs });
+    Object.assign(result, { reported: reported.size, reachedLocalOnly: partial, lostUnreported, lostSample, duplicates, downs });
   }
   for (const c of clientProcs) c.send({ op: 'close' });
   for (const s of servers) s.send({ op: 'close' });
@@ -347,6 +368,7 @@ async function drive() {
     process.exit(1);
   }
   const redis = await startRedis();
+  const paced = { messages: Math.min(20_000, opt('paced-messages', 1500)), rate: opt('paced-rate', 250) };
   const base = { redisUrl: redis.url, perProcess, messages, rooms };
   console.log(`fan-out: ${messages} messages of ~200 B, ${perProcess} ws clients per process x 3, ${rooms} rooms (${(perProcess * 3) / rooms} members each)\n`);
   const results = [];
@@ -357,9 +379,12 @@ async function drive() {
       ['(c) 3 processes, Socket.IO 4 + redis-adapter', { kind: 'sio', processes: 3, prefix: 'c' }],
     ];
     for (const [label, spec] of argv.includes('--restart-only') ? [] : contenders) {
-      const r = await runContender({ ...base, ...spec });
+      const r = await runContender({ ...base, ...spec, paced });
       results.push({ label, ...r });
-      console.log(`${label}: ${r.delivered}/${r.expected} delivered in ${r.seconds.toFixed(2)} s, ${Math.round(r.perSecond)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`);
+      console.log(
+        `${label}: ${r.delivered}/${r.expected} delivered in ${r.seconds.toFixed(2)} s, ${Math.round(r.perSecond)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms; ` +
+          `at ${paced.rate} msg/s: p50 ${r.paced.p50.toFixed(2)} ms, p99 ${r.paced.p99.toFixed(2)} ms`,
+      );
     }
     const restart = await runContender({
       ...base,
@@ -375,11 +400,12 @@ async function drive() {
       return;
     }
     const fmt = (n) => Math.round(n).toLocaleString('en-US');
-    console.log('\n| | delivered/s | p50 | p99 | vs (a) throughput | vs (c) throughput | p99 vs (c) |');
-    console.log('| --- | --- | --- | --- | --- | --- | --- |');
+    const ms = (n) => `${n.toFixed(1)} ms`;
+    console.log(`\n| | delivered/s | × (a) | × (c) | p50 / p99, all at once | p50 / p99 at ${paced.rate} msg/s | p99 × (c) at ${paced.rate} msg/s |`);
+    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const r of [a, b, c]) {
       console.log(
-        `| ${r.label} | ${fmt(r.perSecond)} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms | ${(r.perSecond / a.perSecond).toFixed(2)}x | ${(r.perSecond / c.perSecond).toFixed(2)}x | ${(r.p99 / c.p99).toFixed(2)}x |`,
+        `| ${r.label} | ${fmt(r.perSecond)} | ${(r.perSecond / a.perSecond).toFixed(2)} | ${(r.perSecond / c.perSecond).toFixed(2)} | ${ms(r.p50)} / ${ms(r.p99)} | ${ms(r.paced.p50)} / ${ms(r.paced.p99)} | ${(r.paced.p99 / c.paced.p99).toFixed(2)} |`,
       );
     }
     console.log(

@@ -53,7 +53,7 @@ const TOP = /^(package\.json|README\.md|LICENSE(\.md)?|custom-elements\.json|doc
 for (const path of files) {
   if (!path.startsWith('dist/') && !TOP.test(path)) problems.push(`unexpected ${path} in the package`);
 }
-for (const path of ['README.md', 'custom-elements.json', 'docs/protocol.md', 'docs/migrating.md']) {
+for (const path of ['README.md', 'custom-elements.json', 'docs/protocol.md', 'docs/migrating.md', 'docs/scale-out.md']) {
   if (!files.has(path)) problems.push(`missing ${path}`);
 }
 
