@@ -35,11 +35,11 @@ function numbered(client: Client, tag: string): number[] {
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** A Redis, three server processes on it, and `perNode` clients of each in room `r`. */
-function cluster(prefix: string, perNode = 3) {
+function cluster(prefix: string, perNode = 3, env: Record<string, string> = {}) {
   const state = { redis: undefined as unknown as TestRedis, nodes: [] as ClusterNode[], members: [] as Client[][], outsiders: [] as Client[] };
   before(async () => {
     state.redis = await startRedis();
-    state.nodes = await Promise.all([0, 1, 2].map(() => ClusterNode.start(state.redis.url, { REDIS_PREFIX: prefix })));
+    state.nodes = await Promise.all([0, 1, 2].map(() => ClusterNode.start(state.redis.url, { REDIS_PREFIX: prefix, ...env })));
     for (const node of state.nodes) {
       const clients = await Promise.all(range(perNode).map(() => node.client()));
       for (const c of clients) await c.request({ op: 'join', room: 'r' });
@@ -217,5 +217,31 @@ describe('Redis adapter: what Redis lost in a restart is added again', { skip },
     await sleep(300);
     for (const m of c.members.flat()) assert.deepEqual(numbered(m, 'gap'), range(30), `client ${m.id}: each message once, in order`);
     for (const node of c.nodes) assert.deepEqual(node.events.filter((e) => e.event === 'publish-error'), []);
+  });
+});
+
+describe('Redis adapter: a reader that fell behind past maxLen', { skip }, () => {
+  const c = cluster('t-trim', 1, { MAX_LEN: '10' });
+
+  it('reports the messages trimmed from the stream before it read them', async () => {
+    const [p0, , p2] = c.nodes as [ClusterNode, ClusterNode, ClusterNode];
+    await p0.call('toRoom', { room: 'r', html: '<p>warm-0</p>' });
+    await Promise.all(c.members.flat().map((m) => m.until(() => numbered(m, 'warm').length === 1)));
+    p2.child.kill('SIGSTOP');
+    try {
+      await p0.call('burst', { room: 'r', count: 500, prefix: 'trim' });
+      await sleep(300);
+    } finally {
+      p2.child.kill('SIGCONT');
+    }
+    const missedBy = (node: ClusterNode) =>
+      node.events.filter((e) => e.event === 'error').reduce((sum, e) => sum + Number(/: (\d+) message\(s\) from server .* never reached this process/.exec(e.message ?? '')?.[1] ?? NaN), 0);
+    // Every message either reached a reader's sockets or is counted in that reader's reports.
+    for (const i of [1, 2]) {
+      const member = c.members[i]![0]!;
+      await eventually(() => numbered(member, 'trim').length + missedBy(c.nodes[i]!) === 500, 5000, `process ${i}: arrived + reported = 500`);
+    }
+    assert.ok(missedBy(p2) > 0, 'the process that stood still lost some to trimming, and said so');
+    assert.deepEqual(p0.events.filter((e) => e.event === 'error'), [], 'the publisher reads nothing of its own');
   });
 });

@@ -21,6 +21,7 @@ const adapter = redisAdapter({
   prefix: process.env.REDIS_PREFIX ?? 'hxws-test',
   presenceTtl: Number(process.env.PRESENCE_TTL ?? 1000),
   retryDelay: () => 50,
+  maxLen: process.env.MAX_LEN ? Number(process.env.MAX_LEN) : undefined,
 });
 const server = createServer();
 const hx = attachHxWs(server, {
