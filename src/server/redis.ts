@@ -349,6 +349,7 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
 
   return {
     start(h) {
+      if (host) throw new Error('hx-ws redis adapter: one adapter serves one attachHxWs (create another for the second)');
       host = h;
       hash = `${hashPrefix}${h.serverId}`;
       pub.connect().catch(() => {});
