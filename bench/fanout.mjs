@@ -249,7 +249,7 @@ function percentile(histogram, p) {
 }
 
 /** One contender: servers, client processes, one publish run; returns its figures. */
-async function runContender({ kind, redisUrl, perProcess, messages, rooms, processes, prefix, restart, paced }) {
+async function runContender({ kind, redisUrl, perProcess, messages, rooms, processes, prefix, restart, keepOpen }) {
   const servers = Array.from({ length: processes }, (_, i) => spawnRole(['server', kind, String(i), redisUrl, prefix]));
   const ports = await Promise.all(servers.map(async (s) => (await s.next('listening')).port));
   const path = kind === 'sio' ? '' : '/';
@@ -312,14 +312,17 @@ async function runContender({ kind, redisUrl, perProcess, messages, rooms, proce
     p50: percentile(histogram, 0.5),
     p99: percentile(histogram, 0.99),
   };
-  if (paced) {
-    // Latency below saturation: `paced.messages` more, one at a time, `paced.rate` a second in all.
-    for (const c of clientProcs) c.send({ op: 'expect', count: (paced.messages / rooms) * perProcess });
+  /**
+   * Latency below saturation: `count` more messages (numbered from `offset`), one at a time,
+   * `rate` a second in all; resolves with their latency histogram.
+   */
+  const pacedRound = async (count, rate, offset) => {
+    for (const c of clientProcs) c.send({ op: 'expect', count: (count / rooms) * perProcess });
     await Promise.all(clientProcs.map((c) => c.next('expecting')));
-    const pacedShare = Math.ceil(paced.messages / processes);
+    const pacedShare = Math.ceil(count / processes);
     for (const [i, s] of servers.entries()) {
-      const from = messages + i * pacedShare;
-      s.send({ op: 'publish', from, to: Math.min(messages + paced.messages, from + pacedShare), rooms, batch: 1, paceMs: (1000 * processes) / paced.rate });
+      const from = offset + i * pacedShare;
+      s.send({ op: 'publish', from, to: Math.min(offset + count, from + pacedShare), rooms, batch: 1, paceMs: (1000 * processes) / rate });
     }
     await Promise.all(servers.map((s) => s.next('published')));
     await Promise.all(clientProcs.map((c) => c.next('received')));
@@ -327,8 +330,14 @@ async function runContender({ kind, redisUrl, perProcess, messages, rooms, proce
     const pacedReports = await Promise.all(clientProcs.map((c) => c.next('report')));
     const h = new Map();
     for (const r of pacedReports) for (const [b, n] of r.histogram) h.set(b, (h.get(b) ?? 0) + n);
-    result.paced = { rate: paced.rate, messages: paced.messages, p50: percentile(h, 0.5), p99: percentile(h, 0.99) };
-  }
+    return h;
+  };
+  const close = async () => {
+    for (const c of clientProcs) c.send({ op: 'close' });
+    for (const s of servers) s.send({ op: 'close' });
+    await Promise.all([...clientProcs, ...servers].map((p) => (p.child.exitCode === null ? once(p.child, 'exit') : null)));
+  };
+  if (keepOpen) return { result, pacedRound, close };
   if (restart) {
     for (const s of servers) s.send({ op: 'reported' });
     const reported = new Set((await Promise.all(servers.map((s) => s.next('reported')))).flatMap((r) => r.reported.map(Number)));
@@ -352,9 +361,7 @@ async function runContender({ kind, redisUrl, perProcess, messages, rooms, proce
     const downs = servers.map((s) => s.events.filter((e) => e.event === 'status' && e.state === 'down').length);
     Object.assign(result, { reported: reported.size, reachedLocalOnly: partial, lostUnreported, lostSample, duplicates, downs });
   }
-  for (const c of clientProcs) c.send({ op: 'close' });
-  for (const s of servers) s.send({ op: 'close' });
-  await Promise.all([...clientProcs, ...servers].map((p) => (p.child.exitCode === null ? once(p.child, 'exit') : null)));
+  await close();
   return result;
 }
 
@@ -378,13 +385,32 @@ async function drive() {
       ['(b) 3 processes, hx-ws Redis adapter', { kind: 'ours', processes: 3, prefix: 'b' }],
       ['(c) 3 processes, Socket.IO 4 + redis-adapter', { kind: 'sio', processes: 3, prefix: 'c' }],
     ];
-    for (const [label, spec] of argv.includes('--restart-only') ? [] : contenders) {
-      const r = await runContender({ ...base, ...spec, paced });
-      results.push({ label, ...r });
-      console.log(
-        `${label}: ${r.delivered}/${r.expected} delivered in ${r.seconds.toFixed(2)} s, ${Math.round(r.perSecond)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms; ` +
-          `at ${paced.rate} msg/s: p50 ${r.paced.p50.toFixed(2)} ms, p99 ${r.paced.p99.toFixed(2)} ms`,
-      );
+    // Bursts one contender after the other (the others stay connected, idle); then the paced
+    // latency in interleaved rounds (a, b, c, a, b, c, ...) so that load from elsewhere on the
+    // machine falls on all three alike.
+    const open = [];
+    try {
+      for (const [label, spec] of argv.includes('--restart-only') ? [] : contenders) {
+        const handle = await runContender({ ...base, ...spec, keepOpen: true });
+        const r = handle.result;
+        open.push(handle);
+        results.push({ label, ...r });
+        console.log(`${label}: ${r.delivered}/${r.expected} delivered in ${r.seconds.toFixed(2)} s, ${Math.round(r.perSecond)}/s, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms`);
+      }
+      const rounds = 5;
+      const histograms = open.map(() => new Map());
+      for (let round = 0; round < rounds && open.length; round++) {
+        for (const [i, handle] of open.entries()) {
+          const h = await handle.pacedRound(paced.messages / rounds, paced.rate, messages + round * paced.messages);
+          for (const [b, n] of h) histograms[i].set(b, (histograms[i].get(b) ?? 0) + n);
+        }
+      }
+      for (const [i, h] of histograms.entries()) {
+        results[i].paced = { rate: paced.rate, messages: paced.messages, rounds, p50: percentile(h, 0.5), p99: percentile(h, 0.99) };
+        console.log(`${results[i].label}: at ${paced.rate} msg/s, p50 ${results[i].paced.p50.toFixed(2)} ms, p99 ${results[i].paced.p99.toFixed(2)} ms`);
+      }
+    } finally {
+      for (const handle of open) await handle.close();
     }
     const restart = await runContender({
       ...base,
