@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 
 const args = process.argv.slice(2);
 const onlyNode = args.includes('--node');
@@ -57,6 +57,16 @@ if (!onlyNode) {
   const code = await run(bin, ['--config', 'web-test-runner.config.mjs', ...passThrough], { WTR_COUNTS: out });
   if (code !== 0) exitCode = code;
   add(out, 'web-test-runner');
+}
+
+// The Redis adapter's tests need a real redis-server (test/node/support/redis.ts starts one);
+// without it they are skipped, which must not pass unnoticed (under CI=true they fail instead).
+const redisFound = ['redis-server', 'valkey-server'].some((name) =>
+  [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/local/bin', '/usr/sbin'].some((dir) => dir && existsSync(join(dir, name))),
+);
+if (!onlyBrowser && !redisFound && !process.env.REDIS_SERVER) {
+  console.warn('\n*** The Redis adapter tests were SKIPPED: redis-server not found.');
+  console.warn('*** Install it (apt-get install -y redis-server, or brew install redis) and run npm test again.');
 }
 
 if (totals.failed > 0 && exitCode === 0) exitCode = 1;

@@ -35,7 +35,15 @@ export {
   type Sendable,
 } from './attach.js';
 export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
-export { deliver, MemoryRooms, type Except, type RoomAdapter, type RoomMember } from './rooms.js';
+export {
+  memoryAdapter,
+  PublishError,
+  type AdapterHost,
+  type AdapterMessage,
+  type AdapterState,
+  type HxWsAdapter,
+  type LogPosition,
+} from './adapter.js';
 export {
   ackMessage,
   escapeHtml,

@@ -267,10 +267,10 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
       chat = chatRoom();
       chat.attach(server);
     },
-    serve(context) {
+    async serve(context) {
       // The demo chat room's uploaded files, as `npm start` serves them.
       if (!context.path.startsWith('/files/')) return undefined;
-      const found = chat?.file(context.path);
+      const found = await chat?.file(context.path);
       if (!found) return undefined;
       for (const [name, value] of Object.entries(found.headers)) context.set(name, value);
       return { body: found.bytes, type: found.headers['Content-Type'] };
