@@ -171,6 +171,9 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
     /** Sends `template` with `{i}` = start, start+1, ... to every open socket, recording each. */
     push(c, { start, count, template }) {
       for (const ws of c.sockets) {
+        // A socket stays in c.sockets until its close handshake ends; ws sends nothing once it
+        // is closing, so a push to it would be recorded but never sent.
+        if (ws.readyState !== ws.OPEN) continue;
         for (let i = start; i < start + count; i++) {
           ws.send(template.replaceAll('{i}', String(i)));
           c.pushed.push({ n: i, conn: c.conns.get(ws) });
