@@ -228,12 +228,23 @@ describe('issue 17.3: bounded send buffers', () => {
       clients.push(c);
     }
     await ask({ type: 'mark' });
-    let open = 200;
-    for (let round = 0; round < 40 && open > 0; round++) {
-      ({ open } = (await ask({ type: 'broadcast', count: 250, bytes: 2048 })) as { open: number });
+    // Broadcast 2 KB messages in rounds until no socket is open (each has to fill the kernel's
+    // buffers first, a few MB on loopback), for at most 100 rounds or 20 s.
+    const started = Date.now();
+    let report: Report;
+    let rounds = 0;
+    for (;;) {
+      const { sent } = (await ask({ type: 'broadcast', count: 250, bytes: 2048 })) as { sent: number };
+      rounds += 1;
+      if (sent === 0 || rounds >= 100 || Date.now() - started > 20_000) break; // none open any more
     }
-    await sleep(1000); // the close timeout of the 1013 handshakes the clients never answer
-    const report = (await ask({ type: 'report' })) as unknown as Report;
+    // The 1013 handshakes the clients never answer end after closeTimeoutMs.
+    for (let waited = 0; ; waited += 100) {
+      report = (await ask({ type: 'report' })) as unknown as Report;
+      if (report.clients === 0 || waited > 5000) break;
+      await sleep(100);
+    }
+    console.log(`backpressure: ${rounds} rounds of 250 × 2 KB broadcasts, server RSS +${(report.growth / MiB).toFixed(0)} MiB`);
     for (const c of clients) c.socket.destroy();
     assert.equal(report.clients, 0, 'every stalled socket was dropped');
     assert.equal(report.closes.filter((c) => c.cause === 'backpressure').length, 200);
