@@ -200,6 +200,39 @@ describe('issue 17.2: heartbeat and close deadline', () => {
     client.terminate();
   });
 
+  it('the heartbeat spares a peer busy sending a frame (it cannot pong mid-frame) and one whose reading is paused', async (t) => {
+    const interval = 100;
+    const release = deferred<void>();
+    const requests: unknown[] = [];
+    const { port, closes } = await startRecording(t, {
+      pingIntervalMs: interval,
+      handler: async (request) => {
+        requests.push(request);
+        if (request.values.slow) await release.promise; // reading is paused behind this one
+      },
+    });
+    const client = await rawConnect(port);
+    client.socket.pause(); // it reads nothing, so it never pongs: only what it sends shows it is alive
+    // An upload of 40 KB in 1 KB pieces every 25 ms: 1 s, ten intervals, inside one frame.
+    await client.write(Buffer.concat([frame(1, json({ f: oobFile('f', 40_000, 0) })), header(2, 40_000)]));
+    for (let i = 0; i < 40; i++) {
+      await client.write(Buffer.alloc(1000));
+      await sleep(25);
+    }
+    await until(() => requests.length === 1, 2000, 'the upload');
+    assert.equal(closes.length, 0, 'not dropped while it was sending');
+    // From here on it reads and answers pings, as a live page does between frames.
+    client.autoPong = true;
+    client.socket.resume();
+    // A handler that takes 5 intervals, with a request queued behind it: reading is paused.
+    await client.write(Buffer.concat([frame(1, json({ slow: '1' })), frame(1, json({ next: '1' }))]));
+    await sleep(5 * interval);
+    release.resolve();
+    await until(() => requests.length === 3, 2000, 'the queued request');
+    assert.equal(closes.length, 0, 'still connected');
+    client.socket.destroy();
+  });
+
   it('close() terminates a peer that never answers its close frame, and resolves by closeTimeoutMs', async (t) => {
     const { port: serverPort, hub, closes } = await startRecording(t, { closeTimeoutMs: 300, pingIntervalMs: 0 });
     const proxy = await blackholeProxy(t, serverPort);
