@@ -78,7 +78,14 @@ export async function startWebKit(webkit) {
     for (const p of procs.reverse()) if (p.child.exitCode === null) p.child.kill('SIGTERM');
     procs.length = 0;
   };
+  // Killed rather than stopped (SIGTERM, SIGHUP): stop the helpers, then die of the same signal.
+  const onSignal = (signal) => {
+    stopAll();
+    process.kill(process.pid, signal);
+  };
   process.once('exit', stopAll);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGHUP', onSignal);
   try {
     let display = process.env.DISPLAY;
     if (!display && webkit.xvfb) {
@@ -116,6 +123,8 @@ export async function startWebKit(webkit) {
         await session.close().catch(() => {});
         stopAll();
         process.removeListener('exit', stopAll);
+        process.removeListener('SIGTERM', onSignal);
+        process.removeListener('SIGHUP', onSignal);
       },
     };
   } catch (e) {
