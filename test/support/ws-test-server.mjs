@@ -168,11 +168,14 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
     pushed(c) {
       return c.pushed;
     },
-    /** Sends `template` with `{i}` = start, start+1, ... to every open socket, recording each. */
+    /**
+     * Sends `template` with `{i}` = start, start+1, ... to every open socket, recording each.
+     * A socket the server has begun to close is still in `c.sockets` until its close completes,
+     * but `ws` drops what is sent on it: it is skipped, so nothing is recorded as pushed that
+     * never went out.
+     */
     push(c, { start, count, template }) {
       for (const ws of c.sockets) {
-        // A socket stays in c.sockets until its close handshake ends; ws sends nothing once it
-        // is closing, so a push to it would be recorded but never sent.
         if (ws.readyState !== ws.OPEN) continue;
         for (let i = start; i < start + count; i++) {
           ws.send(template.replaceAll('{i}', String(i)));
