@@ -93,4 +93,19 @@ export function contenders(root) {
   return all.filter((c) => (c.requires ?? []).every(has));
 }
 
+/** The contender `--broken` adds: connects, then never swaps and never uploads. */
+export const broken = {
+  name: 'broken',
+  label: 'broken on purpose',
+  entry: 'bench/entries/broken.js',
+  connect: (url) => [`<div data-broken-ws="${url}">`, '</div>'],
+  // Its churn element never opens a socket.
+  churn: { html: () => '<div data-broken-churn></div>', process: null },
+  upload: {
+    html: (url) => `<div data-broken-ws="${url}"><form><input type="file" name="file"></form></div>`,
+    encodings: [OOB],
+    trigger: 'submit',
+  },
+};
+
 export const ENCODING = { OOB, INLINE };

@@ -1,22 +1,29 @@
-// `npm run bench`: every contender, every measure, one headless Chromium, one run.
-// Prints markdown tables and writes bench/results/<date>.json. See bench/README.md.
+// `npm run bench`: every contender, every measure, one headless browser (Chromium unless
+// --firefox), one run. Prints markdown tables and writes bench/results/<date>[-suffix].json.
+// See bench/README.md.
 //
-// Options: --rounds N (throughput rounds, default 3), --messages N (default 20000),
+// Options: --rounds N (throughput rounds, default 3), --messages N (default 10000),
 //   --upload-mb N (oob and raw upload, default 256), --inline-mb N (inline-base64, default 32),
 //   --upload-rounds N (default 3), --chunked-mb N (chunked upload into the disk sink, default
 //   1024), --chunk-size S (default 1MB), --chunked-rounds N (default 3),
 //   --latency-seconds N (default 10), --rate N (default 1000), --cycles N (churn, default 1000),
-//   --only a,b (contender names), --skip swap,latency,churn,upload,chunked,size, --profile (always
-//   CPU-profile our contenders' swap path), --no-write (do not write the JSON).
+//   --only a,b (sections: swap, latency, churn, upload, chunked, size; `uploads` is upload and
+//   chunked; and/or contender names), --skip swap,latency,churn,upload,chunked,size, --firefox (run in Firefox instead of Chromium),
+//   --broken (add a contender that fails on purpose: it drops every message; `--broken crash`:
+//   the driver crashes its page instead, Chromium only), --first-ms N (a contender that has applied
+//   nothing N ms after the first send fails, default 5000), --stall-ms N (one that stops for
+//   N ms fails, default 10000), --profile (always CPU-profile our contenders' swap path; Chromium
+//   only), --no-write (do not write the JSON).
 import { execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
+import { findChromium, findFirefox } from '../scripts/browsers.mjs';
 import { bundle, defaultEntry, gzipSize, LIT_EXTERNAL, ROOT } from '../scripts/bundle.mjs';
-import { findChrome } from '../scripts/chrome.mjs';
-import { contenders as listContenders, ENCODING } from './contenders.mjs';
+import { FIREFOX_PREFS } from '../scripts/launchers/firefox.mjs';
+import { broken, contenders as listContenders, ENCODING } from './contenders.mjs';
 import { flood, now, startServer, steady } from './server.mjs';
 
 // ---------------------------------------------------------------------------------------------
@@ -28,7 +35,7 @@ const opt = (name, fallback) => {
 };
 const flag = (name) => argv.includes(`--${name}`);
 const ROUNDS = Number(opt('rounds', 3));
-const MESSAGES = Number(opt('messages', 20_000));
+const MESSAGES = Number(opt('messages', 10_000));
 const WARMUP = Number(opt('warmup', 2_000));
 const RATE = Number(opt('rate', 1_000));
 const LATENCY_SECONDS = Number(opt('latency-seconds', 10));
@@ -41,9 +48,25 @@ const UPLOAD_ROUNDS = Number(opt('upload-rounds', 3));
 const CHUNKED_BYTES = Number(opt('chunked-mb', 1024)) * 1024 * 1024;
 const CHUNK_SIZE = opt('chunk-size', '1MB');
 const CHUNKED_ROUNDS = Number(opt('chunked-rounds', 3));
-const ONLY = opt('only', '') ? new Set(opt('only').split(',')) : null;
-const SKIP = new Set((opt('skip', '') ?? '').split(',').filter(Boolean));
+const FIRST_MS = Number(opt('first-ms', 5_000));
+const STALL_MS = Number(opt('stall-ms', 10_000));
+const ENGINE = flag('firefox') ? 'firefox' : 'chromium';
+const CDP = ENGINE === 'chromium';
+const SECTIONS = ['swap', 'latency', 'churn', 'upload', 'chunked', 'size'];
+const SECTION_ALIASES = { swaps: 'swap', throughput: 'swap', uploads: 'upload', sizes: 'size' };
+const section = (s) => SECTION_ALIASES[s] ?? s;
+// `--only uploads` means both upload sections.
+const onlyList = (opt('only', '') ?? '').split(',').filter(Boolean).flatMap((s) => (s === 'uploads' ? ['upload', 'chunked'] : [section(s)]));
+const ONLY_SECTIONS = onlyList.some((s) => SECTIONS.includes(s)) ? new Set(onlyList.filter((s) => SECTIONS.includes(s))) : null;
+const onlyNames = onlyList.filter((s) => !SECTIONS.includes(s));
+const ONLY = onlyNames.length ? new Set(onlyNames) : null;
+const SKIP = new Set((opt('skip', '') ?? '').split(',').filter(Boolean).map(section));
+for (const s of SKIP) if (!SECTIONS.includes(s)) throw new Error(`--skip ${s}: expected some of ${SECTIONS.join(', ')}`);
+/** Whether a section runs: not skipped, and named by --only if --only names sections. */
+const wanted = (s) => !SKIP.has(s) && (!ONLY_SECTIONS || ONLY_SECTIONS.has(s));
 const OUR_CONTENDERS = new Set(['element', 'shim']);
+const BROKEN = flag('broken') ? (opt('broken') === 'crash' ? 'crash' : 'silent') : null;
+if (BROKEN === 'crash' && ENGINE !== 'chromium') throw new Error('--broken crash needs Chromium (it crashes the page through CDP)');
 
 const started = now();
 const log = (...a) => console.error(`[${((now() - started) / 1000).toFixed(1).padStart(5)}s]`, ...a);
@@ -88,7 +111,12 @@ function gitInfo() {
 
 // ---------------------------------------------------------------------------------------------
 // Contenders and bundles
-const contenders = listContenders(ROOT).filter((c) => !ONLY || ONLY.has(c.name));
+const everyContender = [...listContenders(ROOT), ...(flag('broken') ? [broken] : [])];
+if (ONLY) {
+  const unknown = [...ONLY].filter((n) => !everyContender.some((c) => c.name === n));
+  if (unknown.length) throw new Error(`--only ${unknown.join(',')}: not a section (${SECTIONS.join(', ')}) or a contender (${everyContender.map((c) => c.name).join(', ')})`);
+}
+const contenders = everyContender.filter((c) => !ONLY || ONLY.has(c.name) || c.name === 'broken');
 // Experiments: `--with name=path/to/entry.ts[@like]` adds a contender built from another entry,
 // with the markup of `like` (default: element). Used to try a change to src/ without editing it.
 for (let i = 0; i < argv.length; i++) {
@@ -143,30 +171,96 @@ ${body}
 }
 
 const server = await startServer({ pages: pageHtml, bundles, harness: join(ROOT, 'bench/pages/harness.js') });
-const chrome = await findChrome();
-const browser = await puppeteer.launch({
-  executablePath: chrome.executablePath,
-  args: chrome.args,
-  headless: chrome.source === '@sparticuz/chromium' ? 'shell' : true,
-  protocolTimeout: 240_000,
-});
+
+async function launch() {
+  if (ENGINE === 'firefox') {
+    const firefox = findFirefox();
+    if ('missing' in firefox) throw new Error(`--firefox: ${firefox.missing}; install it with: ${firefox.install}`);
+    const b = await puppeteer.launch({
+      browser: 'firefox',
+      protocol: 'webDriverBiDi',
+      executablePath: firefox.executablePath,
+      headless: true,
+      extraPrefsFirefox: FIREFOX_PREFS,
+      protocolTimeout: 240_000,
+    });
+    return { browser: b, source: firefox.source };
+  }
+  const chrome = await findChromium();
+  const b = await puppeteer.launch({
+    executablePath: chrome.executablePath,
+    args: chrome.args,
+    headless: chrome.source === '@sparticuz/chromium' ? 'shell' : true,
+    protocolTimeout: 240_000,
+  });
+  return { browser: b, source: chrome.source };
+}
+const { browser, source: browserSource } = await launch();
 const browserVersion = await browser.version();
-log(`browser: ${browserVersion} (${chrome.source}), server: ${server.origin}`);
+log(`browser: ${browserVersion} (${browserSource}), server: ${server.origin}`);
+
+/** What a contender failed at, in words; the run goes on without it for that part. */
+const failures = {};
+function fail(name, part, err) {
+  const reason = err instanceof Error ? err.message : String(err);
+  (failures[name] ??= {})[part] = reason;
+  log(`  ✗ ${name} FAILED (${part}): ${reason}. The run goes on without it.`);
+}
+const failedIn = (name, part) => failures[name]?.[part];
 
 let channelSeq = 0;
-/** Opens a contender's page on a fresh channel; resolves once its socket is open on the server. */
+/**
+ * Opens a contender's page on a fresh channel; resolves once its socket is open on the server.
+ * `p.crashed` rejects when the page crashes or closes under us; `p.guard(promise, what)` races
+ * any wait against it, so a dead page fails its contender at once instead of at a time-out.
+ */
 async function openPage(name, mode, extra = '') {
   const ch = `${name}-${mode}-${++channelSeq}`;
   const page = await browser.newPage();
+  let closing = false;
+  const crashed = new Promise((_, reject) => {
+    page.once('error', (e) => reject(new Error(`the page crashed (${e.message})`)));
+    page.once('close', () => closing || reject(new Error('the page closed by itself')));
+  });
+  crashed.catch(() => {});
   page.on('pageerror', (e) => log(`page error (${name} ${mode}): ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warn') log(`console.${m.type()} (${name} ${mode}): ${m.text().slice(0, 200)}`);
   });
-  await page.goto(`${server.origin}/page/${name}?mode=${mode}&ch=${ch}${extra}`, { waitUntil: 'load' });
-  const cdp = await page.createCDPSession();
-  const channel = server.channel(ch);
-  const socket = mode === 'swap' ? await channel.socket() : null;
-  return { page, cdp, channel, socket, name };
+  const guard = (promise, what) =>
+    Promise.race([promise, crashed]).catch((e) => {
+      throw new Error(`${what}: ${e.message}`);
+    });
+  const p = { page, cdp: null, channel: server.channel(ch), socket: null, name, crashed, guard };
+  // Closing a crashed page can hang until the protocol time-out: give it 5 s.
+  p.close = () => {
+    closing = true;
+    return Promise.race([page.close().catch(() => {}), sleep(5_000)]);
+  };
+  try {
+    await guard(page.goto(`${server.origin}/page/${name}?mode=${mode}&ch=${ch}${extra}`, { waitUntil: 'load' }), 'loading the page');
+    if (CDP) p.cdp = await page.createCDPSession();
+    // `--broken crash`: the broken contender's renderer dies half a second after it loads.
+    if (BROKEN === 'crash' && name === 'broken') setTimeout(() => p.cdp.send('Page.crash').catch(() => {}), 500);
+    if (mode === 'swap') p.socket = await guard(p.channel.socket(FIRST_MS), 'waiting for its socket');
+  } catch (e) {
+    await p.close();
+    throw e;
+  }
+  return p;
+}
+
+/** Brings the page to the front and finds the socket its library has open now. */
+async function front(p) {
+  await p.guard(p.page.bringToFront(), 'bringing the page to the front');
+  // Let a visibility change run (htmx 4 opens a new socket when its tab is shown).
+  await p.guard(p.page.evaluate(() => new Promise((r) => setTimeout(r, 20))), 'settling');
+  if (p.socket) p.socket = await p.guard(p.channel.socket(FIRST_MS), 'waiting for an open socket');
+}
+
+/** A full garbage collection in the page: Chromium only (Firefox offers no way to ask for one). */
+async function collectGarbage(p) {
+  if (p.cdp) await p.guard(p.cdp.send('HeapProfiler.collectGarbage'), 'collecting garbage');
 }
 
 /** Page clock minus server clock (ms), from the tightest of several round trips. */
@@ -184,8 +278,9 @@ async function clockOffset(page) {
 const env = {
   date: new Date().toISOString(),
   node: process.version,
+  engine: ENGINE,
   browser: browserVersion,
-  browserSource: chrome.source,
+  browserSource,
   cpu: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
   memoryGB: Math.round(totalmem() / 2 ** 30),
   platform: `${process.platform} ${process.arch}`,
@@ -194,7 +289,8 @@ const env = {
 };
 const results = {
   env,
-  settings: { ROUNDS, MESSAGES, WARMUP, RATE, LATENCY_SECONDS, CYCLES, TARGETS, FRAGMENT_BYTES, UPLOAD_OOB_BYTES, UPLOAD_INLINE_BYTES, UPLOAD_ROUNDS },
+  settings: { ROUNDS, MESSAGES, WARMUP, RATE, LATENCY_SECONDS, CYCLES, TARGETS, FRAGMENT_BYTES, UPLOAD_OOB_BYTES, UPLOAD_INLINE_BYTES, UPLOAD_ROUNDS, FIRST_MS, STALL_MS, sections: SECTIONS.filter(wanted) },
+  failed: failures,
   contenders: contenders.map((c) => ({ name: c.name, label: c.label, entry: c.entry, bundle: c.bundle })),
   throughput: {},
   latency: {},
@@ -205,93 +301,123 @@ const results = {
   profile: {},
   notes: [],
 };
+if (!CDP) results.notes.push('Firefox has no CDP: no forced GC before each run, no main-thread counters, no JS heap figures, no CPU profiles.');
 
 // ---------------------------------------------------------------------------------------------
 // 1. Swap throughput
-async function warmUp(p) {
-  await p.page.evaluate(() => window.bench.reset());
-  flood(p.socket, WARMUP, (i) => fragment(i, now()));
-  const r = await p.page.evaluate((n) => window.bench.expect(n, 120_000), WARMUP);
-  if (!r.ok) throw new Error(`${p.name}: warm-up stalled at ${r.count}/${WARMUP} swaps`);
+/** Why a wait for swaps ended early, in words. */
+function swapFailure(r, count) {
+  if (r.reason === 'no-first') return `no message applied within ${FIRST_MS / 1000} s of the first send`;
+  if (r.reason === 'stalled') return `stalled: ${fmt(r.count)} of ${fmt(count)} messages applied, then none for ${STALL_MS / 1000} s`;
+  return `${fmt(r.count)} of ${fmt(count)} messages applied within ${fmt(r.waitedMs / 1000)} s`;
 }
 
-/** One throughput run on an open, warmed-up page. */
+async function warmUp(p) {
+  await front(p);
+  await p.guard(p.page.evaluate(() => window.bench.reset()), 'resetting');
+  flood(p.socket, WARMUP, (i) => fragment(i, now()));
+  const r = await p.guard(p.page.evaluate((n, f, st) => window.bench.expect(n, 120_000, f, st), WARMUP, FIRST_MS, STALL_MS), 'warming up');
+  if (!r.ok) throw new Error(`warm-up: ${swapFailure(r, WARMUP)}`);
+}
+
+/** One throughput run on an open, warmed-up page; throws (in words) when it does not complete. */
 async function throughputRun(p, offset, count = MESSAGES, onStart = null) {
-  await p.cdp.send('HeapProfiler.collectGarbage');
+  await collectGarbage(p);
   await sleep(200);
-  await p.page.bringToFront();
+  await front(p);
   if (onStart) await onStart();
-  await p.page.evaluate(() => window.bench.reset());
+  await p.guard(p.page.evaluate(() => window.bench.reset()), 'resetting');
   const m0 = await mainThreadMetrics(p);
-  const waiting = p.page.evaluate((n) => window.bench.expect(n, 180_000), count);
+  const waiting = p.guard(p.page.evaluate((n, f, st) => window.bench.expect(n, 180_000, f, st), count, FIRST_MS, STALL_MS), 'waiting for swaps');
   const t0 = flood(p.socket, count, (i) => fragment(i, now()));
   const r = await waiting;
+  if (!r.ok) throw new Error(swapFailure(r, count));
   const m1 = await mainThreadMetrics(p);
   const ms = r.lastAt - offset - t0;
-  const check = await p.page.evaluate(() => window.bench.check());
+  if (!(ms > 0)) throw new Error(`the last swap was stamped ${fmt(ms, 1)} ms after the first send: the page clock and the server clock disagree`);
+  const check = await p.guard(p.page.evaluate(() => window.bench.check()), 'checking the targets');
   // Main-thread time per message (µs), from Chromium's own counters: less sensitive than the
-  // rate to the other processes on a shared machine.
+  // rate to the other processes on a shared machine. None in Firefox.
   const perMsg = {};
-  for (const k of Object.keys(m0)) perMsg[k] = ((m1[k] - m0[k]) * 1e6) / count;
+  for (const k of METRICS) perMsg[k] = k in m0 ? ((m1[k] - m0[k]) * 1e6) / count : NaN;
   return { ok: r.ok, applied: r.count, ms, msgsPerSec: (r.count / ms) * 1000, usPerMsg: perMsg, check };
 }
 
 const METRICS = ['TaskDuration', 'ScriptDuration', 'RecalcStyleDuration', 'LayoutDuration'];
-/** Chromium's cumulative main-thread durations (seconds) for the page. */
+/** Chromium's cumulative main-thread durations (seconds) for the page; {} in Firefox. */
 async function mainThreadMetrics(p) {
+  if (!p.cdp) return {};
   if (!p.perfEnabled) {
-    await p.cdp.send('Performance.enable');
+    await p.guard(p.cdp.send('Performance.enable'), 'enabling the main-thread counters');
     p.perfEnabled = true;
   }
-  const { metrics } = await p.cdp.send('Performance.getMetrics');
+  const { metrics } = await p.guard(p.cdp.send('Performance.getMetrics'), 'reading the main-thread counters');
   const out = {};
   for (const m of metrics) if (METRICS.includes(m.name)) out[m.name] = m.value;
   return out;
 }
 
-if (!SKIP.has('swap')) {
-  log(`throughput: ${MESSAGES} messages × ${ROUNDS} rounds`);
+if (wanted('swap') || wanted('latency')) {
+  log(`swap pages: warm-up of ${WARMUP} messages each`);
   const pages = new Map();
-  for (const c of [...contenders]) {
+  for (const c of contenders) {
+    let p = null;
     try {
-      const p = await openPage(c.name, 'swap');
+      p = await openPage(c.name, 'swap');
       await warmUp(p);
-      p.clock = await clockOffset(p.page);
+      p.clock = await p.guard(clockOffset(p.page), 'lining up the clocks');
       pages.set(c.name, p);
     } catch (err) {
-      // A contender that cannot even swap (work in progress, say) leaves the run, not the bench.
-      log(`  ${c.name}: left out of the run: ${err.message}`);
-      results.notes.push(`${c.name} left out: ${err.message}`);
-      contenders.splice(contenders.indexOf(c), 1);
+      fail(c.name, 'swap', err);
+      await p?.close();
     }
   }
-  const runs = new Map(contenders.map((c) => [c.name, []]));
-  for (let round = 0; round < ROUNDS; round++) {
+  const live = () => contenders.filter((c) => pages.has(c.name) && !failedIn(c.name, 'swap'));
+  const dropPage = async (c, err) => {
+    fail(c.name, 'swap', err);
+    await pages.get(c.name)?.close();
+    pages.delete(c.name);
+  };
+
+  if (wanted('swap')) {
+    log(`throughput: ${MESSAGES} messages × ${ROUNDS} rounds`);
+    const runsByName = new Map(contenders.map((c) => [c.name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const c of live()) {
+        try {
+          const r = await throughputRun(pages.get(c.name), pages.get(c.name).clock.offset);
+          runsByName.get(c.name).push(r);
+          log(`  round ${round + 1} ${c.name.padEnd(8)} ${fmt(r.msgsPerSec)} msg/s (${fmt(r.ms)} ms)${CDP ? `, main thread ${fmt(r.usPerMsg.TaskDuration, 1)} µs/msg (script ${fmt(r.usPerMsg.ScriptDuration, 1)}, style ${fmt(r.usPerMsg.RecalcStyleDuration, 1)}, layout ${fmt(r.usPerMsg.LayoutDuration, 1)})` : ''}`);
+        } catch (err) {
+          await dropPage(c, `round ${round + 1}: ${err.message}`);
+        }
+      }
+    }
     for (const c of contenders) {
-      const r = await throughputRun(pages.get(c.name), pages.get(c.name).clock.offset);
-      runs.get(c.name).push(r);
-      log(`  round ${round + 1} ${c.name.padEnd(8)} ${fmt(r.msgsPerSec)} msg/s (${fmt(r.ms)} ms${r.ok ? '' : ', INCOMPLETE'}), main thread ${fmt(r.usPerMsg.TaskDuration, 1)} µs/msg (script ${fmt(r.usPerMsg.ScriptDuration, 1)}, style ${fmt(r.usPerMsg.RecalcStyleDuration, 1)}, layout ${fmt(r.usPerMsg.LayoutDuration, 1)})`);
+      const why = failedIn(c.name, 'swap');
+      if (why) {
+        results.throughput[c.name] = { failed: why };
+        continue;
+      }
+      const rs = runsByName.get(c.name);
+      const usPerMsg = {};
+      for (const k of METRICS) usPerMsg[k] = median(rs.map((r) => r.usPerMsg[k]));
+      results.throughput[c.name] = {
+        msgsPerSec: median(rs.map((r) => r.msgsPerSec)),
+        usPerMsg,
+        ms: median(rs.map((r) => r.ms)),
+        complete: rs.every((r) => r.ok && r.applied === MESSAGES),
+        runs: rs,
+        clock: pages.get(c.name).clock,
+      };
     }
+    const raw = results.throughput.raw?.msgsPerSec;
+    for (const t of Object.values(results.throughput)) if (!t.failed) t.vsRaw = ratio(t.msgsPerSec, raw);
   }
-  for (const c of contenders) {
-    const rs = runs.get(c.name);
-    const usPerMsg = {};
-    for (const k of METRICS) usPerMsg[k] = median(rs.map((r) => r.usPerMsg[k]));
-    results.throughput[c.name] = {
-      msgsPerSec: median(rs.map((r) => r.msgsPerSec)),
-      usPerMsg,
-      ms: median(rs.map((r) => r.ms)),
-      complete: rs.every((r) => r.ok && r.applied === MESSAGES),
-      runs: rs,
-      clock: pages.get(c.name).clock,
-    };
-  }
-  const raw = results.throughput.raw?.msgsPerSec;
-  for (const c of contenders) results.throughput[c.name].vsRaw = ratio(results.throughput[c.name].msgsPerSec, raw);
 
   // -------------------------------------------------------------------------------------------
   // 2. Latency at a steady rate, on the same warmed-up pages
-  if (!SKIP.has('latency')) {
+  if (wanted('latency')) {
     // In slices, the contenders taking turns, so that a burst of other work on the machine
     // falls on all of them rather than on one.
     const slices = Math.max(1, Math.round(LATENCY_SECONDS / 2));
@@ -300,26 +426,38 @@ if (!SKIP.has('swap')) {
     log(`latency: ${RATE} msg/s for ${LATENCY_SECONDS} s per contender, in ${slices} turns of ${sliceMs / 1000} s`);
     const acc = new Map(contenders.map((c) => [c.name, { lat: [], sent: 0, applied: 0, complete: true, maxLag: 0, clocks: [] }]));
     for (let slice = 0; slice < slices; slice++) {
-      for (const c of contenders) {
+      for (const c of live()) {
         const p = pages.get(c.name);
         const a = acc.get(c.name);
-        await p.cdp.send('HeapProfiler.collectGarbage');
-        await p.page.bringToFront();
-        const clock = await clockOffset(p.page);
-        a.clocks.push(clock);
-        await p.page.evaluate((n) => window.bench.reset(n), perSlice);
-        const waiting = p.page.evaluate((n, t) => window.bench.expect(n, t), perSlice, sliceMs + 30_000);
-        const sent = await steady(p.socket, RATE, sliceMs, (i, ts) => fragment(i, ts));
-        const r = await waiting;
-        const lat = await p.page.evaluate(() => window.bench.latencies());
-        for (const x of lat) a.lat.push(x - clock.offset);
-        a.sent += sent.sent;
-        a.applied += r.count;
-        a.complete &&= r.ok;
-        a.maxLag = Math.max(a.maxLag, sent.maxLag);
+        try {
+          await collectGarbage(p);
+          await front(p);
+          const clock = await p.guard(clockOffset(p.page), 'lining up the clocks');
+          a.clocks.push(clock);
+          await p.guard(p.page.evaluate((n) => window.bench.reset(n), perSlice), 'resetting');
+          const waiting = p.guard(p.page.evaluate((n, t, f, st) => window.bench.expect(n, t, f, st), perSlice, sliceMs + 30_000, FIRST_MS, STALL_MS), 'waiting for swaps');
+          const sent = await steady(p.socket, RATE, sliceMs, (i, ts) => fragment(i, ts));
+          const r = await waiting;
+          if (!r.ok && r.reason !== 'timeout') throw new Error(`latency turn ${slice + 1}: ${swapFailure(r, perSlice)}`);
+          const lat = await p.guard(p.page.evaluate(() => window.bench.latencies()), 'reading latencies');
+          for (const x of lat) a.lat.push(x - clock.offset);
+          a.sent += sent.sent;
+          a.applied += r.count;
+          a.complete &&= r.ok;
+          a.maxLag = Math.max(a.maxLag, sent.maxLag);
+        } catch (err) {
+          fail(c.name, 'latency', err);
+          await pages.get(c.name)?.close();
+          pages.delete(c.name);
+        }
       }
     }
     for (const c of contenders) {
+      const why = failedIn(c.name, 'latency') ?? failedIn(c.name, 'swap');
+      if (why) {
+        results.latency[c.name] = { failed: why };
+        continue;
+      }
       const a = acc.get(c.name);
       const lat = a.lat.sort((x, y) => x - y);
       results.latency[c.name] = {
@@ -340,15 +478,21 @@ if (!SKIP.has('swap')) {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Profile our contenders when they miss 0.8× raw (or on --profile)
-  const toProfile = contenders.filter((c) => OUR_CONTENDERS.has(c.name) && (flag('profile') || results.throughput[c.name].vsRaw < 0.8));
+  // Profile our contenders when they miss 0.8× raw (or on --profile); Chromium only
+  const toProfile = !CDP || !wanted('swap')
+    ? []
+    : contenders.filter((c) => OUR_CONTENDERS.has(c.name) && results.throughput[c.name] && !results.throughput[c.name].failed && (flag('profile') || results.throughput[c.name].vsRaw < 0.8));
   // The raw page is profiled too, as the floor to compare with.
-  if (toProfile.length && byName.has('raw')) toProfile.unshift(byName.get('raw'));
+  if (toProfile.length && byName.has('raw') && !failedIn('raw', 'swap')) toProfile.unshift(byName.get('raw'));
   for (const c of toProfile) {
     log(`profiling ${c.name} (unminified build, production Lit)`);
-    results.profile[c.name] = await profileSwaps(c.name);
+    try {
+      results.profile[c.name] = await profileSwaps(c.name);
+    } catch (err) {
+      fail(c.name, 'profile', err);
+    }
   }
-  for (const p of pages.values()) await p.page.close();
+  for (const p of pages.values()) await p.close();
 }
 
 /** CPU profile of one throughput run of `name`'s unminified build: self time by function. */
@@ -358,9 +502,14 @@ async function profileSwaps(name) {
   const clock = await clockOffset(p.page);
   await p.cdp.send('Profiler.enable');
   await p.cdp.send('Profiler.setSamplingInterval', { interval: 100 });
-  const run = await throughputRun(p, clock.offset, MESSAGES, () => p.cdp.send('Profiler.start'));
-  const { profile } = await p.cdp.send('Profiler.stop');
-  await p.page.close();
+  let run;
+  let profile;
+  try {
+    run = await throughputRun(p, clock.offset, MESSAGES, () => p.cdp.send('Profiler.start'));
+    ({ profile } = await p.cdp.send('Profiler.stop'));
+  } finally {
+    await p.close();
+  }
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
   const dt = profile.timeDeltas;
@@ -400,33 +549,43 @@ async function profileSwaps(name) {
 
 // ---------------------------------------------------------------------------------------------
 // 4. Churn
-if (!SKIP.has('churn')) {
+if (wanted('churn')) {
   log(`churn: ${CYCLES} insert / wait-for-open / remove cycles`);
   for (const c of contenders.filter((c) => c.churn)) {
-    const p = await openPage(c.name, 'churn');
-    await p.page.bringToFront();
-    const url = `/ws/${p.channel.name}`;
-    const r = await p.page.evaluate(
-      (html, cycles, process) => window.bench.churn(html, cycles, process, 3_000),
-      c.churn.html(url),
-      CYCLES,
-      c.churn.process,
-    );
-    // Sockets the server still holds: give closes up to 2 s to arrive.
-    const until = now() + 2_000;
-    while (p.channel.sockets.size > 0 && now() < until) await sleep(20);
-    results.churn[c.name] = {
-      cycles: r.done,
-      stalled: r.stalled,
-      ms: r.ms,
-      msPerCycle: r.ms / Math.max(1, r.done),
-      serverOpened: p.channel.opened,
-      leftOpen: p.channel.sockets.size,
-      removal: 'plain DOM remove()',
-    };
-    const C = results.churn[c.name];
-    log(`  ${c.name.padEnd(8)} ${C.cycles} cycles in ${fmt(C.ms)} ms, ${C.leftOpen} left open${C.stalled ? ' (STALLED: no socket opened within 3 s)' : ''}`);
-    await p.page.close();
+    let p = null;
+    try {
+      p = await openPage(c.name, 'churn');
+      await front(p);
+      const url = `/ws/${p.channel.name}`;
+      const r = await p.guard(
+        p.page.evaluate(
+          (html, cycles, process) => window.bench.churn(html, cycles, process, 3_000),
+          c.churn.html(url),
+          CYCLES,
+          c.churn.process,
+        ),
+        'churning',
+      );
+      if (r.done === 0) throw new Error('no socket opened within 3 s of the first insert');
+      // Sockets the server still holds: give closes up to 2 s to arrive.
+      const until = now() + 2_000;
+      while (p.channel.sockets.size > 0 && now() < until) await sleep(20);
+      results.churn[c.name] = {
+        cycles: r.done,
+        stalled: r.stalled,
+        ms: r.ms,
+        msPerCycle: r.ms / Math.max(1, r.done),
+        serverOpened: p.channel.opened,
+        leftOpen: p.channel.sockets.size,
+        removal: 'plain DOM remove()',
+      };
+      const C = results.churn[c.name];
+      log(`  ${c.name.padEnd(8)} ${C.cycles} cycles in ${fmt(C.ms)} ms, ${C.leftOpen} left open${C.stalled ? ' (STALLED: no socket opened within 3 s)' : ''}`);
+    } catch (err) {
+      fail(c.name, 'churn', err);
+      results.churn[c.name] = { failed: failedIn(c.name, 'churn') };
+    }
+    await p?.close();
   }
 }
 
@@ -469,87 +628,132 @@ function startSink(script = 'bench/upload-sink.mjs', execArgv = ['--expose-gc'])
   return next('ready', 30_000).then((ready) => ({ child, port: ready.port, next }));
 }
 
+/** The page's JS heap (CDP, Chromium only); null in Firefox. */
+async function heapUsage(p) {
+  if (!p.cdp) return null;
+  return p.guard(p.cdp.send('Runtime.getHeapUsage'), 'reading the heap');
+}
+
+/** One upload; throws (in words) when no byte arrives, the bytes stop, or the page dies. */
 async function uploadRun(c, encoding, bytes) {
   const file = makeFile(bytes);
   const sink = await startSink();
-  const connected = sink.next('connected', 15_000);
-  const wsUrl = `ws://127.0.0.1:${sink.port}/ws/${c.name}`;
-  const p = await openPage(c.name, 'upload', `&enc=${encodeURIComponent(encoding)}&ws=${encodeURIComponent(wsUrl)}`);
-  await connected;
-  await p.page.bringToFront();
-  const input = await p.page.$('input[type=file]');
-  await input.uploadFile(file);
-  const clock = await clockOffset(p.page);
-  await p.cdp.send('HeapProfiler.collectGarbage');
-  await sleep(200);
-  const heap0 = await p.cdp.send('Runtime.getHeapUsage');
-  let heapPeak = heap0.usedSize;
-  let backingPeak = heap0.backingStorageSize ?? 0;
-  sink.child.send({ type: 'expect', bytes, mode: encoding === ENCODING.INLINE ? 'inline' : 'binary' });
-  await sleep(50);
+  let p = null;
+  try {
+    const connected = sink.next('connected', FIRST_MS);
+    const wsUrl = `ws://127.0.0.1:${sink.port}/ws/${c.name}`;
+    p = await openPage(c.name, 'upload', `&enc=${encodeURIComponent(encoding)}&ws=${encodeURIComponent(wsUrl)}`);
+    await p.guard(connected, 'waiting for its socket');
+    await front(p);
+    const input = await p.guard(p.page.$('input[type=file]'), 'finding the file input');
+    await p.guard(input.uploadFile(file), 'setting the file');
+    const clock = await p.guard(clockOffset(p.page), 'lining up the clocks');
+    await collectGarbage(p);
+    await sleep(200);
+    const heap0 = await heapUsage(p);
+    let heapPeak = heap0?.usedSize ?? NaN;
+    let backingPeak = heap0?.backingStorageSize ?? 0;
+    sink.child.send({ type: 'expect', bytes, mode: encoding === ENCODING.INLINE ? 'inline' : 'binary' });
+    await sleep(50);
 
-  let result = null;
-  const done = sink.next('done', 120_000).then(
-    (m) => (result = m),
-    () => (result = false),
-  );
-  const t0 = await p.page.evaluate((mode) => {
-    const t = window.bench.now();
-    const input = document.querySelector('input[type=file]');
-    if (mode === 'raw') window.rawSend(input.files[0]);
-    else input.form.requestSubmit();
-    return t;
-  }, c.upload.trigger);
-  while (result === null) {
-    try {
-      const h = await p.cdp.send('Runtime.getHeapUsage');
-      heapPeak = Math.max(heapPeak, h.usedSize);
-      backingPeak = Math.max(backingPeak, h.backingStorageSize ?? 0);
-    } catch {
-      /* the page is busy; try again */
+    // Progress: raw TCP bytes the sink has read. The browser may read the whole file before its
+    // first byte goes out, and a busy machine slows that, so an upload gets twice the swap
+    // windows: nothing within 2 × FIRST_MS, or no new byte for 2 × STALL_MS, is a failure.
+    const firstMs = 2 * FIRST_MS;
+    const stallMs = 2 * STALL_MS;
+    let bytesRead = 0;
+    let progressAt = now();
+    const onProgress = (m) => {
+      if (m.type === 'progress' && m.bytesRead > bytesRead) {
+        bytesRead = m.bytesRead;
+        progressAt = now();
+      }
+    };
+    sink.child.on('message', onProgress);
+    let result = null;
+    const done = sink.next('done', 120_000).then(
+      (m) => (result = m),
+      () => (result = false),
+    );
+    const started = now();
+    const t0 = await p.guard(
+      p.page.evaluate((mode) => {
+        const t = window.bench.now();
+        const input = document.querySelector('input[type=file]');
+        if (mode === 'raw') window.rawSend(input.files[0]);
+        else input.form.requestSubmit();
+        return t;
+      }, c.upload.trigger),
+      'starting the upload',
+    );
+    while (result === null) {
+      if (bytesRead === 0 && now() - started > firstMs) throw new Error(`no byte reached the server within ${firstMs / 1000} s of the send`);
+      if (bytesRead > 0 && now() - progressAt > stallMs) throw new Error(`stalled: ${fmt(bytesRead)} of ${fmt(bytes)} bytes arrived, then nothing for ${stallMs / 1000} s`);
+      try {
+        const h = await heapUsage(p);
+        if (h) {
+          heapPeak = Math.max(heapPeak, h.usedSize);
+          backingPeak = Math.max(backingPeak, h.backingStorageSize ?? 0);
+        }
+      } catch {
+        /* the page is busy; try again */
+      }
+      await p.guard(Promise.race([done, sleep(25)]), 'uploading');
     }
-    await Promise.race([done, sleep(25)]);
+    if (!result) throw new Error(`not complete within 120 s (${fmt(bytesRead / 2 ** 20, 1)} MiB arrived)`);
+    const ms = result.at - (t0 - clock.offset);
+    if (!(ms > 0)) throw new Error(`the last byte was stamped ${fmt(ms, 1)} ms after the send: the page clock and the server clock disagree`);
+    return {
+      encoding,
+      bytes,
+      frames: result.frames,
+      received: result.received,
+      complete: true,
+      ms,
+      MBps: bytes / 2 ** 20 / (ms / 1000),
+      heapGrowthMB: heap0 ? (heapPeak - heap0.usedSize) / 2 ** 20 : null,
+      backingStoreGrowthMB: heap0?.backingStorageSize === undefined ? null : (backingPeak - heap0.backingStorageSize) / 2 ** 20,
+      serverRssPeakMB: result.rssPeak / 2 ** 20,
+      serverRssGrowthMB: (result.rssPeak - result.rss0) / 2 ** 20,
+    };
+  } finally {
+    sink.child.kill();
+    await p?.close();
   }
-  sink.child.kill();
-  await p.page.close();
-  const ms = result ? result.at - (t0 - clock.offset) : NaN;
-  return {
-    encoding,
-    bytes,
-    frames: result ? result.frames : null,
-    received: result ? result.received : null,
-    complete: !!result,
-    ms,
-    MBps: bytes / 2 ** 20 / (ms / 1000),
-    heapGrowthMB: (heapPeak - heap0.usedSize) / 2 ** 20,
-    backingStoreGrowthMB: heap0.backingStorageSize === undefined ? null : (backingPeak - heap0.backingStorageSize) / 2 ** 20,
-    serverRssPeakMB: result ? result.rssPeak / 2 ** 20 : NaN,
-    serverRssGrowthMB: result ? (result.rssPeak - result.rss0) / 2 ** 20 : NaN,
-  };
 }
 
-if (!SKIP.has('upload')) {
+if (wanted('upload')) {
   const uploaders = contenders.filter((c) => c.upload);
   if (!uploaders.some((c) => c.name !== 'raw')) {
     results.notes.push('upload: no sending contender exists yet (src/send-element.ts); only the raw baseline could run');
   }
-  const runs = new Map();
+  const uploads = new Map();
   for (let round = 0; round < UPLOAD_ROUNDS; round++) {
     for (const c of uploaders) {
       for (const enc of c.upload.encodings) {
-        const bytes = enc === ENCODING.INLINE ? UPLOAD_INLINE_BYTES : UPLOAD_OOB_BYTES;
-        const r = await uploadRun(c, enc, bytes);
         const key = `${c.name} ${enc}`;
-        if (!runs.has(key)) runs.set(key, { contender: c.name, encoding: enc, bytes, runs: [] });
-        runs.get(key).runs.push(r);
-        log(
-          `  upload ${round + 1} ${key} ${bytes / 2 ** 20} MiB: ${fmt(r.MBps, 1)} MB/s, ${fmt(r.ms)} ms, JS heap +${fmt(r.heapGrowthMB, 1)} MB, sink RSS peak ${fmt(r.serverRssPeakMB)} MB (+${fmt(r.serverRssGrowthMB)})${r.complete ? '' : ' INCOMPLETE'}`,
-        );
+        if (failedIn(c.name, `upload ${enc}`)) continue;
+        const bytes = enc === ENCODING.INLINE ? UPLOAD_INLINE_BYTES : UPLOAD_OOB_BYTES;
+        if (!uploads.has(key)) uploads.set(key, { contender: c.name, encoding: enc, bytes, runs: [] });
+        try {
+          const r = await uploadRun(c, enc, bytes);
+          uploads.get(key).runs.push(r);
+          log(
+            `  upload ${round + 1} ${key} ${bytes / 2 ** 20} MiB: ${fmt(r.MBps, 1)} MB/s, ${fmt(r.ms)} ms${r.heapGrowthMB == null ? '' : `, JS heap +${fmt(r.heapGrowthMB, 1)} MB`}, sink RSS peak ${fmt(r.serverRssPeakMB)} MB (+${fmt(r.serverRssGrowthMB)})`,
+          );
+        } catch (err) {
+          fail(c.name, `upload ${enc}`, `round ${round + 1}: ${err.message}`);
+        }
       }
     }
   }
   // Median rate; the worst (largest) memory figures of the rounds.
-  for (const [key, u] of runs) {
+  for (const [key, u] of uploads) {
+    const why = failedIn(u.contender, `upload ${u.encoding}`);
+    if (why) {
+      results.upload[key] = { contender: u.contender, encoding: u.encoding, bytes: u.bytes, failed: why };
+      continue;
+    }
     const max = (k) => Math.max(...u.runs.map((r) => r[k]));
     results.upload[key] = {
       contender: u.contender,
@@ -558,7 +762,7 @@ if (!SKIP.has('upload')) {
       complete: u.runs.every((r) => r.complete),
       MBps: median(u.runs.map((r) => r.MBps)),
       ms: median(u.runs.map((r) => r.ms)),
-      heapGrowthMB: max('heapGrowthMB'),
+      heapGrowthMB: u.runs[0].heapGrowthMB === null ? null : max('heapGrowthMB'),
       backingStoreGrowthMB: u.runs[0].backingStoreGrowthMB === null ? null : max('backingStoreGrowthMB'),
       serverRssPeakMB: max('serverRssPeakMB'),
       serverRssGrowthMB: max('serverRssGrowthMB'),
@@ -566,7 +770,7 @@ if (!SKIP.has('upload')) {
     };
   }
   const rawUp = results.upload['raw raw']?.MBps;
-  for (const r of Object.values(results.upload)) r.vsRaw = r.encoding === ENCODING.INLINE ? null : ratio(r.MBps, rawUp);
+  for (const r of Object.values(results.upload)) if (!r.failed) r.vsRaw = r.encoding === ENCODING.INLINE ? null : ratio(r.MBps, rawUp);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -610,7 +814,7 @@ async function chunkedRun(chunk, bytes, killAt = null) {
   if (!result || result.size !== bytes) log(`  chunked run incomplete: ${JSON.stringify(result)}`);
   const handed = await p.page.evaluate(() => window.handed);
   sink.child.kill();
-  await p.page.close();
+  await p.close();
   const ms = result ? result.at - (t0 - clock.offset) : NaN;
   return {
     chunk,
@@ -629,7 +833,7 @@ async function chunkedRun(chunk, bytes, killAt = null) {
   };
 }
 
-if (!SKIP.has('chunked') && contenders.some((c) => c.name === 'element')) {
+if (wanted('chunked') && contenders.some((c) => c.name === 'element')) {
   const bytes = CHUNKED_BYTES;
   const cases = [
     ['unchunked oob (in memory)', null, null],
@@ -671,7 +875,7 @@ await server.close();
 
 // ---------------------------------------------------------------------------------------------
 // 5. Size
-if (!SKIP.has('size')) {
+if (wanted('size')) {
   const rows = [
     ['one-file build, Lit included', { entry: defaultEntry() }],
     ['element modules, Lit external', { entry: 'src/index.ts', external: LIT_EXTERNAL, breakdown: true }],
@@ -706,20 +910,42 @@ out(`### hx-ws-elements bench, ${env.date.slice(0, 10)}`);
 out();
 out(`Machine: ${env.cpu}, ${env.memoryGB} GB, ${env.platform}; ${env.browser} (${env.browserSource}, headless); Node ${env.node}; commit ${env.commit?.slice(0, 7)}${env.dirtySrc.length ? ' + uncommitted src changes' : ''}.`);
 out();
-if (Object.keys(results.throughput).length) {
-  const raw = results.throughput.raw?.msgsPerSec;
-  const rawUs = results.throughput.raw?.usPerMsg.TaskDuration;
-  const bestHtmx = Math.max(...['htmx1', 'htmx2', 'htmx4'].map((n) => results.throughput[n]?.msgsPerSec ?? 0));
-  out(`Swap throughput: ${fmt(MESSAGES)} oob fragments of ~${FRAGMENT_BYTES} B over ${TARGETS} targets, sent as fast as the server can, first send to last swap applied; median of ${ROUNDS} interleaved rounds. Main thread µs/msg: Chromium's TaskDuration over the same runs. Latency: ${fmt(RATE)} msg/s for ${LATENCY_SECONDS} s (in 2 s turns), server send to swap applied.`);
+const failedCell = (why) => `FAILED: ${why.replace(/\|/g, '/')}`;
+if (Object.keys(results.throughput).length || Object.keys(results.latency).length) {
+  const ok = (t) => t && !t.failed;
+  const raw = ok(results.throughput.raw) ? results.throughput.raw.msgsPerSec : NaN;
+  const rawUs = ok(results.throughput.raw) ? results.throughput.raw.usPerMsg.TaskDuration : NaN;
+  const bestHtmx = Math.max(...['htmx1', 'htmx2', 'htmx4'].map((n) => (ok(results.throughput[n]) ? results.throughput[n].msgsPerSec : 0)));
+  out(`Swap throughput: ${fmt(MESSAGES)} oob fragments of ~${FRAGMENT_BYTES} B over ${TARGETS} targets, sent as fast as the server can, first send to last swap applied; median of ${ROUNDS} interleaved rounds.${CDP ? " Main thread µs/msg: Chromium's TaskDuration over the same runs." : ''} Latency: ${fmt(RATE)} msg/s for ${LATENCY_SECONDS} s (in 2 s turns), server send to swap applied.`);
   out();
-  out('| contender | msgs/s | × raw | × best htmx | main thread µs/msg | × raw | p50 ms | p99 ms | max ms | > 16 ms |');
-  out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  if (CDP) {
+    out('| contender | msgs/s | × raw | × best htmx | main thread µs/msg | × raw | p50 ms | p99 ms | max ms | > 16 ms |');
+    out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  } else {
+    out('| contender | msgs/s | × raw | × best htmx | p50 ms | p99 ms | max ms | > 16 ms |');
+    out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  }
   for (const c of contenders) {
     const t = results.throughput[c.name];
     const l = results.latency[c.name];
-    out(
-      `| ${label(c.name)} | ${fmt(t.msgsPerSec)}${t.complete ? '' : ' (incomplete)'} | ${fmt(ratio(t.msgsPerSec, raw), 2)} | ${OUR_CONTENDERS.has(c.name) ? fmt(ratio(t.msgsPerSec, bestHtmx), 2) : ''} | ${fmt(t.usPerMsg.TaskDuration, 1)} | ${fmt(ratio(t.usPerMsg.TaskDuration, rawUs), 2)} | ${fmt(l?.p50, 2)} | ${fmt(l?.p99, 2)} | ${fmt(l?.max, 1)} | ${l ? `${l.over16ms}/${l.sent}${l.applied === l.sent ? '' : ` (${l.sent - l.applied} never applied)`}` : ''} |`,
-    );
+    if (!t && !l) continue;
+    const why = t?.failed ?? l?.failed;
+    if (why) {
+      out(`| ${label(c.name)} | ${failedCell(why)} |${' |'.repeat(CDP ? 8 : 6)}`);
+      continue;
+    }
+    const cells = [
+      label(c.name),
+      t ? `${fmt(t.msgsPerSec)}${t.complete ? '' : ' (incomplete)'}` : '',
+      t ? fmt(ratio(t.msgsPerSec, raw), 2) : '',
+      t && OUR_CONTENDERS.has(c.name) ? fmt(ratio(t.msgsPerSec, bestHtmx), 2) : '',
+      ...(CDP ? [t ? fmt(t.usPerMsg.TaskDuration, 1) : '', t ? fmt(ratio(t.usPerMsg.TaskDuration, rawUs), 2) : ''] : []),
+      fmt(l?.p50, 2),
+      fmt(l?.p99, 2),
+      fmt(l?.max, 1),
+      l ? `${l.over16ms}/${l.sent}${l.applied === l.sent ? '' : ` (${l.sent - l.applied} never applied)`}` : '',
+    ];
+    out(`| ${cells.join(' | ')} |`);
   }
   out();
 }
@@ -729,19 +955,24 @@ if (Object.keys(results.churn).length) {
   out('| contender | cycles | total ms | ms/cycle | sockets opened | left open |');
   out('| --- | ---: | ---: | ---: | ---: | ---: |');
   for (const [name, r] of Object.entries(results.churn)) {
-    out(`| ${label(name)} | ${r.cycles}${r.stalled ? ' (stalled)' : ''} | ${fmt(r.ms)} | ${fmt(r.msPerCycle, 2)} | ${r.serverOpened} | ${r.leftOpen} |`);
+    if (r.failed) out(`| ${label(name)} | ${failedCell(r.failed)} | | | | |`);
+    else out(`| ${label(name)} | ${r.cycles}${r.stalled ? ' (stalled)' : ''} | ${fmt(r.ms)} | ${fmt(r.msPerCycle, 2)} | ${r.serverOpened} | ${r.leftOpen} |`);
   }
   out();
 }
 if (Object.keys(results.upload).length) {
-  out(`Upload: one file, from the send (page clock, offset-corrected) to the last byte received by the server, a \`ws\` server in its own process; median rate of ${UPLOAD_ROUNDS} interleaved rounds, the largest JS heap growth and sink RSS peak (growth over its idle RSS) of those rounds.`);
+  out(`Upload: one file, from the send (page clock, offset-corrected) to the last byte received by the server, a \`ws\` server in its own process; median rate of ${UPLOAD_ROUNDS} interleaved rounds, the largest ${CDP ? 'JS heap growth and ' : ''}sink RSS peak (growth over its idle RSS) of those rounds.`);
   out();
-  out('| contender | mode | size | MB/s | × raw | JS heap growth | sink RSS peak (growth) |');
-  out('| --- | --- | ---: | ---: | ---: | ---: | ---: |');
+  out(`| contender | mode | size | MB/s | × raw |${CDP ? ' JS heap growth |' : ''} sink RSS peak (growth) |`);
+  out(`| --- | --- | ---: | ---: | ---: |${CDP ? ' ---: |' : ''} ---: |`);
   for (const r of Object.values(results.upload)) {
     const mode = r.encoding === 'raw' ? '`ws.send(file)`' : r.encoding === ENCODING.OOB ? 'oob' : 'inline-base64';
+    if (r.failed) {
+      out(`| ${label(r.contender)} | ${mode} | ${r.bytes / 2 ** 20} MiB | ${failedCell(r.failed)} | |${CDP ? ' |' : ''} |`);
+      continue;
+    }
     out(
-      `| ${label(r.contender)} | ${mode} | ${r.bytes / 2 ** 20} MiB | ${fmt(r.MBps, 1)}${r.complete ? '' : ' (incomplete)'} | ${r.vsRaw == null ? '' : fmt(r.vsRaw, 2)} | ${fmt(r.heapGrowthMB, 1)} MB | ${fmt(r.serverRssPeakMB)} MB (+${fmt(r.serverRssGrowthMB)}) |`,
+      `| ${label(r.contender)} | ${mode} | ${r.bytes / 2 ** 20} MiB | ${fmt(r.MBps, 1)}${r.complete ? '' : ' (incomplete)'} | ${r.vsRaw == null ? '' : fmt(r.vsRaw, 2)} |${CDP ? ` ${fmt(r.heapGrowthMB, 1)} MB |` : ''} ${fmt(r.serverRssPeakMB)} MB (+${fmt(r.serverRssGrowthMB)}) |`,
     );
   }
   out();
@@ -767,6 +998,10 @@ if (Object.keys(results.size).length) {
   out();
 }
 for (const n of results.notes) out(`Note: ${n}`);
+for (const [name, parts] of Object.entries(failures)) {
+  for (const [part, why] of Object.entries(parts)) out(`Failed: ${label(name)}, ${part}: ${why}`);
+}
+if (Object.keys(failures).length) out();
 for (const [name, prof] of Object.entries(results.profile)) {
   out(`Profile of ${label(name)} (one ${fmt(MESSAGES)}-message run, unminified build, ${fmt(prof.run.msgsPerSec)} msg/s), self time:`);
   out();
@@ -786,7 +1021,15 @@ results.markdown = report;
 if (!flag('no-write')) {
   const dir = join(ROOT, 'bench/results');
   mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${env.date.slice(0, 10)}.json`);
+  // A Firefox run, a partial run or one with the broken contender does not replace the day's
+  // full Chromium results.
+  const suffix = [
+    ENGINE === 'chromium' ? null : ENGINE,
+    ONLY_SECTIONS || SKIP.size ? SECTIONS.filter(wanted).join('+') : null,
+    ONLY ? 'only-' + [...ONLY].join('+') : null,
+    flag('broken') ? 'broken' : null,
+  ].filter(Boolean);
+  const file = join(dir, `${env.date.slice(0, 10)}${suffix.map((x) => `-${x}`).join('')}.json`);
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
   log(`wrote ${file.replace(`${ROOT}/`, '')}`);
 }

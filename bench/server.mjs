@@ -21,12 +21,19 @@ class Channel {
     this.onMessage = null;
   }
 
-  /** Resolves with the first open socket (waits for one). */
+  /**
+   * Resolves with the newest socket that is open now, or waits for the next one. A page may
+   * replace its socket (htmx 4 closes it while its tab is hidden and opens a new one when the
+   * tab is shown), so the driver asks again before each measurement.
+   */
   socket(timeoutMs = 15_000) {
-    const first = this.sockets.values().next().value;
-    if (first) return Promise.resolve(first);
+    const open = [...this.sockets].filter((ws) => ws.readyState === ws.OPEN).pop();
+    if (open) return Promise.resolve(open);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no socket on channel ${this.name} after ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no open socket on channel ${this.name} within ${timeoutMs / 1000} s (${this.opened} opened, ${this.closed} closed so far)`)),
+        timeoutMs,
+      );
       this.waiters.push((ws) => {
         clearTimeout(timer);
         resolve(ws);

@@ -24,7 +24,12 @@ const STICKY_PX = 48;
 interface Draft {
   message: string;
   files: File[];
+  /** When the request went out (`hx-ws-after-send`), for a server close that follows it. */
+  sentAt?: number;
 }
+
+/** A server close this soon after the page's last request is taken as its answer to it. */
+const ANSWER_MS = 3000;
 
 export function wireStatus(conn: Element): void {
   const doc = conn.ownerDocument;
@@ -106,13 +111,19 @@ export function wireStatus(conn: Element): void {
   });
   conn.addEventListener('hx-ws-after-send', (e) => {
     stick = true;
+    const draft = drafts.get(e.request);
+    if (draft) draft.sentAt = Date.now();
     const form = formOf(e.request.source);
     for (const input of form?.querySelectorAll<HTMLInputElement>('input[name=message], input[type=file]') ?? []) input.value = '';
   });
   conn.addEventListener('hx-ws-error', (e) => {
     if (e.reason === 'socket') return; // the badge shows the connection's state
-    if (e.reason === 'server-closed') {
-      // Nothing was cut short (e.request is the last request, which went out whole).
+    // server-closed: nothing was cut short; e.request is the last request, which went out whole.
+    // A close right after it is the server's answer to it (Firefox counts a big file as gone as
+    // soon as the whole frame is handed to the network, so a refused upload ends up here), and
+    // it comes back like a lost one; a close long after it is news of its own.
+    const draft = e.request && drafts.get(e.request);
+    if (e.reason === 'server-closed' && !(draft?.sentAt && Date.now() - draft.sentAt < ANSWER_MS)) {
       say(`${e.message[0]!.toUpperCase()}${e.message.slice(1)}.`);
       lost = notice.textContent;
       setTimeout(() => (lost = ''));
@@ -124,7 +135,6 @@ export function wireStatus(conn: Element): void {
       setTimeout(() => (lost = ''));
     }
     upload.hidden = true;
-    const draft = e.request && drafts.get(e.request);
     if (!draft) return; // refused before it was sent (e.g. a file too big): the form is untouched
     const form = formOf(e.request!.source);
     const message = form?.querySelector<HTMLInputElement>('input[name=message]');

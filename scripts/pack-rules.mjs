@@ -52,7 +52,7 @@ export function packageProblems({ files: list, pkg, modules, manifest, read }) {
   for (const path of files) {
     if (!path.startsWith('dist/') && !TOP.test(path)) problems.push(`unexpected ${path} in the package`);
   }
-  for (const path of ['package.json', 'README.md', 'custom-elements.json', 'docs/protocol.md', 'docs/migrating.md']) {
+  for (const path of ['package.json', 'README.md', 'custom-elements.json', 'docs/protocol.md', 'docs/migrating.md', 'docs/scale-out.md']) {
     if (!files.has(path)) problems.push(`missing ${path}`);
   }
 

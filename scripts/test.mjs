@@ -1,18 +1,39 @@
-// `npm test`: the Node suite (server helper) and the browser suite (real Chromium, real ws
-// server), then one closing line "N passed, N failed". Extra arguments go to the browser runner
-// (e.g. `npm test -- --files test/browser/swap.test.ts`); `--node` or `--browser` runs one half.
+// `npm test`: the Node suite (server helper), then the browser suite once per engine (Chromium,
+// Firefox, WebKit), one engine after the other, each against a real ws server; then one closing
+// line "N passed, N failed" over everything.
+//
+// Extra arguments go to the browser runner (e.g. `npm test -- --files test/browser/swap.test.ts`).
+// `--node` or `--browser` runs one half; `--chromium`, `--firefox`, `--webkit` (any of them)
+// choose the engines, as does HXWS_ENGINES=chromium,firefox.
+//
+// An engine that is not installed is skipped with a loud message naming the Debian package;
+// under CI=true a missing engine is a failure instead.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
+import { ENGINES, findFirefox, findWebKit } from './browsers.mjs';
 
 const args = process.argv.slice(2);
+const engineFlags = ENGINES.map((e) => `--${e}`);
 const onlyNode = args.includes('--node');
 const onlyBrowser = args.includes('--browser');
-const passThrough = args.filter((a) => a !== '--node' && a !== '--browser');
+const passThrough = args.filter((a) => a !== '--node' && a !== '--browser' && !engineFlags.includes(a));
+const chosen = ENGINES.filter((e) => args.includes(`--${e}`));
+const fromEnv = (process.env.HXWS_ENGINES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+for (const e of fromEnv) if (!ENGINES.includes(e)) throw new Error(`HXWS_ENGINES: unknown engine "${e}" (expected ${ENGINES.join(', ')})`);
+const engines = chosen.length ? chosen : fromEnv.length ? fromEnv : ENGINES;
+const ci = process.env.CI === 'true' || process.env.CI === '1';
+
 const dir = mkdtempSync(join(tmpdir(), 'hxws-test-'));
 const totals = { passed: 0, failed: 0, skipped: 0 };
+/** One summary line per part of the run, printed again at the end. */
+const lines = [];
+/** Engines that could not run, with what to install. */
+const missing = [];
 let exitCode = 0;
+const started = Date.now();
+const secs = (ms) => `${(ms / 1000).toFixed(0)} s`;
 
 function run(cmd, cmdArgs, env = {}) {
   return new Promise((resolve) => {
@@ -21,16 +42,40 @@ function run(cmd, cmdArgs, env = {}) {
   });
 }
 
-function add(file, label) {
+function add(file, label, ms) {
   if (!existsSync(file)) {
     console.error(`${label}: no counts were written (the runner crashed?)`);
     totals.failed++;
+    lines.push(`${label}: crashed, counted as 1 failed (${secs(ms)})`);
     return;
   }
   const t = JSON.parse(readFileSync(file, 'utf8'));
+  const failed = t.failed + (t.brokenFiles ?? 0);
   totals.passed += t.passed;
-  totals.failed += t.failed + (t.brokenFiles ?? 0);
+  totals.failed += failed;
   totals.skipped += t.skipped;
+  const slowest = Object.entries(t.fileMs ?? {}).sort((a, b) => b[1] - a[1]).slice(0, 3)
+    .map(([f, fms]) => `${f.replace(/^test\/browser\//, '')} ${secs(fms)}`);
+  lines.push(`${label}: ${t.passed} passed, ${failed} failed${t.skipped ? `, ${t.skipped} skipped` : ''} in ${secs(ms)}`
+    + (slowest.length ? ` (slowest: ${slowest.join(', ')})` : ''));
+}
+
+/** Why `engine` cannot run here, with the package that fixes it; null when it can. */
+function absent(engine) {
+  if (engine === 'firefox') {
+    const f = findFirefox();
+    return 'missing' in f ? `${f.missing}. Install: ${f.install} (or set FIREFOX_PATH)` : null;
+  }
+  if (engine === 'webkit') {
+    const w = findWebKit();
+    return 'missing' in w ? `${w.missing}. Install: ${w.install}` : null;
+  }
+  return null; // Chromium: scripts/chrome.mjs falls back to the build inside @sparticuz/chromium
+}
+
+function loud(text) {
+  const bar = '!'.repeat(78);
+  console.error(`\n${bar}\n${text}\n${bar}\n`);
 }
 
 if (!onlyBrowser) {
@@ -39,6 +84,7 @@ if (!onlyBrowser) {
     : [];
   if (nodeTests.length) {
     const out = join(dir, 'node.json');
+    const t0 = Date.now();
     const code = await run(process.execPath, [
       '--import', 'tsx', '--test',
       '--test-reporter=spec', '--test-reporter-destination=stdout',
@@ -46,19 +92,47 @@ if (!onlyBrowser) {
       ...nodeTests,
     ]);
     if (code !== 0) exitCode = code;
-    add(out, 'node --test');
+    add(out, 'node --test', Date.now() - t0);
   }
 }
 
 if (!onlyNode) {
-  if ((await run(process.execPath, ['scripts/bundle.mjs'])) !== 0) exitCode = 1; // dist/hx-ws.js, for test/browser/standalone.test.ts
-  const out = join(dir, 'browser.json');
+  for (const engine of engines) {
+    const why = absent(engine);
+    if (why) missing.push({ engine, why });
+  }
+  for (const { engine, why } of missing) {
+    loud(`${engine.toUpperCase()} ${ci ? 'IS MISSING (CI=true: counted as a failure)' : 'SKIPPED'}: ${why}`);
+    if (ci) totals.failed++;
+  }
+  const runnable = engines.filter((e) => !missing.some((m) => m.engine === e));
+  if (runnable.length && (await run(process.execPath, ['scripts/bundle.mjs'])) !== 0) exitCode = 1; // dist/hx-ws.js, for test/browser/standalone.test.ts
   const bin = join('node_modules', '.bin', 'web-test-runner');
-  const code = await run(bin, ['--config', 'web-test-runner.config.mjs', ...passThrough], { WTR_COUNTS: out });
-  if (code !== 0) exitCode = code;
-  add(out, 'web-test-runner');
+  for (const engine of runnable) {
+    console.log(`\n=== browser tests in ${engine} ===\n`);
+    const out = join(dir, `${engine}.json`);
+    const t0 = Date.now();
+    const code = await run(bin, ['--config', 'web-test-runner.config.mjs', ...passThrough], { WTR_COUNTS: out, WTR_ENGINE: engine });
+    if (code !== 0) exitCode = code;
+    add(out, engine, Date.now() - t0);
+  }
+  for (const { engine } of missing) lines.push(`${engine}: ${ci ? 'MISSING, counted as 1 failed' : 'SKIPPED, not installed'}`);
 }
 
+// The Redis adapter's tests need a real redis-server (test/node/support/redis.ts starts one);
+// without it they are skipped, which must not pass unnoticed (under CI=true they fail instead).
+const redisFound = ['redis-server', 'valkey-server'].some((name) =>
+  [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/local/bin', '/usr/sbin'].some((dir) => dir && existsSync(join(dir, name))),
+);
+if (!onlyBrowser && !redisFound && !process.env.REDIS_SERVER) {
+  console.warn('\n*** The Redis adapter tests were SKIPPED: redis-server not found.');
+  console.warn('*** Install it (apt-get install -y redis-server, or brew install redis) and run npm test again.');
+}
+
+console.log(`\n${lines.join('\n')}\ntotal time ${secs(Date.now() - started)}`);
+if (missing.length && !ci) {
+  loud(`NOT TESTED IN ${missing.map((m) => m.engine).join(', ').toUpperCase()}:\n${missing.map((m) => `  ${m.engine}: ${m.why}`).join('\n')}`);
+}
 if (totals.failed > 0 && exitCode === 0) exitCode = 1;
 console.log(`\n${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
 process.exit(exitCode);

@@ -54,18 +54,37 @@
     bench.latN = 0;
   };
 
-  /** Resolves once `n` swaps have been applied since the reset, or after `timeoutMs`. */
-  bench.expect = (n, timeoutMs) =>
+  /**
+   * Resolves once `n` swaps have been applied since the reset, or early with a reason:
+   * `timeout` after `timeoutMs`, `no-first` when none has been applied after `firstMs`,
+   * `stalled` when none has been applied for `stallMs` (both 0: no early end).
+   */
+  bench.expect = (n, timeoutMs, firstMs = 0, stallMs = 0) =>
     new Promise((resolve) => {
-      const done = (ok) => {
+      const started = now();
+      let seen = bench.count;
+      let seenAt = started;
+      const done = (ok, reason) => {
         clearTimeout(timer);
+        clearInterval(watch);
         bench.waiter = null;
-        resolve({ ok, count: bench.count, lastAt: bench.lastAt });
+        resolve({ ok, reason, count: bench.count, lastAt: bench.lastAt, waitedMs: now() - started });
       };
-      const timer = setTimeout(() => done(false), timeoutMs);
+      const timer = setTimeout(() => done(false, 'timeout'), timeoutMs);
+      const watch = setInterval(() => {
+        const t = now();
+        if (bench.count !== seen) {
+          seen = bench.count;
+          seenAt = t;
+        } else if (firstMs && bench.count === 0 && t - started > firstMs) {
+          done(false, 'no-first');
+        } else if (stallMs && bench.count > 0 && t - seenAt > stallMs) {
+          done(false, 'stalled');
+        }
+      }, 100);
       bench.target = n;
-      bench.waiter = { resolve: () => done(true) };
-      if (bench.count >= n) done(true);
+      bench.waiter = { resolve: () => done(true, null) };
+      if (bench.count >= n) done(true, null);
     });
 
   /** Latency samples (page clock minus embedded send time), as a plain array. */

@@ -7,7 +7,8 @@
  * The pieces: `upgrade.ts` and `origin.ts` decide which upgrades are taken, `connection.ts`
  * serves one socket (with `frames.ts` in front of `ws`'s parser, `queue.ts` for the order of app
  * code and `context.ts` for what the app sees), `rooms.ts` delivers broadcast and room messages,
- * `server-limits.ts` holds the socket limits and their defaults.
+ * here and through the adapter (`adapter.ts`) on the other processes, `server-limits.ts` holds
+ * the socket limits and their defaults.
  *
  * @module
  */
@@ -20,7 +21,8 @@ import type { Connection } from './context.js';
 import { resolveLimits } from './decoder.js';
 import type { HxWsContext, HxWsServer, HxWsServerOptions } from './options.js';
 import { hostChecker, originChecker } from './origin.js';
-import { MemoryRooms, type RoomAdapter } from './rooms.js';
+import { memoryAdapter } from './adapter.js';
+import { Rooms } from './rooms.js';
 import { resolveServerLimits } from './server-limits.js';
 import { Admission, pathMatcher, pathnameOf, refuse } from './upgrade.js';
 import { originRefusal, refuseUnclaimed, type OriginRule } from './upgrade-refusal.js';
@@ -67,23 +69,35 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     allowSynchronousEvents: true,
     closeTimeout: serverLimits.closeTimeoutMs,
   } as ConstructorParameters<typeof WebSocketServer>[0]);
-  const adapter: RoomAdapter = options.adapter ?? new MemoryRooms();
+  const reportError = (error: Error, ctx: HxWsContext | undefined): void => {
+    try {
+      (options.onError ?? defaultOnError)(error, ctx);
+    } catch (thrown) {
+      console.error(thrown);
+    }
+  };
+  const rooms = new Rooms(options.adapter ?? memoryAdapter(), {
+    error: (error) => reportError(error, undefined),
+    status: (state, error) => {
+      try {
+        if (options.onAdapterStatus) options.onAdapterStatus(state, error);
+        else if (state === 'down') console.warn(`hx-ws adapter down${error ? `: ${error.message}` : ''}`);
+        else console.info('hx-ws adapter up');
+      } catch (thrown) {
+        console.error(thrown);
+      }
+    },
+  });
   const scope: ServerScope = {
     options,
     limits,
     server: serverLimits,
     maxPayload,
-    adapter,
+    rooms,
     clients: new Set<Connection>(),
     sessions: new Set<Session>(),
     uploads: new UploadStore(options.fileSink, serverLimits.resumeWindowMs),
-    reportError: (error: Error, ctx: HxWsContext): void => {
-      try {
-        (options.onError ?? defaultOnError)(error, ctx);
-      } catch (thrown) {
-        console.error(thrown);
-      }
-    },
+    reportError,
   };
   const matchPath = pathMatcher(options.path);
   const hostAllowed = hostChecker(options.allowedHosts);
@@ -92,13 +106,7 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
   const addressOf = options.addressOf ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? '');
 
   // Refusals before any connection exists reach onError with no ctx.
-  const reportRefusal = (error: Error): void => {
-    try {
-      (options.onError ?? defaultOnError)(error, undefined);
-    } catch (thrown) {
-      console.error(thrown);
-    }
-  };
+  const reportRefusal = (error: Error): void => reportError(error, undefined);
   const unclaimedMs = options.unclaimedUpgradeMs === undefined ? 3000 : options.unclaimedUpgradeMs;
   const served = typeof options.path === 'string' ? options.path : 'the paths its path function accepts';
   const originRule = (req: IncomingMessage): OriginRule =>
@@ -134,8 +142,10 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
   return {
     wss,
     clients: scope.clients,
-    broadcast: (html, opts = {}) => adapter.broadcast(String(html), opts.except),
-    toRoom: (room, html, opts = {}) => adapter.toRoom(room, String(html), opts.except),
+    serverId: rooms.serverId,
+    broadcast: (html, opts = {}) => rooms.broadcast(String(html), opts.except, opts.local),
+    toRoom: (room, html, opts = {}) => rooms.toRoom(room, String(html), opts.except, opts.local),
+    count: (room) => rooms.count(room),
     close: async (code = 1012, reason = 'server restarting') => {
       server.off('upgrade', onUpgrade);
       stopHeartbeat();
@@ -149,7 +159,7 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
       scope.uploads.close();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       try {
-        await adapter.close?.();
+        await rooms.close();
       } catch (error) {
         console.error(error);
       }

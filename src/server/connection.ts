@@ -21,7 +21,7 @@ import { ackMessage, requestIdOf } from './fragments.js';
 import { systemTimers } from './limits.js';
 import type { CloseCause, HxWsContext, HxWsServerOptions } from './options.js';
 import { HookQueue } from './queue.js';
-import type { RoomAdapter } from './rooms.js';
+import type { Rooms } from './rooms.js';
 import type { ServerLimits } from './server-limits.js';
 import type { Upload, UploadStore } from './uploads.js';
 import { formatUploadStatus, type UploadStatus } from '../protocol.js';
@@ -54,8 +54,8 @@ export interface ServerScope {
   readonly server: Readonly<ServerLimits>;
   /** `ws`'s `maxPayload`. */
   readonly maxPayload: number;
-  /** Where broadcast and room messages go. */
-  readonly adapter: RoomAdapter;
+  /** This process's rooms, and the adapter to the other processes. */
+  readonly rooms: Rooms;
   /** The open connections, as the app sees them. */
   readonly clients: Set<Connection>;
   /** The open connections' sessions. */
@@ -124,7 +124,7 @@ export class Session {
     private readonly raw: Duplex,
   ) {
     const { options, limits, server } = scope;
-    this.ctx = new Connection(socket, req, scope.adapter, server.maxBufferedBytes, () =>
+    this.ctx = new Connection(socket, req, scope.rooms, server.maxBufferedBytes, () =>
       this.close('backpressure', 1013, `send buffer over maxBufferedBytes ${server.maxBufferedBytes}`, undefined, false),
     );
     this.queue = new HookQueue({
@@ -153,7 +153,7 @@ export class Session {
     if (server.pingIntervalMs > 0) (raw as Partial<Socket>).setKeepAlive?.(true, server.pingIntervalMs);
     scope.clients.add(this.ctx);
     scope.sessions.add(this);
-    scope.adapter.add(this.ctx);
+    scope.rooms.add(this.ctx);
 
     raw.on('data', () => (this.alive = true));
     socket.on('message', (data: RawData, isBinary: boolean) => this.message(data, isBinary));

@@ -1,34 +1,37 @@
 /// <reference types="node" />
 /**
  * The per-connection context ({@link HxWsContext}) the app's hooks get: its socket, request,
- * rooms and state, with sends that go through the server's {@link RoomAdapter}.
+ * rooms and state, with sends that go through the server's {@link Rooms}.
  *
  * @module
  */
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import type { BroadcastOptions, HxWsContext, Sendable } from './options.js';
-import type { RoomAdapter, RoomMember } from './rooms.js';
+import type { RoomMember, Rooms } from './rooms.js';
 
 /** One connection: what the app sees of it, and a member of the server's rooms. */
 export class Connection implements HxWsContext, RoomMember {
+  readonly id: string;
   readonly rooms = new Set<string>();
   readonly data: Record<string, unknown> = {};
 
   /**
    * @param socket the connection's socket
    * @param req the upgrade request
-   * @param adapter where broadcast and room messages go
+   * @param roomsOf the server's rooms, where broadcast and room messages go
    * @param maxBufferedBytes the send-buffer high-water mark
    * @param onOverflow called when a send left more than `maxBufferedBytes` waiting
    */
   constructor(
     readonly socket: WebSocket,
     readonly req: IncomingMessage,
-    private readonly adapter: RoomAdapter,
+    private readonly roomsOf: Rooms,
     private readonly maxBufferedBytes: number,
     private readonly onOverflow: () => void,
-  ) {}
+  ) {
+    this.id = roomsOf.newId();
+  }
 
   send(html: Sendable): boolean {
     if (this.socket.readyState !== WebSocket.OPEN) return false;
@@ -43,27 +46,27 @@ export class Connection implements HxWsContext, RoomMember {
   }
 
   broadcast(html: Sendable, options: BroadcastOptions = {}): number {
-    return this.adapter.broadcast(String(html), options.except);
+    return this.roomsOf.broadcast(String(html), options.except, options.local);
   }
 
   join(room: string): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     this.rooms.add(room);
-    this.adapter.join(this, room);
+    this.roomsOf.join(this, room);
   }
 
   leave(room: string): void {
     this.rooms.delete(room);
-    this.adapter.leave(this, room);
+    this.roomsOf.leave(this, room);
   }
 
   toRoom(room: string, html: Sendable, options: BroadcastOptions = {}): number {
-    return this.adapter.toRoom(room, String(html), options.except);
+    return this.roomsOf.toRoom(room, String(html), options.except, options.local);
   }
 
   /** The socket closed: out of every room and out of the adapter. */
   detach(): void {
     this.rooms.clear();
-    this.adapter.remove(this);
+    this.roomsOf.remove(this);
   }
 }

@@ -151,9 +151,12 @@ export class HxWsDecoder {
   }
 
   /**
-   * Reports progress on the connection (e.g. raw bytes arriving inside a large binary frame), so
-   * a slow but moving upload does not hit {@link DecoderLimits.oobTimeoutMs}. Cheap: it only
-   * records the time.
+   * Reports upload progress: `bytes` of the next binary frame have arrived (a transport that sees
+   * a big frame's payload as it comes calls this, so a slow but moving upload does not hit
+   * {@link DecoderLimits.oobTimeoutMs}; the frame's own push then counts only the rest). Only
+   * file bytes should be reported: pings and other traffic are not progress. Without `bytes` it
+   * only resets the idle clock, and never helps against {@link DecoderLimits.minBytesPerSecond}.
+   * @param bytes how many file bytes arrived (default 0)
    */
   touch(bytes = 0): void {
     if (!this.current) return;

@@ -52,10 +52,19 @@ const MAX_HEADER = 14;
 /** Payload bytes of a refused frame the guard still reads through, to see the peer's close. */
 const DRAIN_LIMIT = 64 * 1024;
 
+/**
+ * Where every guard assembles a frame header. Shared: a guard's `write` runs to its end before
+ * any other guard's, and a header still incomplete at the end of a chunk is saved in the guard
+ * ({@link FrameGuard.saved}), so an idle connection holds no header buffer of its own.
+ */
+const scratch = Buffer.alloc(MAX_HEADER);
+
 /** The frame guard of one socket; see the module description. */
 export class FrameGuard {
   private mode: Mode = 'pass';
-  private readonly header = Buffer.alloc(MAX_HEADER);
+  private readonly header = scratch;
+  /** The bytes of a header cut by the end of a chunk, until the next chunk. */
+  private saved: Buffer | undefined;
   private headerLength = 0;
   /** Header bytes that came in earlier chunks (not yet passed on). */
   private carried = 0;
@@ -67,7 +76,9 @@ export class FrameGuard {
   /** The data message in progress (an opcode, 0 for none) and its bytes so far. */
   private message = 0;
   private messageBytes = 0;
-  private readonly textClock: StallClock;
+  /** Created with the first text message. */
+  private clock: StallClock | undefined;
+  private suspended = false;
   private result = true;
 
   /**
@@ -77,10 +88,16 @@ export class FrameGuard {
   constructor(
     private readonly forward: (chunk: Buffer) => boolean,
     private readonly options: FrameGuardOptions,
-  ) {
-    this.textClock = new StallClock(options.timers, options.frameTimeoutMs, options.minBytesPerSecond, (reason) =>
-      this.stalled(reason),
-    );
+  ) {}
+
+  /** The clock of text messages. */
+  private get textClock(): StallClock {
+    if (!this.clock) {
+      const { timers, frameTimeoutMs, minBytesPerSecond } = this.options;
+      this.clock = new StallClock(timers, frameTimeoutMs, minBytesPerSecond, (reason) => this.stalled(reason));
+      if (this.suspended) this.clock.suspend();
+    }
+    return this.clock;
   }
 
   /**
@@ -90,7 +107,7 @@ export class FrameGuard {
    * nothing more is passed at all.
    */
   stopData(): void {
-    this.textClock.stop();
+    this.clock?.stop();
     if (this.mode !== 'pass') return;
     const midFrame = this.payloadLeft > 0 && this.passing;
     this.mode = midFrame && this.message === OP_BINARY && this.opcode < 8 ? 'nothing' : 'control-only';
@@ -106,23 +123,29 @@ export class FrameGuard {
 
   /** Reading is paused on purpose: stop the text clock. */
   suspend(): void {
-    this.textClock.suspend();
+    this.suspended = true;
+    this.clock?.suspend();
   }
 
   /** Reading again. */
   resume(): void {
-    this.textClock.resume();
+    this.suspended = false;
+    this.clock?.resume();
   }
 
   /** The socket closed. */
   close(): void {
-    this.textClock.stop();
+    this.clock?.stop();
     this.mode = 'nothing';
   }
 
   /** The replacement of the receiver's `write`: scans `chunk`, passes on what may go. */
   write(chunk: Buffer): boolean {
     this.result = true;
+    if (this.saved) {
+      this.saved.copy(this.header);
+      this.saved = undefined;
+    }
     let runStart = 0;
     const flush = (end: number): void => {
       if (end > runStart && this.mode !== 'nothing') this.result = this.forward(chunk.subarray(runStart, end)) && this.result;
@@ -163,6 +186,7 @@ export class FrameGuard {
       // A partial header: keep it (it is in `this.header`), pass on what came before it.
       flush(i - (this.headerLength - this.carried));
       this.carried = this.headerLength;
+      this.saved = Buffer.from(this.header.subarray(0, this.headerLength));
       runStart = chunk.length;
     }
     flush(chunk.length);
@@ -234,7 +258,7 @@ export class FrameGuard {
       else if (this.message === OP_TEXT) this.textClock.progress(n, done && this.fin);
     }
     if (done && this.fin && this.opcode < 8) {
-      if (this.message === OP_TEXT) this.textClock.stop();
+      if (this.message === OP_TEXT) this.clock?.stop();
       this.message = 0;
     }
   }
@@ -248,7 +272,7 @@ export class FrameGuard {
     this.passing = false;
     catchUp();
     if (this.mode === 'pass') this.mode = this.payloadLeft > DRAIN_LIMIT ? 'nothing' : 'control-only';
-    this.textClock.stop();
+    this.clock?.stop();
     this.options.onRefuse(new ProtocolError(kind, message));
   }
 

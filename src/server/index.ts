@@ -37,7 +37,15 @@ export {
 } from './attach.js';
 export { diskSink, type DiskSinkOptions, type FileSink } from './uploads.js';
 export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
-export { deliver, MemoryRooms, type Except, type RoomAdapter, type RoomMember } from './rooms.js';
+export {
+  memoryAdapter,
+  PublishError,
+  type AdapterHost,
+  type AdapterMessage,
+  type AdapterState,
+  type HxWsAdapter,
+  type LogPosition,
+} from './adapter.js';
 export {
   ackMessage,
   escapeHtml,

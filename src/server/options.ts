@@ -10,7 +10,7 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import type { DecoderLimits, DecoderTimers, HxWsRequest } from './decoder.js';
 import type { OriginPolicy } from './origin.js';
 import type { SafeHtml } from './fragments.js';
-import type { RoomAdapter } from './rooms.js';
+import type { AdapterState, HxWsAdapter } from './adapter.js';
 import type { ServerLimits } from './server-limits.js';
 import type { PathOption } from './upgrade.js';
 import type { FileSink } from './uploads.js';
@@ -20,12 +20,19 @@ export type Sendable = string | SafeHtml;
 
 /** Options of {@link HxWsContext.broadcast} and {@link HxWsContext.toRoom}. */
 export interface BroadcastOptions {
-  /** A connection (or its socket) to skip, typically the sender. Default: none. */
-  except?: HxWsContext | WebSocket;
+  /**
+   * A connection to skip, typically the sender: its context, its socket (this process only), or
+   * its {@link HxWsContext.id} (any process). Default: none.
+   */
+  except?: HxWsContext | WebSocket | string;
+  /** Only this process's connections: the message is not handed to the adapter. Default false. */
+  local?: boolean;
 }
 
 /** One connection, as the handler and hooks see it. */
 export interface HxWsContext {
+  /** This connection's id, unique across every process sharing the adapter (for `except`). */
+  readonly id: string;
   /** The `ws` socket. */
   readonly socket: WebSocket;
   /** The HTTP upgrade request (URL, cookies, headers) the socket was opened with. */
@@ -40,8 +47,8 @@ export interface HxWsContext {
    */
   send(html: Sendable): boolean;
   /**
-   * Sends HTML to every open connection of this server.
-   * @returns how many connections it was sent to
+   * Sends HTML to every open connection, on every process of the adapter.
+   * @returns how many connections of this process it was sent to
    */
   broadcast(html: Sendable, options?: BroadcastOptions): number;
   /** Adds this connection to a room (no-op if already in). Rooms are left on close. */
@@ -49,8 +56,9 @@ export interface HxWsContext {
   /** Removes this connection from a room (no-op if not in). */
   leave(room: string): void;
   /**
-   * Sends HTML to every open connection in a room (this one included, unless `except`).
-   * @returns how many connections it was sent to
+   * Sends HTML to every open connection in a room (this one included, unless `except`), on every
+   * process of the adapter.
+   * @returns how many connections of this process it was sent to
    */
   toRoom(room: string, html: Sendable, options?: BroadcastOptions): number;
 }
@@ -135,11 +143,16 @@ export interface HxWsServerOptions extends Partial<ServerLimits> {
    */
   fileSink?: FileSink;
   /**
-   * Where broadcast and room messages go. Default: a new {@link MemoryRooms} (this process
-   * only). An adapter for several processes implements {@link RoomAdapter}; its `close` is
-   * called by {@link HxWsServer.close}.
+   * Carries `broadcast`, `toRoom` and presence to the other processes of the app (see
+   * docs/scale-out.md; `hx-ws-elements/server/redis` has one for Redis). Its `close` is called by
+   * {@link HxWsServer.close}. Default: {@link memoryAdapter}, this process only.
    */
-  adapter?: RoomAdapter;
+  adapter?: HxWsAdapter;
+  /**
+   * The adapter's link to the other processes went `down` (with why) or came back `up`. Default:
+   * a `console.warn` for down and a `console.info` for up. The in-memory adapter never calls it.
+   */
+  onAdapterStatus?: (state: AdapterState, error?: Error) => void;
   /**
    * Called once per whole request. Calls on one connection are sequential: the next request
    * waits until the returned promise settles (reading from the socket is paused meanwhile, once
@@ -164,10 +177,13 @@ export interface HxWsServerOptions extends Partial<ServerLimits> {
   onClose?: (ctx: HxWsContext, code: number, reason: string, info: CloseInfo) => void | Promise<void>;
   /**
    * Called with every error: a {@link ProtocolError} (the socket is then closed with its code),
-   * a {@link HookError} from the app's own hooks, or an error from `ws` (e.g. a frame over
-   * `maxPayload`; `ws` then closes with 1009 itself), or an {@link UpgradeRefusedError} for an
+   * a {@link HookError} from the app's own hooks, an error from `ws` (e.g. a frame over
+   * `maxPayload`; `ws` then closes with 1009 itself), an {@link UpgradeRefusedError} for an
    * upgrade refused before any connection existed (its Host or Origin, or a path no listener
-   * serves); `ctx` is then undefined. Default: `console.error`.
+   * serves), or one from the adapter: a {@link PublishError} (a message that reached this
+   * process's connections only; it carries the message) or another adapter failure. `ctx` is the
+   * connection concerned, undefined for refusals and the adapter's errors. Default:
+   * `console.error`.
    */
   onError?: (error: Error, ctx: HxWsContext | undefined) => void;
 }
@@ -178,10 +194,23 @@ export interface HxWsServer {
   readonly wss: WebSocketServer;
   /** The open connections. */
   readonly clients: ReadonlySet<HxWsContext>;
-  /** Sends HTML to every open connection. @returns how many */
+  /** This server's id, unique across the processes sharing the adapter; connection ids start with it. */
+  readonly serverId: string;
+  /**
+   * Sends HTML to every open connection, on every process of the adapter.
+   * @returns how many connections of this process it was sent to
+   */
   broadcast(html: Sendable, options?: BroadcastOptions): number;
-  /** Sends HTML to every open connection in a room. @returns how many */
+  /**
+   * Sends HTML to every open connection in a room, on every process of the adapter.
+   * @returns how many connections of this process it was sent to
+   */
   toRoom(room: string, html: Sendable, options?: BroadcastOptions): number;
+  /**
+   * How many connections `room` has (every connection when undefined), across every live process
+   * of the adapter. Rejects when the adapter cannot tell (its link is down).
+   */
+  count(room?: string): Promise<number>;
   /**
    * Stops accepting upgrades, closes every connection (after its queued handlers, and their acks)
    * and resolves once all are closed; whatever is still open after `closeTimeoutMs` is

@@ -1,100 +1,201 @@
 /// <reference types="node" />
 /**
- * Rooms and broadcast behind one interface, {@link RoomAdapter}, so that delivery across
- * several server processes (a pub/sub adapter) can replace the in-memory default without the
- * connection code changing. {@link MemoryRooms} is that default: one process, no I/O.
+ * Rooms and broadcast for one server, on top of an {@link HxWsAdapter}: this process's members
+ * and rooms live here (delivery to them is synchronous and needs no I/O); every `broadcast` and
+ * `toRoom` is then handed to the adapter for the other processes, and what they publish comes
+ * back through {@link AdapterHost.deliver} to the same local delivery.
  *
  * @module
  */
+import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
+import { newServerId, PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type HxWsAdapter } from './adapter.js';
 
 /** A local connection as the rooms see it. */
 export interface RoomMember {
+  /** Unique across processes: the server id, a dot, a counter. */
+  readonly id: string;
   /** The member's socket (an `except` may name it instead of the member). */
   readonly socket: WebSocket;
   /** Sends a text message; false when the socket is no longer open. */
   send(text: string): boolean;
 }
 
-/** A member (or its socket) that a delivery skips. */
-export type Except = RoomMember | WebSocket | undefined;
+/** What a delivery skips: a member, its socket, or a connection id (of any process). */
+export type Except = RoomMember | WebSocket | string | undefined;
+
+/** The TCP (or TLS) sockets corked in this tick, uncorked together on the next one. */
+let corked: Set<Duplex> | undefined;
+
+function uncorkAll(): void {
+  const sockets = corked!;
+  corked = undefined;
+  for (const raw of sockets) raw.uncork();
+}
 
 /**
- * Where broadcast and room messages go. Every call is about this process's connections; an
- * adapter for several processes also forwards `broadcast` and `toRoom` to its peers, and
- * delivers what they forward with the same local code.
+ * Holds `socket`'s writes until the end of this tick, so that many messages to one socket in
+ * one tick (a batch read from the adapter, a burst of broadcasts) leave as one write instead of
+ * one system call each. Uses the `ws` socket's underlying stream (`_socket`, not in its types).
  */
-export interface RoomAdapter {
-  /** A connection opened. */
-  add(member: RoomMember): void;
-  /** A connection closed; it is no longer in any room. */
-  remove(member: RoomMember): void;
-  /** Puts `member` in `room` (no-op if already in). */
-  join(member: RoomMember, room: string): void;
-  /** Takes `member` out of `room` (no-op if not in). */
-  leave(member: RoomMember, room: string): void;
-  /**
-   * Sends `text` to every connection but `except`.
-   * @returns how many local connections it was sent to
-   */
-  broadcast(text: string, except?: Except): number;
-  /**
-   * Sends `text` to every connection in `room` but `except`.
-   * @returns how many local connections it was sent to
-   */
-  toRoom(room: string, text: string, except?: Except): number;
-  /** The server is closing; release what the adapter holds. Optional. */
-  close?(): void | Promise<void>;
+function corkForThisTick(socket: WebSocket): void {
+  const raw = (socket as unknown as { _socket?: Duplex | null })._socket;
+  if (!raw || typeof raw.cork !== 'function') return;
+  if (!corked) {
+    corked = new Set();
+    process.nextTick(uncorkAll);
+  }
+  if (corked.has(raw)) return;
+  corked.add(raw);
+  raw.cork();
 }
 
 /** Sends `text` to each target but `except`; returns how many accepted it. */
 export function deliver(targets: Iterable<RoomMember>, text: string, except: Except): number {
   let count = 0;
   for (const target of targets) {
-    if (target === except || target.socket === except) continue;
+    if (target === except || target.socket === except || target.id === except) continue;
+    corkForThisTick(target.socket);
     if (target.send(text)) count += 1;
   }
   return count;
 }
 
-/** The default {@link RoomAdapter}: members and rooms in this process's memory. */
-export class MemoryRooms implements RoomAdapter {
+/** Hooks of {@link Rooms} into the server's error and status reporting. */
+export interface ClusterReporting {
+  /** An adapter failure, a {@link PublishError} among them. */
+  error(error: Error): void;
+  /** The adapter's link went up or down. */
+  status(state: AdapterState, error?: Error): void;
+}
+
+/** This server's members and rooms, and the adapter that links it to the others. */
+export class Rooms {
+  /** This server's id, unique across processes. */
+  readonly serverId = newServerId();
   private readonly members = new Set<RoomMember>();
   private readonly rooms = new Map<string, Set<RoomMember>>();
   private readonly roomsOf = new Map<RoomMember, Set<string>>();
+  private nextId = 0;
+  private state: AdapterState | undefined;
 
+  /**
+   * @param adapter the transport to the other processes (started here)
+   * @param reporting where adapter errors and status changes go
+   */
+  constructor(
+    private readonly adapter: HxWsAdapter,
+    private readonly reporting: ClusterReporting,
+  ) {
+    const host: AdapterHost = {
+      serverId: this.serverId,
+      deliver: (message) => deliver(message.room === undefined ? this.members : (this.rooms.get(message.room) ?? []), message.html, message.except),
+      localCount: (room) => this.localCount(room),
+      localRooms: () => {
+        const sizes = new Map<string, number>();
+        for (const [room, members] of this.rooms) sizes.set(room, members.size);
+        return sizes;
+      },
+      error: (error) => this.reporting.error(error),
+      status: (state, error) => {
+        if (state === this.state) return;
+        this.state = state;
+        this.reporting.status(state, error);
+      },
+    };
+    adapter.start(host);
+  }
+
+  /** A new connection id: unique across processes. */
+  newId(): string {
+    return `${this.serverId}.${(this.nextId++).toString(36)}`;
+  }
+
+  /** This process's count of connections in `room` (every connection when undefined). */
+  localCount(room?: string): number {
+    return room === undefined ? this.members.size : (this.rooms.get(room)?.size ?? 0);
+  }
+
+  /** A connection opened. */
   add(member: RoomMember): void {
     this.members.add(member);
+    this.adapter.presence(undefined, this.members.size);
   }
 
+  /** A connection closed; it leaves every room. */
   remove(member: RoomMember): void {
-    this.members.delete(member);
-    for (const room of this.roomsOf.get(member) ?? []) this.leave(member, room);
+    if (!this.members.delete(member)) return;
+    for (const room of [...(this.roomsOf.get(member) ?? [])]) this.leave(member, room);
     this.roomsOf.delete(member);
+    this.adapter.presence(undefined, this.members.size);
   }
 
+  /** Puts `member` in `room` (no-op if already in). */
   join(member: RoomMember, room: string): void {
     let members = this.rooms.get(room);
     if (!members) this.rooms.set(room, (members = new Set()));
+    if (members.has(member)) return;
     members.add(member);
     let joined = this.roomsOf.get(member);
     if (!joined) this.roomsOf.set(member, (joined = new Set()));
     joined.add(room);
+    this.adapter.presence(room, members.size);
   }
 
+  /** Takes `member` out of `room` (no-op if not in). */
   leave(member: RoomMember, room: string): void {
     this.roomsOf.get(member)?.delete(room);
     const members = this.rooms.get(room);
-    if (!members) return;
-    members.delete(member);
+    if (!members?.delete(member)) return;
     if (members.size === 0) this.rooms.delete(room);
+    this.adapter.presence(room, members.size);
   }
 
-  broadcast(text: string, except?: Except): number {
-    return deliver(this.members, text, except);
+  /**
+   * Sends `text` to every connection but `except`: this process's now, the others' through the
+   * adapter (unless `local`).
+   * @returns how many connections of this process it was sent to
+   */
+  broadcast(text: string, except?: Except, local = false): number {
+    const count = deliver(this.members, text, except);
+    if (!local) this.publish(except === undefined ? { html: text } : { html: text, except: idOf(except) });
+    return count;
   }
 
-  toRoom(room: string, text: string, except?: Except): number {
-    return deliver(this.rooms.get(room) ?? [], text, except);
+  /**
+   * Sends `text` to every connection in `room` but `except`, on every process (unless `local`).
+   * @returns how many connections of this process it was sent to
+   */
+  toRoom(room: string, text: string, except?: Except, local = false): number {
+    const count = deliver(this.rooms.get(room) ?? [], text, except);
+    if (!local) this.publish(except === undefined ? { room, html: text } : { room, html: text, except: idOf(except) });
+    return count;
   }
+
+  /** Connections in `room` (every connection when undefined) across every live process. */
+  count(room?: string): Promise<number> {
+    return this.adapter.count(room);
+  }
+
+  /** Leaves the cluster. */
+  close(): Promise<void> {
+    return this.adapter.close();
+  }
+
+  private publish(message: AdapterMessage): void {
+    let pending: ReturnType<HxWsAdapter['publish']>;
+    try {
+      pending = this.adapter.publish(message);
+    } catch (error) {
+      this.reporting.error(new PublishError(message, error));
+      return;
+    }
+    pending?.then(undefined, (error: unknown) => this.reporting.error(new PublishError(message, error)));
+  }
+}
+
+/** The connection id an `except` names, for the other processes (a bare socket is local only). */
+function idOf(except: Except): string | undefined {
+  if (typeof except === 'string') return except;
+  return except && 'id' in except && typeof except.id === 'string' ? except.id : undefined;
 }

@@ -8,6 +8,7 @@ import { resolveSocketUrl, SocketUrlError } from '../../src/internal/url.js';
 import { frameBytes, utf8Length } from '../../src/protocol.js';
 import { Channel } from '../support/server.js';
 import { next, opened } from '../support/events.js';
+import { seenCloseCode } from '../support/engine.js';
 
 const instant = () => 0;
 
@@ -263,6 +264,26 @@ describe('<hx-ws-connect> lifecycle', () => {
   });
 });
 
+describe('<hx-ws-connect> close codes as the page sees them', () => {
+  it('code, reason and wasClean arrive as the server sent them; in WebKit, 1012-1014 arrive as 1006 with no reason', async () => {
+    const codes = [1000, 1001, 1003, 1007, 1008, 1009, 1011, 1012, 1013, 1014, 3000, 4999];
+    const seen: [number, string, boolean][] = [];
+    for (const code of codes) {
+      const ch = new Channel();
+      const el = await connected(ch);
+      el.reconnectCodes = [];
+      const closed = next(el, 'hx-ws-close');
+      await ch.close(code, `why ${code}`);
+      const e = await closed;
+      seen.push([e.code, e.reason, e.wasClean]);
+      el.remove();
+    }
+    const expected = codes.map((code): [number, string, boolean] =>
+      seenCloseCode(code) === code ? [code, `why ${code}`, true] : [1006, '', false]);
+    expect(seen).to.deep.equal(expected);
+  });
+});
+
 describe('<hx-ws-connect> reconnecting', () => {
   for (const code of [1011, 1012, 1013]) {
     it(`reconnects after the server closes with ${code}`, async () => {
@@ -272,7 +293,7 @@ describe('<hx-ws-connect> reconnecting', () => {
       const closed = next(el, 'hx-ws-close');
       await ch.close(code);
       const e = await closed;
-      expect(e.code).to.equal(code);
+      expect(e.code, 'WebKit reports 1012 and 1013 as 1006').to.equal(seenCloseCode(code));
       expect(e.willReconnect).to.equal(true);
       await next(el, 'hx-ws-open');
       await ch.waitOpen(1, 2);

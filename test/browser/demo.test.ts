@@ -2,6 +2,7 @@
 // server, where the demo's real room is attached at /chat), a message and an image sent from
 // one, both seen in the other, the image loaded from the server.
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
+import { engine } from '../support/engine.js';
 
 async function tab(src: string): Promise<HTMLIFrameElement> {
   const frame = await fixture<HTMLIFrameElement>(html`<iframe src=${src} style="width: 800px; height: 500px"></iframe>`);
@@ -118,8 +119,14 @@ describe('demo page', () => {
     const form = say(a, 'Ada', text, [new win.File([new Uint8Array(16 * 1024 * 1024 + 1)], 'big.bin')]);
     const notice = doc.getElementById('notice')!;
     await waitUntil(() => notice.textContent!.includes('the server closed'), 'the reason is shown', { timeout: 10_000 });
-    expect(notice.textContent).to.match(/^Not sent: the socket closed before request \d+ had left the browser \(\d+ of \d+ bytes\): /);
-    expect(notice.textContent).to.contain(': the server closed it with 1009 (message too big): field "files": declared size 16777217 exceeds maxFileBytes 16777216.');
+    if (engine === 'firefox') {
+      // Firefox's bufferedAmount drops to 0 once the whole frame is handed to the network, so the
+      // request counts as sent, and the close that answers it is server-closed.
+      expect(notice.textContent).to.match(/^Not sent: the server closed the socket with 1009 /);
+    } else {
+      expect(notice.textContent).to.match(/^Not sent: the socket closed before request \d+ had left the browser \(\d+ of \d+ bytes\): /);
+    }
+    expect(notice.textContent).to.contain(' with 1009 (message too big): field "files": declared size 16777217 exceeds maxFileBytes 16777216.');
     expect((form.elements.namedItem('message') as HTMLInputElement).value, 'the message is back').to.equal(text);
     expect(form.querySelector<HTMLInputElement>('input[type=file]')!.files![0]!.name, 'the file is back').to.equal('big.bin');
     expect(doc.getElementById('state')!.textContent).to.equal('closed (1009)');

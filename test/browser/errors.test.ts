@@ -6,6 +6,7 @@ import { connectionOf } from '../../src/internal/connection.js';
 import type { HxWsConnectElement } from '../../src/connect-element.js';
 import type { HxWsErrorEvent } from '../../src/events.js';
 import { Channel } from '../support/server.js';
+import { engine, seenCloseCode } from '../support/engine.js';
 
 /** The `hx-ws-error` events heard on `el`. */
 function errorsOn(el: Element): HxWsErrorEvent[] {
@@ -107,10 +108,21 @@ describe('the server closing the socket, in words', () => {
     el.querySelector<HTMLInputElement>('input[type=file]')!.files = dt.files;
     el.querySelector('button')!.click();
     await waitUntil(() => errors.length > 0, 'the request is reported', { timeout: 10_000 });
-    expect(errors.map((e) => e.reason)).to.deep.equal(['send-interrupted']);
-    expect(errors[0]!.message).to.match(
-      /^the socket closed before request \d+ had left the browser \(\d+ of \d+ bytes\): the server closed it with 1009 \(message too big\): field "files": declared size 16777217 exceeds maxFileBytes 16777216$/,
-    );
+    if (engine === 'firefox') {
+      // Firefox's bufferedAmount drops to 0 once the whole frame is handed to the network: the
+      // request has left as far as the page can see, so the close is reported as server-closed,
+      // with that request, the code and the reason.
+      expect(errors.map((e) => e.reason)).to.deep.equal(['server-closed']);
+      expect(errors[0]!.message).to.equal(
+        'the server closed the socket with 1009 (message too big): field "files": declared size 16777217 exceeds maxFileBytes 16777216',
+      );
+      expect((errors[0]!.request!.frames[1] as File).name, 'the request is the upload').to.equal('big.bin');
+    } else {
+      expect(errors.map((e) => e.reason)).to.deep.equal(['send-interrupted']);
+      expect(errors[0]!.message).to.match(
+        /^the socket closed before request \d+ had left the browser \(\d+ of \d+ bytes\): the server closed it with 1009 \(message too big\): field "files": declared size 16777217 exceeds maxFileBytes 16777216$/,
+      );
+    }
     expect(lines(logged, 'the server closed')).to.deep.equal([`hx-ws: ${errors[0]!.message}`]);
   });
 
@@ -145,7 +157,10 @@ describe('the server closing the socket, in words', () => {
       const closed = new Promise((r) => el.addEventListener('hx-ws-close', r, { once: true }));
       await ch.close(code, reason);
       await closed;
-      expect(errors.map((e) => e.message), `close ${code}`).to.deep.equal(expected ? [expected] : []);
+      // WebKit turns 1012 and 1013 into a failed socket (an error event, then 1006): that
+      // 'socket' error is the engine's, not a verdict on the close.
+      const seen = seenCloseCode(code) === code ? errors : errors.filter((e) => e.reason !== 'socket');
+      expect(seen.map((e) => e.message), `close ${code}`).to.deep.equal(expected ? [expected] : []);
       if (expected) expect(errors[0]!.request, 'nothing was sent on it').to.equal(undefined);
       el.remove();
     }

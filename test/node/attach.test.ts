@@ -10,9 +10,9 @@ import {
   closeReason,
   HookError,
   html,
-  MemoryRooms,
   ProtocolError,
   UpgradeRefusedError,
+  type HxWsAdapter,
   type HxWsContext,
   type HxWsRequest,
 } from '../../src/server/index.js';
@@ -226,25 +226,15 @@ describe('attachHxWs: requests and replies', () => {
 
   it('an adapter option gets joins, broadcasts, room messages and close()', async (t) => {
     const calls: string[] = [];
-    class Recording extends MemoryRooms {
-      override join(member: Parameters<MemoryRooms['join']>[0], room: string): void {
-        calls.push(`join ${room}`);
-        super.join(member, room);
-      }
-      override broadcast(text: string, except?: Parameters<MemoryRooms['broadcast']>[1]): number {
-        calls.push(`broadcast ${text}`);
-        return super.broadcast(text, except);
-      }
-      override toRoom(room: string, text: string, except?: Parameters<MemoryRooms['toRoom']>[2]): number {
-        calls.push(`toRoom ${room} ${text}`);
-        return super.toRoom(room, text, except);
-      }
-      close(): void {
-        calls.push('close');
-      }
-    }
+    const recording: HxWsAdapter = {
+      start: (host) => void calls.push(`start ${host.serverId.length}`),
+      publish: (message) => void calls.push(`publish ${message.room ?? '*'} ${message.html}`),
+      presence: (room, count) => void calls.push(`presence ${room ?? '*'} ${count}`),
+      count: () => Promise.resolve(42),
+      close: async () => void calls.push('close'),
+    };
     const { url, origin, hub } = await start(t, {
-      adapter: new Recording(),
+      adapter: recording,
       handler: (_request, ctx) => {
         ctx.join('r');
         ctx.toRoom('r', '<p id="x">room</p>');
@@ -255,8 +245,18 @@ describe('attachHxWs: requests and replies', () => {
     client.send(json({}));
     assert.equal(await got, '<p id="x">room</p>');
     assert.equal(hub.broadcast('<p id="x">all</p>'), 1);
+    assert.equal(await hub.count('r'), 42);
     await hub.close();
-    assert.deepEqual(calls, ['join r', 'toRoom r <p id="x">room</p>', 'broadcast <p id="x">all</p>', 'close']);
+    assert.deepEqual(calls, [
+      'start 12',
+      'presence * 1',
+      'presence r 1',
+      'publish r <p id="x">room</p>',
+      'publish * <p id="x">all</p>',
+      'presence r 0',
+      'presence * 0',
+      'close',
+    ]);
   });
 });
 

@@ -200,6 +200,39 @@ describe('issue 17.2: heartbeat and close deadline', () => {
     client.terminate();
   });
 
+  it('the heartbeat spares a peer busy sending a frame (it cannot pong mid-frame) and one whose reading is paused', async (t) => {
+    const interval = 100;
+    const release = deferred<void>();
+    const requests: unknown[] = [];
+    const { port, closes } = await startRecording(t, {
+      pingIntervalMs: interval,
+      handler: async (request) => {
+        requests.push(request);
+        if (request.values.slow) await release.promise; // reading is paused behind this one
+      },
+    });
+    const client = await rawConnect(port);
+    client.socket.pause(); // it reads nothing, so it never pongs: only what it sends shows it is alive
+    // An upload of 40 KB in 1 KB pieces every 25 ms: 1 s, ten intervals, inside one frame.
+    await client.write(Buffer.concat([frame(1, json({ f: oobFile('f', 40_000, 0) })), header(2, 40_000)]));
+    for (let i = 0; i < 40; i++) {
+      await client.write(Buffer.alloc(1000));
+      await sleep(25);
+    }
+    await until(() => requests.length === 1, 2000, 'the upload');
+    assert.equal(closes.length, 0, 'not dropped while it was sending');
+    // From here on it reads and answers pings, as a live page does between frames.
+    client.autoPong = true;
+    client.socket.resume();
+    // A handler that takes 5 intervals, with a request queued behind it: reading is paused.
+    await client.write(Buffer.concat([frame(1, json({ slow: '1' })), frame(1, json({ next: '1' }))]));
+    await sleep(5 * interval);
+    release.resolve();
+    await until(() => requests.length === 3, 2000, 'the queued request');
+    assert.equal(closes.length, 0, 'still connected');
+    client.socket.destroy();
+  });
+
   it('close() terminates a peer that never answers its close frame, and resolves by closeTimeoutMs', async (t) => {
     const { port: serverPort, hub, closes } = await startRecording(t, { closeTimeoutMs: 300, pingIntervalMs: 0 });
     const proxy = await blackholeProxy(t, serverPort);
@@ -228,12 +261,23 @@ describe('issue 17.3: bounded send buffers', () => {
       clients.push(c);
     }
     await ask({ type: 'mark' });
-    let open = 200;
-    for (let round = 0; round < 40 && open > 0; round++) {
-      ({ open } = (await ask({ type: 'broadcast', count: 250, bytes: 2048 })) as { open: number });
+    // Broadcast 2 KB messages in rounds until no socket is open (each has to fill the kernel's
+    // buffers first, a few MB on loopback), for at most 100 rounds or 20 s.
+    const started = Date.now();
+    let report: Report;
+    let rounds = 0;
+    for (;;) {
+      const { sent } = (await ask({ type: 'broadcast', count: 250, bytes: 2048 })) as { sent: number };
+      rounds += 1;
+      if (sent === 0 || rounds >= 100 || Date.now() - started > 20_000) break; // none open any more
     }
-    await sleep(1000); // the close timeout of the 1013 handshakes the clients never answer
-    const report = (await ask({ type: 'report' })) as unknown as Report;
+    // The 1013 handshakes the clients never answer end after closeTimeoutMs.
+    for (let waited = 0; ; waited += 100) {
+      report = (await ask({ type: 'report' })) as unknown as Report;
+      if (report.clients === 0 || waited > 5000) break;
+      await sleep(100);
+    }
+    console.log(`backpressure: ${rounds} rounds of 250 × 2 KB broadcasts, server RSS +${(report.growth / MiB).toFixed(0)} MiB`);
     for (const c of clients) c.socket.destroy();
     assert.equal(report.clients, 0, 'every stalled socket was dropped');
     assert.equal(report.closes.filter((c) => c.cause === 'backpressure').length, 200);

@@ -16,8 +16,8 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
   exports: Record<string, string | Record<string, string>>;
 };
 
-const modules = ['index', 'upgrade', 'connect-element', 'send-element', 'events', 'config', 'shim', 'swap', 'react', 'vue', 'server/index'];
-const top = ['package.json', 'README.md', 'LICENSE', 'custom-elements.json', 'docs/protocol.md', 'docs/migrating.md'];
+const modules = ['index', 'upgrade', 'connect-element', 'send-element', 'events', 'config', 'shim', 'swap', 'react', 'vue', 'server/index', 'server/redis'];
+const top = ['package.json', 'README.md', 'LICENSE', 'custom-elements.json', 'docs/protocol.md', 'docs/migrating.md', 'docs/scale-out.md'];
 const built = [...modules.flatMap((m) => ['.js', '.d.ts', '.js.map'].map((ext) => `dist/${m}${ext}`)), 'dist/hx-ws.js'];
 
 describe('pack rules', () => {

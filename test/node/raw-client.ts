@@ -23,6 +23,8 @@ export interface RawClient {
   closed: Promise<{ code: number; at: number }>;
   /** Writes bytes, resolving once the socket takes more (back-pressure respected) or closes. */
   write(bytes: Buffer): Promise<void>;
+  /** Whether a ping read from the server is answered at once (set it only between frames). */
+  autoPong: boolean;
 }
 
 /** A frame header from the client (masked with a zero key, so the payload goes as is). */
@@ -73,6 +75,7 @@ export function rawConnect(port: number, path = '/ws', headers: Record<string, s
       socket,
       frames,
       closed,
+      autoPong: false,
       write: (bytes) =>
         new Promise((done) => {
           if (socket.destroyed || socket.write(bytes)) return done();
@@ -112,6 +115,7 @@ export function rawConnect(port: number, path = '/ws', headers: Record<string, s
         const parsed = { opcode: buffer[0]! & 0x0f, payload: buffer.subarray(offset, offset + length) };
         buffer = buffer.subarray(offset + length);
         frames.push(parsed);
+        if (parsed.opcode === 9 && client.autoPong) socket.write(frame(10, Buffer.from(parsed.payload)));
         if (parsed.opcode === 8) resolveClosed({ code: parsed.payload.length >= 2 ? parsed.payload.readUInt16BE(0) : 1005, at: Date.now() });
       }
     });

@@ -218,9 +218,15 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
     pushed(c) {
       return c.pushed;
     },
-    /** Sends `template` with `{i}` = start, start+1, ... to every open socket, recording each. */
+    /**
+     * Sends `template` with `{i}` = start, start+1, ... to every open socket, recording each.
+     * A socket the server has begun to close is still in `c.sockets` until its close completes,
+     * but `ws` drops what is sent on it: it is skipped, so nothing is recorded as pushed that
+     * never went out.
+     */
     push(c, { start, count, template }) {
       for (const ws of c.sockets) {
+        if (ws.readyState !== ws.OPEN) continue;
         for (let i = start; i < start + count; i++) {
           ws.send(template.replaceAll('{i}', String(i)));
           c.pushed.push({ n: i, conn: c.conns.get(ws) });
@@ -332,10 +338,10 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
       chat = chatRoom();
       chat.attach(server);
     },
-    serve(context) {
+    async serve(context) {
       // The demo chat room's uploaded files, as `npm start` serves them.
       if (!context.path.startsWith('/files/')) return undefined;
-      const found = chat?.file(context.path);
+      const found = await chat?.file(context.path);
       if (!found) return undefined;
       for (const [name, value] of Object.entries(found.headers)) context.set(name, value);
       return { body: found.bytes, type: found.headers['Content-Type'] };

@@ -1,0 +1,77 @@
+/// <reference types="node" />
+// The frame guard on its own: what it passes to `ws`'s parser, chunk by chunk.
+import assert from 'node:assert/strict';
+import { Buffer } from 'node:buffer';
+import { describe, it } from 'node:test';
+import type { ProtocolError } from '../../src/server/index.js';
+import { FrameGuard, type FrameGuardOptions } from '../../src/server/frames.js';
+import { FakeClock } from './helpers.js';
+import { frame, header } from './raw-client.js';
+
+function guard(overrides: Partial<FrameGuardOptions> = {}) {
+  const passed: Buffer[] = [];
+  const refused: ProtocolError[] = [];
+  const fileBytes: number[] = [];
+  const g = new FrameGuard((chunk) => (passed.push(Buffer.from(chunk)), true), {
+    maxTextBytes: 1000,
+    maxPayload: 100_000,
+    frameTimeoutMs: 1000,
+    minBytesPerSecond: 1,
+    timers: new FakeClock(),
+    expectedBinary: () => 300,
+    onFileBytes: (n) => void fileBytes.push(n),
+    onRefuse: (e) => void refused.push(e),
+    ...overrides,
+  });
+  return { g, passed: () => Buffer.concat(passed), refused, fileBytes };
+}
+
+/** Text, binary (16-bit length), ping, fragmented text, and a 64-bit-length binary header. */
+const stream = Buffer.concat([
+  frame(1, '{"a":1}'),
+  frame(2, Buffer.alloc(300, 7)),
+  frame(9, 'ping'),
+  frame(1, '{"b":', false),
+  frame(0, '2}'),
+  frame(1, 'x'.repeat(200)),
+]);
+
+describe('FrameGuard', () => {
+  it('passes a valid stream byte for byte, whatever the chunk boundaries, two guards interleaved', () => {
+    for (const size of [1, 2, 3, 5, 7, 13, 64, stream.length]) {
+      const a = guard();
+      const b = guard();
+      for (let i = 0; i < stream.length; i += size) {
+        a.g.write(stream.subarray(i, i + size));
+        b.g.write(stream.subarray(i, i + size)); // shares the header scratch with a
+      }
+      for (const x of [a, b]) {
+        assert.deepEqual(x.passed(), stream, `chunks of ${size}`);
+        assert.deepEqual(x.refused, []);
+        assert.equal(x.fileBytes.reduce((s, n) => s + n, 0), 300, 'binary payload counted as file bytes');
+      }
+    }
+  });
+
+  it('refuses from the header, passing on only what came before it', () => {
+    for (const size of [1, 4, 1000]) {
+      const x = guard();
+      const bytes = Buffer.concat([frame(1, '{"ok":1}'), header(1, 5000), Buffer.alloc(3000)]);
+      for (let i = 0; i < bytes.length; i += size) x.g.write(bytes.subarray(i, i + size));
+      assert.deepEqual(x.passed(), frame(1, '{"ok":1}'));
+      assert.deepEqual(x.refused.map((e) => [e.kind, e.code]), [['frame-too-large', 1009]]);
+      assert.equal(x.g.passesNothing, false, 'a small refused frame is read through, for the close');
+    }
+  });
+
+  it('after a refusal only control frames go through; a fragmented text over the limit is refused', () => {
+    const x = guard({ expectedBinary: () => undefined });
+    x.g.write(Buffer.concat([frame(2, Buffer.alloc(10)), frame(1, '{}'), frame(8, Buffer.from([3, 232]))]));
+    assert.deepEqual(x.refused.map((e) => e.kind), ['unexpected-binary']);
+    assert.deepEqual(x.passed(), frame(8, Buffer.from([3, 232])));
+    const y = guard();
+    y.g.write(Buffer.concat([frame(1, 'x'.repeat(600), false), frame(0, 'x'.repeat(600))]));
+    assert.deepEqual(y.refused.map((e) => e.kind), ['frame-too-large']);
+    assert.deepEqual(y.passed(), frame(1, 'x'.repeat(600), false));
+  });
+});

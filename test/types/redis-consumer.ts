@@ -1,0 +1,27 @@
+/// <reference types="node" />
+// A Node server on several processes, through the Redis entry point.
+import { createServer } from 'node:http';
+import { attachHxWs, PublishError, type AdapterState, type HxWsAdapter } from 'hx-ws-elements/server';
+import { redisAdapter, type RedisAdapter } from 'hx-ws-elements/server/redis';
+
+const adapter: RedisAdapter = redisAdapter({ url: 'redis://127.0.0.1:6379', prefix: 'chat', presenceTtl: 5000 });
+const generic: HxWsAdapter = adapter;
+void generic;
+const hub = attachHxWs(createServer(), {
+  adapter,
+  handler(_request, ctx) {
+    ctx.join('lobby');
+    const local: number = ctx.toRoom('lobby', '<p>hi</p>', { except: ctx.id });
+    void local;
+  },
+  onError(error, ctx) {
+    if (error instanceof PublishError) void error.published.html;
+    void ctx?.id;
+  },
+  onAdapterStatus(state: AdapterState, error?: Error) {
+    void state;
+    void error;
+  },
+});
+void hub.count('lobby').then((n: number) => n);
+void adapter.ready();
