@@ -54,7 +54,7 @@ function channelSink(disk, c, file, ctx) {
   const up = c.upload;
   up.files += 1;
   const raw = ctx.socket._socket;
-  return new Writable({
+  const sink = new Writable({
     highWaterMark: 64 * 1024,
     write(chunk, _encoding, done) {
       up.received += chunk.length;
@@ -80,6 +80,10 @@ function channelSink(disk, c, file, ctx) {
       done(error);
     },
   });
+  // A write still on its way when the upload is dropped fails on the destroyed stream: that
+  // error belongs to the wrapper (which the server listens to), not to the process.
+  inner.on('error', (error) => sink.destroy(error));
+  return sink;
 }
 
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
