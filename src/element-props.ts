@@ -20,7 +20,9 @@ export type HxWsConnectPropertyName =
   | 'queueLimit'
   | 'pauseWhileHidden'
   | 'connectTimeout'
-  | 'ack';
+  | 'ack'
+  | 'recover'
+  | 'resumeFrom';
 
 /** Properties of `<hx-ws-send>` a template may set. */
 export type HxWsSendPropertyName =
@@ -46,6 +48,7 @@ export interface HxWsConnectAttributes {
   'queue-limit'?: number | string;
   'pause-while-hidden'?: boolean | '';
   'connect-timeout'?: number | string;
+  'resume-from'?: string;
 }
 
 /** Attribute spellings of `<hx-ws-send>`'s properties whose attribute name differs. */

@@ -48,6 +48,11 @@ export type HxWsErrorReason =
   | 'send-unconfirmed'
   /** The element was removed (or the shim stopped) with requests still queued. */
   | 'send-abandoned'
+  /**
+   * Recovery mode (`<hx-ws-connect recover>`): the server answered the offer without a session
+   * (recovery is off there); the connection carries on in ack mode, without recovery.
+   */
+  | 'no-recovery'
   /** `vals` / `hx-vals` is not a JSON object. */
   | 'bad-vals'
   /** `headers` / `hx-headers` is not a JSON object. */
@@ -161,6 +166,12 @@ export class HxWsOpenEvent extends HxWsEvent {
   constructor(
     /** The open socket. */
     readonly socket: WebSocket,
+    /**
+     * Recovery mode: whether the server carried on the page's session (every message missed
+     * while down follows, and unacknowledged requests were sent again); `false` for a new
+     * session (the server sends a fresh snapshot). `undefined` outside recovery mode.
+     */
+    readonly recovered?: boolean,
   ) {
     super(HxWsOpenEvent.eventName);
   }

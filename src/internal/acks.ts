@@ -42,6 +42,13 @@ export class Acks {
     return rest.trim() === '' ? null : rest;
   }
 
+  /** Recovery: the socket is gone; the unconfirmed requests are handed back, unreported, to be sent again. */
+  detach(): OutgoingRequest[] {
+    const kept = [...this.waiting.values()];
+    this.waiting = new Map();
+    return kept;
+  }
+
   /**
    * The socket is gone: every unconfirmed request is reported (`send-unconfirmed`) and
    * forgotten. None is resent: it may have arrived.

@@ -22,7 +22,15 @@ import {
   reportProblem,
   type OutgoingRequest,
 } from '../events.js';
-import { describeClose, frameBytes } from '../protocol.js';
+import {
+  comparePositions,
+  describeClose,
+  formatOffer,
+  frameBytes,
+  mayHaveRecoveryControls,
+  RECOVER_QUERY,
+  takeRecoveryControls,
+} from '../protocol.js';
 import { swapMessage } from '../swap.js';
 import { Acks } from './acks.js';
 import { nextRequestId, Outbox } from './outbox.js';
@@ -95,6 +103,16 @@ export class SocketConnection implements ReactiveController {
   private readonly timers: Timers;
   /** The timer that gives up on a socket still connecting after `connectTimeout`. */
   private connectTimer: unknown;
+  /** Recovery: the socket that offered recovery (it waits for the session answer before `open`). */
+  private recoverSocket: WebSocket | null = null;
+  /** Recovery: whether the current socket has sent its offer and waits for the answer. */
+  private awaitingSession = false;
+  /** Recovery: the session the server gave this connection. */
+  private sessionId: string | undefined;
+  /** Recovery: the position of the last message applied (swapped or skipped by the app). */
+  private lastPosition: string | undefined;
+  /** Recovery: requests sent but not acknowledged when the last socket dropped, to send again. */
+  private resend: OutgoingRequest[] = [];
 
   constructor(
     /** The element events are fired on and swaps are rooted at. */
@@ -122,7 +140,13 @@ export class SocketConnection implements ReactiveController {
 
   /** Ack mode: whether requests made now carry `HX-Request-Id` and wait for the server's ack. */
   get ack(): boolean {
-    return this.settings().ack ?? false;
+    const s = this.settings();
+    return !!(s.ack || s.recover);
+  }
+
+  /** Recovery mode: the position of the last message applied, if any. */
+  get position(): string | undefined {
+    return this.lastPosition;
   }
 
   /** Ack mode: requests sent on the current socket that the server has not acknowledged yet. */
@@ -173,6 +197,7 @@ export class SocketConnection implements ReactiveController {
     unregister(this.host, this);
     this.retry.unlisten();
     this.closeSocket(1000, 'element removed');
+    this.reportResend('the connecting element was removed');
     this.outbox.abandon('the connecting element was removed');
   }
 
@@ -244,6 +269,11 @@ export class SocketConnection implements ReactiveController {
       });
       return;
     }
+    if (s.recover) {
+      const withFlag = new URL(url);
+      withFlag.searchParams.set(RECOVER_QUERY, '1');
+      url = withFlag.href;
+    }
     const protocols = typeof s.protocols === 'string' ? s.protocols.split(/[\s,]+/).filter(Boolean) : (s.protocols ?? []);
     this.url = url;
     emit(this.host, new HxWsConnectingEvent(url, this.retryCount));
@@ -260,6 +290,8 @@ export class SocketConnection implements ReactiveController {
     }
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
+    this.recoverSocket = s.recover ? socket : null;
+    this.awaitingSession = false;
     this.status = 'connecting';
     this.progress.reset(socket);
     socket.addEventListener('open', () => this.onOpen(socket));
@@ -299,7 +331,27 @@ export class SocketConnection implements ReactiveController {
     this.errorsThisStreak = 0;
     this.timeoutsThisStreak = 0;
     this.openedOrigin = socketOrigin(socket.url);
-    emit(this.host, new HxWsOpenEvent(socket));
+    if (socket === this.recoverSocket) {
+      // The offer goes first; `open` waits for the server's answer (status stays `connecting`,
+      // so sends queue behind it).
+      this.status = 'connecting';
+      this.awaitingSession = true;
+      const position = this.lastPosition ?? (this.sessionId ? undefined : (this.settings().resumeFrom ?? undefined));
+      socket.send(formatOffer({ session: this.sessionId, position }));
+      return;
+    }
+    this.finishOpen(socket);
+  }
+
+  /** The socket is open (and in recovery mode, the server has answered the offer). */
+  private finishOpen(socket: WebSocket, recovered?: boolean): void {
+    this.status = 'open';
+    emit(this.host, new HxWsOpenEvent(socket, recovered));
+    const again = this.resend;
+    this.resend = [];
+    if (recovered) {
+      for (const request of again) this.transmit(socket, request);
+    } else this.reportUnconfirmed(again, 'the server could not recover the session');
     for (const request of this.outbox.take()) {
       if (socket.readyState === WebSocket.OPEN) this.transmit(socket, request);
       else this.outbox.hold(request, Infinity);
@@ -311,6 +363,29 @@ export class SocketConnection implements ReactiveController {
     let data = e.data as string | ArrayBuffer | Blob;
     // Delivery acks lead the message they come in (usually alone): take them off before anything
     // else sees it. An ack-only message fires no message events and is not swapped.
+    if (typeof data === 'string' && socket === this.recoverSocket && mayHaveRecoveryControls(data)) {
+      const { session, position, rest } = takeRecoveryControls(data);
+      if (session) {
+        if (!this.awaitingSession) return;
+        this.awaitingSession = false;
+        if (!session.id) {
+          const message = `the server at ${socket.url} has recovery off; this connection goes on without it`;
+          console.error(`hx-ws: ${message}`, this.host);
+          emit(this.host, new HxWsErrorEvent('no-recovery', message, { part: socket.url }));
+        }
+        this.sessionId = session.id;
+        this.lastPosition = session.position;
+        this.finishOpen(socket, session.recovered);
+        return;
+      }
+      if (position !== undefined) {
+        // Already applied (a replay that overlaps live messages): skipped, no events.
+        const order = this.lastPosition === undefined ? null : comparePositions(position, this.lastPosition);
+        if (order !== null && order <= 0) return;
+        this.lastPosition = position;
+      }
+      data = rest;
+    }
     if (typeof data === 'string') {
       const rest = this.acks.take(data);
       if (rest === null) return;
@@ -393,8 +468,32 @@ export class SocketConnection implements ReactiveController {
 
   /** Reports the requests the socket's close cut short. @returns how many */
   private interrupt(socket: WebSocket, closedBy?: string): number {
+    if (socket === this.recoverSocket && this.sessionId) {
+      // Recovery: kept to be sent again if the session is recovered, reported if not.
+      const kept = this.acks.detach();
+      this.resend.push(...kept);
+      return kept.length + this.progress.interrupt(socket, new Set(kept), closedBy);
+    }
     const unconfirmed = this.acks.interrupt(closedBy);
     return unconfirmed.size + this.progress.interrupt(socket, unconfirmed, closedBy);
+  }
+
+  /** Reports requests kept for a resend that will not happen (`send-unconfirmed`). */
+  private reportResend(why: string): void {
+    const again = this.resend;
+    this.resend = [];
+    this.reportUnconfirmed(again, why);
+  }
+
+  private reportUnconfirmed(requests: OutgoingRequest[], why: string): void {
+    for (const request of requests) {
+      reportProblem(
+        request.source,
+        'send-unconfirmed',
+        `${why} before the server acknowledged request ${request.id}; it may or may not have reached the server, and was not sent again`,
+        { request },
+      );
+    }
   }
 
   private transmit(socket: WebSocket, request: OutgoingRequest): void {

@@ -44,6 +44,14 @@ export interface ConnectionSettings {
    * (`send-unconfirmed`).
    */
   ack?: boolean | null;
+  /**
+   * Recovery mode (implies ack mode): the socket offers the server its session and last applied
+   * position on every open, so a reconnect gets the messages sent while it was down, each once,
+   * and requests the server had not acknowledged are sent again.
+   */
+  recover?: boolean | null;
+  /** Recovery: the log position the page was rendered at (the server's `position()`), for the first open. */
+  resumeFrom?: string | null;
 }
 
 /** What a sender reads from its element at each send. Unset fields fall back to `hx-*` attributes. */
@@ -107,6 +115,8 @@ export const CONNECT_SETTINGS = [
   row('pauseWhileHidden', 'pause-while-hidden', 'flag', true),
   row('connectTimeout', 'connect-timeout', 'count', true, 'a whole number of milliseconds'),
   row('ack', 'ack', 'flag', true),
+  row('recover', 'recover', 'flag', true),
+  row('resumeFrom', 'resume-from', 'text', true),
 ] as const satisfies readonly SettingSpec[];
 
 /** `<hx-ws-send>` / `hx-ws="send"`. */

@@ -23,6 +23,8 @@ import type { CloseCause, HxWsContext, HxWsServerOptions } from './options.js';
 import { HookQueue } from './queue.js';
 import type { Rooms } from './rooms.js';
 import type { ServerLimits } from './server-limits.js';
+import { formatSession, mayBeOffer, parseOffer, RECOVER_QUERY } from '../protocol.js';
+import { Recovery } from './recovery.js';
 
 /** Longest close reason the protocol allows, in UTF-8 bytes. */
 const MAX_REASON_BYTES = 123;
@@ -57,6 +59,8 @@ export interface ServerScope {
   readonly clients: Set<Connection>;
   /** The open connections' sessions. */
   readonly sessions: Set<Session>;
+  /** The message log and page sessions, when recovery is on. */
+  readonly recovery: Recovery | undefined;
   /** Hands an error to the app's `onError` (or `console.error`). */
   reportError(error: Error, ctx: HxWsContext): void;
 }
@@ -64,15 +68,25 @@ export interface ServerScope {
 /** The handler call for `request`, followed by its ack when the client asked for one. */
 function handlerTask(scope: ServerScope, request: HxWsRequest, ctx: Connection): () => void | Promise<void> {
   const { handler, ack = true } = scope.options;
-  const ackId = ack ? requestIdOf(request.headers) : undefined;
-  if (ackId === undefined) return () => handler(request, ctx);
+  const requestId = requestIdOf(request.headers);
+  const ackId = ack ? requestId : undefined;
+  // Recovery: a request resent after a reconnect reaches the handler only the first time.
+  const first = (): boolean => !(requestId && ctx.session && scope.recovery) || scope.recovery.firstDelivery(ctx.session, requestId);
+  if (ackId === undefined) return () => (first() ? handler(request, ctx) : undefined);
   return () => {
     try {
-      return handler(request, ctx);
+      return first() ? handler(request, ctx) : undefined;
     } finally {
-      ctx.send(ackMessage(ackId));
+      ctx.sendControl(String(ackMessage(ackId)));
     }
   };
+}
+
+/** Whether the upgrade URL carries the recovery flag (`?hx-ws-recover=1`). */
+function asksRecovery(req: IncomingMessage): boolean {
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  return q >= 0 && new URLSearchParams(url.slice(q + 1)).get(RECOVER_QUERY) === '1';
 }
 
 /** Resolves after `ms`, without keeping the process alive. */
@@ -95,6 +109,10 @@ export class Session {
   private readonly decoder: HxWsDecoder;
   private readonly guard: FrameGuard | undefined;
   private readonly queue: HookQueue;
+  /** Recovery: the connection waits for its offer frame before anything else. */
+  private awaitingOffer = false;
+  /** Whether no data frame has arrived yet. */
+  private firstFrame = true;
 
   /**
    * @param scope what the server's connections share
@@ -127,7 +145,11 @@ export class Session {
     if (server.pingIntervalMs > 0) (raw as Partial<Socket>).setKeepAlive?.(true, server.pingIntervalMs);
     scope.clients.add(this.ctx);
     scope.sessions.add(this);
-    scope.rooms.add(this.ctx);
+    if (scope.recovery && asksRecovery(req)) {
+      // Not a member of anything, and no onConnection, until the offer says which session it is.
+      this.awaitingOffer = true;
+      this.ctx.recovery = scope.recovery;
+    } else scope.rooms.add(this.ctx);
 
     raw.on('data', () => (this.alive = true));
     socket.on('message', (data: RawData, isBinary: boolean) => this.message(data, isBinary));
@@ -150,7 +172,44 @@ export class Session {
       closed();
     });
     const onConnection = options.onConnection;
-    if (onConnection) this.queue.enqueue('onConnection', () => onConnection(this.ctx));
+    if (onConnection && !this.awaitingOffer) this.queue.enqueue('onConnection', () => onConnection(this.ctx));
+  }
+
+  /**
+   * Recovery: the first frame of a connection that asked. Answers with its session, puts it back
+   * in its rooms with its `data` (a known session), runs `onConnection`, then sends the log after
+   * the offered position (or after the session's start) and only then live messages.
+   */
+  private resume(text: string): void {
+    const { scope, ctx } = this;
+    const recovery = scope.recovery!;
+    const offer = parseOffer(text);
+    if (!offer) {
+      this.failProtocol(new ProtocolError('invalid-json', 'the first frame of a recovering connection must be its offer {"HX-Recover":{...}}'));
+      return;
+    }
+    const { session, recovered, restored, from } = recovery.resume(offer, ctx.id);
+    ctx.session = session;
+    ctx.recovered = recovered;
+    ctx.holding = true;
+    ctx.sendControl(formatSession(session.id, recovered, from));
+    scope.rooms.add(ctx);
+    if (restored) {
+      for (const room of session.rooms) ctx.join(room);
+      Object.assign(ctx.data, session.data);
+    }
+    const onConnection = scope.options.onConnection;
+    if (onConnection) this.queue.enqueue('onConnection', () => onConnection(ctx));
+    this.queue.enqueue('onConnection', () => {
+      ctx.holding = false;
+      const missed = recovery.since(from);
+      if (missed === null) {
+        // The log moved past the position while onConnection ran: no partial replay.
+        this.close('backpressure', 1013, 'fell behind the recovery log');
+        return;
+      }
+      for (const entry of missed) if (Recovery.reaches(entry, session, ctx.rooms)) ctx.sendAt(entry.html, entry.position);
+    });
   }
 
   /**
@@ -225,6 +284,21 @@ export class Session {
 
   private message(data: RawData, isBinary: boolean): void {
     if (this.cause || this.decoder.error) return;
+    if (this.firstFrame) {
+      this.firstFrame = false;
+      const text = isBinary ? undefined : String(data);
+      if (this.awaitingOffer) {
+        this.awaitingOffer = false;
+        if (text === undefined) this.failProtocol(new ProtocolError('invalid-json', 'the first frame of a recovering connection must be its offer, not binary'));
+        else this.resume(text);
+        return;
+      }
+      if (text !== undefined && mayBeOffer(text)) {
+        // A recovering client on a server with recovery off: say so, and serve it without.
+        this.ctx.sendControl(formatSession(undefined, false));
+        return;
+      }
+    }
     let request: HxWsRequest | undefined;
     try {
       request = this.decoder.push(data, isBinary);
@@ -243,6 +317,7 @@ export class Session {
     this.guard?.close();
     scope.clients.delete(ctx);
     scope.sessions.delete(this);
+    if (ctx.session && scope.recovery) scope.recovery.keep(ctx.session, ctx.id, ctx.rooms, ctx.data);
     ctx.detach();
     const onClose = scope.options.onClose;
     const info = { cause: this.cause ?? 'peer', ...(this.error ? { error: this.error } : {}) };

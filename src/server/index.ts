@@ -35,6 +35,7 @@ export {
   type Sendable,
 } from './attach.js';
 export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
+export type { RecoveryOptions } from './recovery.js';
 export {
   memoryAdapter,
   PublishError,
