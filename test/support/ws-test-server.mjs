@@ -8,7 +8,9 @@
 // - `/hx/<channel>`: the project's real server helper (`attachHxWs` from src/server, loaded through
 //   tsx), which records every request its handler got (what a server author would see) and acks
 //   requests that carry HX-Request-Id. The demo's chat room is attached at `/chat`.
-// The close / drop / refuse / send commands work on both kinds.
+// - `/hxr/<channel>`: the server helper with recovery on (a log of 200 messages); each connection
+//   is in the room named after its channel, and one that was not recovered gets a snapshot.
+// The close / drop / refuse / send commands work on every kind.
 import { createHash } from 'node:crypto';
 import { tsImport } from 'tsx/esm/api';
 import { WebSocketServer } from 'ws';
@@ -36,6 +38,8 @@ function newChannel() {
     pushed: [],
     /** `/hx/` only: a reply sent for each request (`{rid}` replaced), or null. */
     reply: null,
+    /** `/hxr/` only: `ctx.recovered` of each connection, in order. */
+    recoveries: [],
   };
 }
 
@@ -81,10 +85,12 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
   const channel = (name) => {
     let c = channels.get(name);
     if (!c) channels.set(name, (c = newChannel()));
+    c.name = name;
     return c;
   };
   let wss;
   let hx;
+  let hxr;
   let chat;
   let nextConn = 1;
 
@@ -118,7 +124,7 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
   /** `/hx/` upgrades refused by `refuse`; the helper's path predicate skips them. */
   const refused = new WeakSet();
   const onHxUpgrade = (req, socket) => {
-    const c = channelOf(req, '/hx/');
+    const c = channelOf(req, '/hx/') ?? channelOf(req, '/hxr/');
     if (c && !admit(req, socket, c)) refused.add(req);
   };
 
@@ -183,6 +189,18 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
         }
       }
       return c.sockets.size;
+    },
+    /** `/hxr/`: `toRoom(room ?? channel)` of `template` with `{i}` = start ... start+count-1. */
+    roomcast(c, { start = 0, count, template, room }) {
+      for (let i = start; i < start + count; i++) hxr.toRoom(room ?? c.name, template.replaceAll('{i}', String(i)));
+      return count;
+    },
+    /** `/hxr/`: the log position a page rendered now resumes from. */
+    position() {
+      return hxr.position();
+    },
+    recoveries(c) {
+      return c.recoveries;
     },
     reply(c, { template = null }) {
       c.reply = template;
@@ -270,6 +288,37 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
           // Protocol errors close the socket with their code; the tests look at the code.
         },
       });
+      const hxChannel = (ctx) => {
+        const c = channelOf(ctx.req, '/hxr/');
+        ctx.data.channel = c;
+        ctx.data.conn = nextConn++;
+        c.conns.set(ctx.socket, ctx.data.conn);
+        opened(c, ctx.socket);
+        ctx.socket.on('close', (code) => {
+          c.sockets.delete(ctx.socket);
+          c.closes.push({ conn: ctx.data.conn, code });
+        });
+        return c;
+      };
+      hxr = attachHxWs(server, {
+        path: (pathname, req) => pathname.startsWith('/hxr/') && !refused.has(req),
+        recovery: { maxLogMessages: 200 },
+        onConnection(ctx) {
+          const c = hxChannel(ctx);
+          c.recoveries.push(ctx.recovered ?? null);
+          ctx.join(c.name); // a no-op for a restored session
+          if (!ctx.recovered) {
+            ctx.send(`<div id="snapshot" hx-swap-oob="true">snapshot ${c.recoveries.length}</div>`);
+          }
+        },
+        handler(request, ctx) {
+          const c = channelOf(ctx.req, '/hxr/');
+          const record = describeRequest(request, ctx.data.conn);
+          c.deliveries.push(record);
+          if (c.reply) ctx.send(c.reply.replaceAll('{rid}', String(record.rid)));
+        },
+        onError() {},
+      });
       chat = chatRoom();
       chat.attach(server);
     },
@@ -284,7 +333,7 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
     async serverStop() {
       for (const c of channels.values()) for (const ws of c.sockets) ws.terminate();
       for (const c of channels.values()) for (const { socket } of c.held) socket.destroy();
-      await Promise.all([hx?.close(), chat?.close(), new Promise((resolve) => wss?.close(() => resolve()))]);
+      await Promise.all([hx?.close(), hxr?.close(), chat?.close(), new Promise((resolve) => wss?.close(() => resolve()))]);
     },
     async executeCommand({ command, payload }) {
       if (command !== 'ws') return undefined;
