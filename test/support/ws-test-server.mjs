@@ -265,31 +265,9 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
       server.on('upgrade', onHxUpgrade); // before attachHxWs's own listener, so a refusal wins
       const { attachHxWs } = await tsImport('../../src/server/index.ts', import.meta.url);
       const { chatRoom } = await tsImport('../../demo/chat.ts', import.meta.url);
-      hx = attachHxWs(server, {
-        path: (pathname, req) => pathname.startsWith('/hx/') && !refused.has(req),
-        onConnection(ctx) {
-          const c = channelOf(ctx.req, '/hx/');
-          ctx.data.channel = c;
-          ctx.data.conn = nextConn++;
-          c.conns.set(ctx.socket, ctx.data.conn);
-          opened(c, ctx.socket);
-          ctx.socket.on('close', (code) => {
-            c.sockets.delete(ctx.socket);
-            c.closes.push({ conn: ctx.data.conn, code });
-          });
-        },
-        handler(request, ctx) {
-          const c = ctx.data.channel;
-          const record = describeRequest(request, ctx.data.conn);
-          c.deliveries.push(record);
-          if (c.reply) ctx.send(c.reply.replaceAll('{rid}', String(record.rid)));
-        },
-        onError() {
-          // Protocol errors close the socket with their code; the tests look at the code.
-        },
-      });
-      const hxChannel = (ctx) => {
-        const c = channelOf(ctx.req, '/hxr/');
+      /** Records a connection of the helper on its channel. */
+      const hxChannel = (ctx, prefix) => {
+        const c = channelOf(ctx.req, prefix);
         ctx.data.channel = c;
         ctx.data.conn = nextConn++;
         c.conns.set(ctx.socket, ctx.data.conn);
@@ -300,23 +278,33 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
         });
         return c;
       };
+      /** Records a request the helper's handler got, and answers it if the channel says so. */
+      const handler = (request, ctx) => {
+        const c = ctx.data.channel;
+        const record = describeRequest(request, ctx.data.conn);
+        c.deliveries.push(record);
+        if (c.reply) ctx.send(c.reply.replaceAll('{rid}', String(record.rid)));
+      };
+      hx = attachHxWs(server, {
+        path: (pathname, req) => pathname.startsWith('/hx/') && !refused.has(req),
+        onConnection: (ctx) => void hxChannel(ctx, '/hx/'),
+        handler,
+        onError() {
+          // Protocol errors close the socket with their code; the tests look at the code.
+        },
+      });
       hxr = attachHxWs(server, {
         path: (pathname, req) => pathname.startsWith('/hxr/') && !refused.has(req),
         recovery: { maxLogMessages: 200 },
         onConnection(ctx) {
-          const c = hxChannel(ctx);
+          const c = hxChannel(ctx, '/hxr/');
           c.recoveries.push(ctx.recovered ?? null);
           ctx.join(c.name); // a no-op for a restored session
           if (!ctx.recovered) {
             ctx.send(`<div id="snapshot" hx-swap-oob="true">snapshot ${c.recoveries.length}</div>`);
           }
         },
-        handler(request, ctx) {
-          const c = channelOf(ctx.req, '/hxr/');
-          const record = describeRequest(request, ctx.data.conn);
-          c.deliveries.push(record);
-          if (c.reply) ctx.send(c.reply.replaceAll('{rid}', String(record.rid)));
-        },
+        handler,
         onError() {},
       });
       chat = chatRoom();
