@@ -23,8 +23,8 @@ import type { CloseCause, HxWsContext, HxWsServerOptions } from './options.js';
 import { HookQueue } from './queue.js';
 import type { Rooms } from './rooms.js';
 import type { ServerLimits } from './server-limits.js';
-import { formatSession, mayBeOffer, parseOffer, RECOVER_QUERY } from '../protocol.js';
-import { Recovery } from './recovery.js';
+import { formatPosition, formatSession, mayBeOffer, parseOffer, RECOVER_QUERY } from '../protocol.js';
+import { Recovery, type RecoverySession } from './recovery.js';
 
 /** Longest close reason the protocol allows, in UTF-8 bytes. */
 const MAX_REASON_BYTES = 123;
@@ -87,6 +87,11 @@ function asksRecovery(req: IncomingMessage): boolean {
   const url = req.url ?? '';
   const q = url.indexOf('?');
   return q >= 0 && new URLSearchParams(url.slice(q + 1)).get(RECOVER_QUERY) === '1';
+}
+
+/** Resolves once `socket`'s send buffer is at most `bytes`, or it is no longer open. */
+async function drained(socket: WebSocket, bytes: number): Promise<void> {
+  while (socket.readyState === WebSocket.OPEN && socket.bufferedAmount > bytes) await delay(5);
 }
 
 /** Resolves after `ms`, without keeping the process alive. */
@@ -200,16 +205,41 @@ export class Session {
     }
     const onConnection = scope.options.onConnection;
     if (onConnection) this.queue.enqueue('onConnection', () => onConnection(ctx));
-    this.queue.enqueue('onConnection', () => {
-      ctx.holding = false;
-      const missed = recovery.since(from);
+    this.queue.enqueue('onConnection', () => this.replay(session, from));
+  }
+
+  /**
+   * Recovery: sends the log after `from` that reaches this connection, at the pace its send
+   * buffer allows (a long replay must not trip the high-water mark), until it has caught up with
+   * the log's end; live messages are held meanwhile (they are in the log), and flow again once
+   * the replay reaches the end, in the same tick.
+   */
+  private async replay(session: RecoverySession, from: string): Promise<void> {
+    const { ctx, socket } = this;
+    const recovery = this.scope.recovery!;
+    const high = this.scope.server.maxBufferedBytes / 2;
+    let after = from;
+    for (;;) {
+      const missed = recovery.since(after);
       if (missed === null) {
-        // The log moved past the position while onConnection ran: no partial replay.
-        this.close('backpressure', 1013, 'fell behind the recovery log');
+        // The log moved past the position while the page caught up: no partial replay.
+        ctx.holding = false;
+        this.close('backpressure', 1013, 'fell behind the recovery log', undefined, false);
         return;
       }
-      for (const entry of missed) if (Recovery.reaches(entry, session, ctx.rooms)) ctx.sendAt(entry.html, entry.position);
-    });
+      if (missed.length === 0) break;
+      for (const entry of missed) {
+        after = entry.position;
+        if (!Recovery.reaches(entry, session, ctx.rooms)) continue;
+        if (socket.readyState !== WebSocket.OPEN) return;
+        socket.send(formatPosition(entry.position) + entry.html);
+        if (socket.bufferedAmount > high) {
+          await drained(socket, high / 2);
+          break; // read the log again from `after`: it may have been trimmed meanwhile
+        }
+      }
+    }
+    ctx.holding = false;
   }
 
   /**

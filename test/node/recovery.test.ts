@@ -160,3 +160,48 @@ test('a client that does not ask never sees a control element; recovery off answ
   assert.equal(off.requests.length, 0, 'the offer is not a request');
   c.ws.close();
 });
+
+/** Stops reading the client's TCP socket (it reads neither messages nor pings). */
+function deafen(ws: WebSocket): void {
+  (ws as unknown as { _socket: import('node:net').Socket })._socket.pause();
+}
+
+for (const kind of ['backpressure', 'heartbeat'] as const) {
+  test(`a page closed for ${kind} keeps its session and catches up on its reconnect, nothing missing`, async (t) => {
+    const causes: string[] = [];
+    const s = await start(t, {
+      recovery: true,
+      ...(kind === 'backpressure' ? { maxBufferedBytes: 64 * 1024 } : { pingIntervalMs: 100 }),
+      onConnection: (ctx) => ctx.join('lobby'),
+      onClose: (_ctx, _code, _reason, info) => void causes.push(info.cause),
+    });
+    const a = await recoveringClient(s.url);
+    s.hub.toRoom('lobby', '<p>m0</p>');
+    await until(() => a.texts.length === 1);
+    const last = stamped(a.texts)[0]!.p;
+    deafen(a.ws);
+    const body = 'x'.repeat(1024);
+    let sent = 1;
+    // Backpressure: sent until the buffer passes the mark; heartbeat: sent while the pings go unanswered.
+    while (s.hub.clients.size > 0) {
+      s.hub.toRoom('lobby', `<p>m${sent++}</p><!--${body}-->`);
+      await new Promise((r) => setTimeout(r, kind === 'backpressure' ? 0 : 20));
+    }
+    await until(() => causes.length === 1, 5000).catch((e: Error) => {
+      throw new Error(`${e.message}: causes ${causes.join()}, sent ${sent}`);
+    });
+    assert.deepEqual(causes, [kind]);
+    for (let i = 0; i < 5; i++) s.hub.toRoom('lobby', `<p>m${sent++}</p><!--${body}-->`); // and some after the close
+    a.ws.terminate();
+    const b = await recoveringClient(s.url, { session: a.answer.id, position: last });
+    assert.equal(b.answer.recovered, true);
+    await until(() => b.texts.length === sent - 1, 5000).catch((e: Error) => {
+      throw new Error(`${e.message}: ${b.texts.length} of ${sent - 1}`);
+    });
+    assert.deepEqual(
+      stamped(b.texts).map((m) => /^<p>(m\d+)<\/p>/.exec(m.body)![1]),
+      Array.from({ length: sent - 1 }, (_, i) => `m${i + 1}`),
+    );
+    b.ws.close();
+  });
+}
