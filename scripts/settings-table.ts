@@ -23,6 +23,7 @@ export const SETTING_WORDS: Record<SettingName, [defaultText: string, meaning: s
   connectTimeout: ['10000', 'ms a socket may stay connecting before a `connect-timeout` error and a retry (0: never)'],
   ack: ['false', 'delivery acknowledgement mode (see [docs/reliability.md](docs/reliability.md))'],
   recover: ['false', 'recovery mode: messages missed while the socket was down are replayed, unacked requests resent (implies `ack`; see [docs/reliability.md](docs/reliability.md))'],
+  idleTimeout: ['0', 'ms an open socket may receive nothing before it is dropped and reconnected (0: never; server pings are not seen by the page)'],
   resumeFrom: ['–', "recovery: the server's log position the page was rendered at (`hx.position()`), replayed from on the first open"],
   for: ['nearest', 'id of the connecting element to use; default: the nearest one around, across shadow roots'],
   trigger: ['natural event', 'when to send (see above); attribute mode: `hx-trigger`'],

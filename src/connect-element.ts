@@ -115,6 +115,16 @@ export class HxWsConnectElement extends WrapperElement {
   @property({ attribute: 'resume-from' })
   resumeFrom: string | null = null;
 
+  /**
+   * Milliseconds an open socket may receive nothing before it is taken for dead: reported
+   * (`idle-timeout`), dropped and reconnected like after a 1006 (with {@link recover}, the
+   * reconnect catches up on what was missed). The server's pings do not count, since a page
+   * cannot see them: the app must send something more often than this. Unset or 0: never. In
+   * attribute mode, `hx-ws-idle-timeout`.
+   */
+  @property({ attribute: 'idle-timeout' })
+  idleTimeout: number | string | null = null;
+
   /** The connection behind this element (shared with senders); `connectionOf(el)` in attribute mode. */
   readonly connection: SocketConnection = new SocketConnection(this, () => this);
 

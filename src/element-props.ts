@@ -22,7 +22,8 @@ export type HxWsConnectPropertyName =
   | 'connectTimeout'
   | 'ack'
   | 'recover'
-  | 'resumeFrom';
+  | 'resumeFrom'
+  | 'idleTimeout';
 
 /** Properties of `<hx-ws-send>` a template may set. */
 export type HxWsSendPropertyName =
@@ -49,6 +50,7 @@ export interface HxWsConnectAttributes {
   'pause-while-hidden'?: boolean | '';
   'connect-timeout'?: number | string;
   'resume-from'?: string;
+  'idle-timeout'?: number | string;
 }
 
 /** Attribute spellings of `<hx-ws-send>`'s properties whose attribute name differs. */

@@ -53,6 +53,8 @@ export type HxWsErrorReason =
    * (recovery is off there); the connection carries on in ack mode, without recovery.
    */
   | 'no-recovery'
+  /** `idle-timeout`: an open socket received nothing for that long; it is dropped and reconnected. */
+  | 'idle-timeout'
   /** `vals` / `hx-vals` is not a JSON object. */
   | 'bad-vals'
   /** `headers` / `hx-headers` is not a JSON object. */

@@ -121,6 +121,7 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
             ack: attributeSetting(el, 'ack') !== null,
             recover: attributeSetting(el, 'recover') !== null,
             resumeFrom: attributeSetting(el, 'resumeFrom'),
+            idleTimeout: attributeSetting(el, 'idleTimeout'),
           }),
           { attributeMode: true },
         );

@@ -111,6 +111,8 @@ export class SocketConnection implements ReactiveController {
   private sessionId: string | undefined;
   /** Recovery: the position of the last message applied (swapped or skipped by the app). */
   private lastPosition: string | undefined;
+  /** The timer that takes an open socket that received nothing for `idleTimeout` for dead. */
+  private idleTimer: unknown;
   /** Recovery: requests sent but not acknowledged when the last socket dropped, to send again. */
   private resend: OutgoingRequest[] = [];
 
@@ -305,6 +307,29 @@ export class SocketConnection implements ReactiveController {
   private clearConnectTimer(): void {
     if (this.connectTimer !== undefined) this.timers.clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
+    this.clearIdleTimer();
+  }
+
+  private clearIdleTimer(): void {
+    if (this.idleTimer !== undefined) this.timers.clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  /** (Re)starts the idle clock of an open socket, when `idleTimeout` is set. */
+  private armIdleTimer(socket: WebSocket): void {
+    this.clearIdleTimer();
+    const ms = this.reader.number('idleTimeout', this.settings().idleTimeout) ?? 0;
+    if (ms > 0) this.idleTimer = this.timers.setTimeout(() => this.onIdle(socket, ms), ms);
+  }
+
+  /** Nothing arrived for `ms`: the socket is taken for dead, dropped and reconnected as after a 1006. */
+  private onIdle(socket: WebSocket, ms: number): void {
+    this.idleTimer = undefined;
+    if (socket !== this.socket) return;
+    const message = `the socket to ${socket.url} received nothing for ${ms} ms; taken for dead and reconnecting`;
+    emit(this.host, new HxWsErrorEvent('idle-timeout', message, { part: socket.url }));
+    this.onClose(socket, { code: 1006, reason: '', wasClean: false });
+    socket.close();
   }
 
   /**
@@ -331,6 +356,7 @@ export class SocketConnection implements ReactiveController {
     this.errorsThisStreak = 0;
     this.timeoutsThisStreak = 0;
     this.openedOrigin = socketOrigin(socket.url);
+    this.armIdleTimer(socket);
     if (socket === this.recoverSocket) {
       // The offer goes first; `open` waits for the server's answer (status stays `connecting`,
       // so sends queue behind it).
@@ -360,6 +386,7 @@ export class SocketConnection implements ReactiveController {
 
   private onMessage(socket: WebSocket, e: MessageEvent): void {
     if (socket !== this.socket) return;
+    if (this.idleTimer !== undefined) this.armIdleTimer(socket);
     let data = e.data as string | ArrayBuffer | Blob;
     // Delivery acks lead the message they come in (usually alone): take them off before anything
     // else sees it. An ack-only message fires no message events and is not swapped.

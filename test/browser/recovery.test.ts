@@ -111,3 +111,32 @@ describe('recovery: messages sent while the page was down', () => {
     expect(log()).to.deep.equal(range(0, 10));
   });
 });
+
+describe('recovery: a socket that received nothing for idle-timeout', () => {
+  it('is taken for dead, reported, dropped and reconnected, and the reconnect is recovered', async () => {
+    const ch = new Channel();
+    const opens: HxWsOpenEvent[] = [];
+    const errors: HxWsErrorEvent[] = [];
+    const onOpen = (e: HxWsOpenEvent) => opens.push(e);
+    const onError = (e: HxWsErrorEvent) => errors.push(e);
+    document.addEventListener('hx-ws-open', onOpen);
+    document.addEventListener('hx-ws-error', onError);
+    try {
+      const wrap = await fixture<HTMLDivElement>(html`<div>
+        <div id="snapshot"></div>
+        <div id="log"></div>
+        <hx-ws-connect recover idle-timeout="400" .reconnectDelay=${() => 20} url=${ch.hxrPath()}></hx-ws-connect>
+      </div>`);
+      // The snapshot arrives at once, then nothing: after 400 ms the page gives up on the socket.
+      await waitUntil(() => opens.length === 2, 'reopened after the idle timeout', { timeout: 5000 });
+      expect(errors.map((e) => e.reason)).to.deep.equal(['idle-timeout']);
+      expect(opens.map((e) => e.recovered)).to.deep.equal([false, true]);
+      await ch.roomcast(0, 3, MESSAGE);
+      await waitUntil(() => wrap.querySelectorAll('#log p').length === 3, 'live after the reconnect', { timeout: 5000 });
+      wrap.querySelector('hx-ws-connect')!.idleTimeout = 0;
+    } finally {
+      document.removeEventListener('hx-ws-open', onOpen);
+      document.removeEventListener('hx-ws-error', onError);
+    }
+  });
+});
