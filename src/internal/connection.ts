@@ -208,6 +208,7 @@ export class SocketConnection implements ReactiveController {
     this.retry.cancel();
     if (this.status !== 'stopped') this.status = 'closed';
     this.closeSocket(code, reason);
+    this.reportResend('the socket was closed by the page');
   }
 
   /** Drops the current socket (if any) and opens a new one now, with the retry count at 0. */
@@ -460,7 +461,9 @@ export class SocketConnection implements ReactiveController {
     this.status = 'idle';
     // 1005 and 1006 carry no close frame: the server said nothing.
     const closedBy = e.code === 1005 || e.code === 1006 ? undefined : describeClose(e.code, e.reason);
-    const cut = this.interrupt(socket, closedBy);
+    // Recovery keeps unacknowledged requests for a resend only when a reconnect follows: a
+    // close that ends the connection (a refusal such as 1009, retries used up) reports them.
+    const cut = this.interrupt(socket, closedBy, this.retriesAfter(e.code));
     if (closedBy && cut === 0 && !QUIET_CLOSES.includes(e.code)) {
       const last = this.progress.last;
       reportProblem(this.host, 'server-closed', `the server closed the socket with ${closedBy}`, { part: e.reason || undefined, ...(last ? { request: last } : {}) });
@@ -494,8 +497,9 @@ export class SocketConnection implements ReactiveController {
   }
 
   /** Reports the requests the socket's close cut short. @returns how many */
-  private interrupt(socket: WebSocket, closedBy?: string): number {
-    if (socket === this.recoverSocket && this.sessionId) {
+  private interrupt(socket: WebSocket, closedBy?: string, keep = true): number {
+    if (!keep) this.reportResend(`the socket closed${closedBy ? ` (the server closed it with ${closedBy})` : ''}`);
+    if (keep && socket === this.recoverSocket && this.sessionId) {
       // Recovery: kept to be sent again if the session is recovered, reported if not.
       const kept = this.acks.detach();
       this.resend.push(...kept);

@@ -26,7 +26,7 @@ async function recoveringPage(ch: Channel, resumeFrom?: string): Promise<Page> {
   const opens: HxWsOpenEvent[] = [];
   const errors: HxWsErrorEvent[] = [];
   const url = ch.hxrPath();
-  const mine = (e: Event) => (e.target as HxWsConnectElement).url === url;
+  const mine = (e: Event) => (e.target as Element).closest('hx-ws-connect')?.url === url;
   document.addEventListener('hx-ws-open', (e) => mine(e) && opens.push(e));
   document.addEventListener('hx-ws-error', (e) => mine(e) && errors.push(e));
   const wrap = await fixture<HTMLDivElement>(html`<div>
@@ -138,5 +138,22 @@ describe('recovery: a socket that received nothing for idle-timeout', () => {
       document.removeEventListener('hx-ws-open', onOpen);
       document.removeEventListener('hx-ws-error', onError);
     }
+  });
+});
+
+describe('recovery: a close that ends the connection', () => {
+  it('reports the unacknowledged request instead of keeping it for a resend that never comes', async () => {
+    const ch = new Channel();
+    const page = await recoveringPage(ch);
+    const sender = document.createElement('hx-ws-send');
+    sender.innerHTML = '<form></form>';
+    page.el.append(sender);
+    // Over the server's 1 MiB text-frame limit: refused with 1009, which does not reconnect.
+    sender.vals = { big: 'x'.repeat(1024 * 1024 + 10) };
+    const request = await sender.send();
+    expect(request, 'sent').to.not.equal(null);
+    await waitUntil(() => page.el.connection.status === 'idle', 'closed by the server', { timeout: 5000 });
+    await waitUntil(() => page.errors.some((e) => e.request === request), 'the request reported', { timeout: 5000 });
+    expect(page.errors.find((e) => e.request === request)!.reason).to.be.oneOf(['send-unconfirmed', 'send-interrupted']);
   });
 });
