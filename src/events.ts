@@ -50,7 +50,8 @@ export type HxWsErrorReason =
   | 'send-abandoned'
   /**
    * Recovery mode (`<hx-ws-connect recover>`): the server answered the offer without a session
-   * (recovery is off there); the connection carries on in ack mode, without recovery.
+   * (recovery is off there), or did not answer it within `connect-timeout`; the connection
+   * carries on in ack mode, without recovery.
    */
   | 'no-recovery'
   /** `idle-timeout`: an open socket received nothing for that long; it is dropped and reconnected. */

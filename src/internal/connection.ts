@@ -365,9 +365,28 @@ export class SocketConnection implements ReactiveController {
       this.awaitingSession = true;
       const position = this.lastPosition ?? (this.sessionId ? undefined : (this.settings().resumeFrom ?? undefined));
       socket.send(formatOffer({ session: this.sessionId, position }));
+      // A server that does not know the offer never answers: after connectTimeout, go on without.
+      const timeout = this.reader.number('connectTimeout', this.settings().connectTimeout) ?? config.connectTimeout;
+      if (timeout > 0) this.connectTimer = this.timers.setTimeout(() => this.onOfferUnanswered(socket, timeout), timeout);
       return;
     }
     this.finishOpen(socket);
+  }
+
+  /** Recovery: the server did not answer the offer in time; the socket goes on without recovery. */
+  private onOfferUnanswered(socket: WebSocket, ms: number): void {
+    this.connectTimer = undefined;
+    if (socket !== this.socket || !this.awaitingSession) return;
+    this.awaitingSession = false;
+    this.noRecovery(socket, `the server at ${socket.url} did not answer the recovery offer within ${ms} ms; this connection goes on without recovery`);
+    this.sessionId = undefined;
+    this.lastPosition = undefined;
+    this.finishOpen(socket, false);
+  }
+
+  private noRecovery(socket: WebSocket, message: string): void {
+    console.error(`hx-ws: ${message}`, this.host);
+    emit(this.host, new HxWsErrorEvent('no-recovery', message, { part: socket.url }));
   }
 
   /** The socket is open (and in recovery mode, the server has answered the offer). */
@@ -396,11 +415,9 @@ export class SocketConnection implements ReactiveController {
       if (session) {
         if (!this.awaitingSession) return;
         this.awaitingSession = false;
-        if (!session.id) {
-          const message = `the server at ${socket.url} has recovery off; this connection goes on without it`;
-          console.error(`hx-ws: ${message}`, this.host);
-          emit(this.host, new HxWsErrorEvent('no-recovery', message, { part: socket.url }));
-        }
+        this.clearConnectTimer();
+        this.armIdleTimer(socket);
+        if (!session.id) this.noRecovery(socket, `the server at ${socket.url} has recovery off; this connection goes on without it`);
         this.sessionId = session.id;
         this.lastPosition = session.position;
         this.finishOpen(socket, session.recovered);

@@ -157,3 +157,28 @@ describe('recovery: a close that ends the connection', () => {
     expect(page.errors.find((e) => e.request === request)!.reason).to.be.oneOf(['send-unconfirmed', 'send-interrupted']);
   });
 });
+
+describe('recovery: a server that does not know the offer', () => {
+  it('gets {"HX-Recover":{}} as the first frame; after connect-timeout the page goes on without recovery', async () => {
+    const ch = new Channel();
+    const opens: HxWsOpenEvent[] = [];
+    const errors: HxWsErrorEvent[] = [];
+    const onOpen = (e: HxWsOpenEvent) => opens.push(e);
+    const onError = (e: HxWsErrorEvent) => errors.push(e);
+    document.addEventListener('hx-ws-open', onOpen);
+    document.addEventListener('hx-ws-error', onError);
+    try {
+      const el = await fixture<HxWsConnectElement>(html`<hx-ws-connect recover connect-timeout="300" url=${ch.path()}></hx-ws-connect>`);
+      el.send('queued until the open');
+      await waitUntil(() => opens.length === 1, 'open without recovery', { timeout: 5000 });
+      expect(opens[0]!.recovered).to.equal(false);
+      expect(errors.map((e) => e.reason)).to.deep.equal(['no-recovery']);
+      const frames = await ch.waitFrames(2);
+      expect(frames.map((f) => f.text)).to.deep.equal(['{"HX-Recover":{}}', 'queued until the open']);
+      expect((await ch.state()).upgrades[0]!.url).to.match(/\?hx-ws-recover=1$/);
+    } finally {
+      document.removeEventListener('hx-ws-open', onOpen);
+      document.removeEventListener('hx-ws-error', onError);
+    }
+  });
+});
