@@ -42,6 +42,24 @@ async function recoveringPage(ch: Channel, resumeFrom?: string): Promise<Page> {
   return { el, opens, errors, log };
 }
 
+/** Every open and error event on the document from now on (the first open may come before a fixture resolves). */
+function heard() {
+  const opens: HxWsOpenEvent[] = [];
+  const errors: HxWsErrorEvent[] = [];
+  const onOpen = (e: HxWsOpenEvent) => opens.push(e);
+  const onError = (e: HxWsErrorEvent) => errors.push(e);
+  document.addEventListener('hx-ws-open', onOpen);
+  document.addEventListener('hx-ws-error', onError);
+  return {
+    opens,
+    errors,
+    stop() {
+      document.removeEventListener('hx-ws-open', onOpen);
+      document.removeEventListener('hx-ws-error', onError);
+    },
+  };
+}
+
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `m${from + i}`);
 
 /** Cuts the TCP connection, runs `whileDown` with the page unable to reconnect, then lets it back in. */
@@ -115,12 +133,7 @@ describe('recovery: messages sent while the page was down', () => {
 describe('recovery: a socket that received nothing for idle-timeout', () => {
   it('is taken for dead, reported, dropped and reconnected, and the reconnect is recovered', async () => {
     const ch = new Channel();
-    const opens: HxWsOpenEvent[] = [];
-    const errors: HxWsErrorEvent[] = [];
-    const onOpen = (e: HxWsOpenEvent) => opens.push(e);
-    const onError = (e: HxWsErrorEvent) => errors.push(e);
-    document.addEventListener('hx-ws-open', onOpen);
-    document.addEventListener('hx-ws-error', onError);
+    const { opens, errors, stop } = heard();
     try {
       const wrap = await fixture<HTMLDivElement>(html`<div>
         <div id="snapshot"></div>
@@ -135,8 +148,7 @@ describe('recovery: a socket that received nothing for idle-timeout', () => {
       await waitUntil(() => wrap.querySelectorAll('#log p').length === 3, 'live after the reconnect', { timeout: 5000 });
       wrap.querySelector('hx-ws-connect')!.idleTimeout = 0;
     } finally {
-      document.removeEventListener('hx-ws-open', onOpen);
-      document.removeEventListener('hx-ws-error', onError);
+      stop();
     }
   });
 });
@@ -161,12 +173,7 @@ describe('recovery: a close that ends the connection', () => {
 describe('recovery: a server that does not know the offer', () => {
   it('gets {"HX-Recover":{}} as the first frame; after connect-timeout the page goes on without recovery', async () => {
     const ch = new Channel();
-    const opens: HxWsOpenEvent[] = [];
-    const errors: HxWsErrorEvent[] = [];
-    const onOpen = (e: HxWsOpenEvent) => opens.push(e);
-    const onError = (e: HxWsErrorEvent) => errors.push(e);
-    document.addEventListener('hx-ws-open', onOpen);
-    document.addEventListener('hx-ws-error', onError);
+    const { opens, errors, stop } = heard();
     try {
       const el = await fixture<HxWsConnectElement>(html`<hx-ws-connect recover connect-timeout="300" url=${ch.path()}></hx-ws-connect>`);
       el.send('queued until the open');
@@ -177,8 +184,7 @@ describe('recovery: a server that does not know the offer', () => {
       expect(frames.map((f) => f.text)).to.deep.equal(['{"HX-Recover":{}}', 'queued until the open']);
       expect((await ch.state()).upgrades[0]!.url).to.match(/\?hx-ws-recover=1$/);
     } finally {
-      document.removeEventListener('hx-ws-open', onOpen);
-      document.removeEventListener('hx-ws-error', onError);
+      stop();
     }
   });
 });
