@@ -68,6 +68,9 @@ export type ConnectionStatus = 'stopped' | 'pending' | 'connecting' | 'open' | '
 
 let leaveCalls = 0;
 
+/** Closes by which a server refuses what it was sent: recovery does not send it again. */
+const REFUSALS = [1002, 1003, 1007, 1008, 1009, 1010];
+
 /**
  * Closes that are no news for the page: normal, going away, no status, dropped (reported as
  * `socket` errors), and the two a server uses to send pages away for a while (restart, try
@@ -151,9 +154,12 @@ export class SocketConnection implements ReactiveController {
     return this.lastPosition;
   }
 
-  /** Ack mode: requests sent on the current socket that the server has not acknowledged yet. */
+  /**
+   * Ack mode: requests sent on the current socket that the server has not acknowledged yet; in
+   * recovery mode also those kept from an earlier socket, to be sent again on the next open.
+   */
   get unconfirmed(): readonly OutgoingRequest[] {
-    return this.acks.unconfirmed;
+    return [...this.resend, ...this.acks.unconfirmed];
   }
 
   /** The host entered the page: start owning a socket. Idempotent. */
@@ -478,9 +484,12 @@ export class SocketConnection implements ReactiveController {
     this.status = 'idle';
     // 1005 and 1006 carry no close frame: the server said nothing.
     const closedBy = e.code === 1005 || e.code === 1006 ? undefined : describeClose(e.code, e.reason);
-    // Recovery keeps unacknowledged requests for a resend only when a reconnect follows: a
-    // close that ends the connection (a refusal such as 1009, retries used up) reports them.
-    const cut = this.interrupt(socket, closedBy, this.retriesAfter(e.code));
+    // Recovery keeps unacknowledged requests for a resend on the next open, unless the server
+    // refused what it got (1002, 1003, 1007-1010) or the retries are used up: then they are
+    // reported.
+    const codes = this.settings().reconnectCodes ?? config.reconnectCodes;
+    const exhausted = codes.includes(e.code) && !this.retriesAfter(e.code);
+    const cut = this.interrupt(socket, closedBy, !exhausted && !REFUSALS.includes(e.code));
     if (closedBy && cut === 0 && !QUIET_CLOSES.includes(e.code)) {
       const last = this.progress.last;
       reportProblem(this.host, 'server-closed', `the server closed the socket with ${closedBy}`, { part: e.reason || undefined, ...(last ? { request: last } : {}) });
