@@ -96,6 +96,35 @@ export class HxWsConnectElement extends WrapperElement {
   @property({ type: Boolean, reflect: true })
   ack = false;
 
+  /**
+   * Recovery (the server needs `attachHxWs({ recovery })`): on every open the socket offers the
+   * server its session and the last message position it applied; after a drop the server sends
+   * what was missed, in order, and the page swaps each message once. Implies {@link ack}:
+   * requests the server had not acknowledged are sent again after a recovered reconnect, and
+   * reported (`send-unconfirmed`) when the session could not be recovered. `hx-ws-open` says
+   * which happened (`recovered`). In attribute mode, `hx-ws-recover`.
+   */
+  @property({ type: Boolean, reflect: true })
+  recover = false;
+
+  /**
+   * Recovery: the log position the server rendered the page at (its `position()`), so messages
+   * published between rendering and the socket's first open are replayed. In attribute mode,
+   * `hx-ws-resume-from`.
+   */
+  @property({ attribute: 'resume-from' })
+  resumeFrom: string | null = null;
+
+  /**
+   * Milliseconds an open socket may receive nothing before it is taken for dead: reported
+   * (`idle-timeout`), dropped and reconnected like after a 1006 (with {@link recover}, the
+   * reconnect catches up on what was missed). The server's pings do not count, since a page
+   * cannot see them: the app must send something more often than this. Unset or 0: never. In
+   * attribute mode, `hx-ws-idle-timeout`.
+   */
+  @property({ attribute: 'idle-timeout' })
+  idleTimeout: number | string | null = null;
+
   /** The connection behind this element (shared with senders); `connectionOf(el)` in attribute mode. */
   readonly connection: SocketConnection = new SocketConnection(this, () => this);
 

@@ -20,7 +20,10 @@ export type HxWsConnectPropertyName =
   | 'queueLimit'
   | 'pauseWhileHidden'
   | 'connectTimeout'
-  | 'ack';
+  | 'ack'
+  | 'recover'
+  | 'resumeFrom'
+  | 'idleTimeout';
 
 /** Properties of `<hx-ws-send>` a template may set. */
 export type HxWsSendPropertyName =
@@ -46,6 +49,8 @@ export interface HxWsConnectAttributes {
   'queue-limit'?: number | string;
   'pause-while-hidden'?: boolean | '';
   'connect-timeout'?: number | string;
+  'resume-from'?: string;
+  'idle-timeout'?: number | string;
 }
 
 /** Attribute spellings of `<hx-ws-send>`'s properties whose attribute name differs. */

@@ -54,6 +54,14 @@ export type HxWsErrorReason =
   | 'upload-restarted'
   /** The element was removed (or the shim stopped) with requests still queued. */
   | 'send-abandoned'
+  /**
+   * Recovery mode (`<hx-ws-connect recover>`): the server answered the offer without a session
+   * (recovery is off there), or did not answer it within `connect-timeout`; the connection
+   * carries on in ack mode, without recovery.
+   */
+  | 'no-recovery'
+  /** `idle-timeout`: an open socket received nothing for that long; it is dropped and reconnected. */
+  | 'idle-timeout'
   /** `vals` / `hx-vals` is not a JSON object. */
   | 'bad-vals'
   /** `headers` / `hx-headers` is not a JSON object. */
@@ -167,6 +175,12 @@ export class HxWsOpenEvent extends HxWsEvent {
   constructor(
     /** The open socket. */
     readonly socket: WebSocket,
+    /**
+     * Recovery mode: whether the server carried on the page's session (every message missed
+     * while down follows, and unacknowledged requests were sent again); `false` for a new
+     * session (the server sends a fresh snapshot). `undefined` outside recovery mode.
+     */
+    readonly recovered?: boolean,
   ) {
     super(HxWsOpenEvent.eventName);
   }

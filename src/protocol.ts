@@ -196,3 +196,113 @@ export function frameBytes(frame: string | Blob | ArrayBuffer | ArrayBufferView)
   if (frame instanceof Blob) return frame.size;
   return frame.byteLength;
 }
+
+// Recovery (docs/protocol.md, "Recovery"). Only a client that asked for it (the query flag and
+// the offer frame) is ever sent these elements.
+
+/** The query parameter (`hx-ws-recover=1`) of a socket URL whose client offers recovery. */
+export const RECOVER_QUERY = 'hx-ws-recover';
+
+/** The key of the offer frame, the first frame a recovering client sends: `{"HX-Recover":{...}}`. */
+export const RECOVER_KEY = 'HX-Recover';
+
+/** What a recovering client offers: its session and the last log position it applied. */
+export interface RecoveryOffer {
+  /** The session the server gave this page before, if any. */
+  session?: string;
+  /** The last position applied (or the page's `resume-from`), if any. */
+  position?: string;
+}
+
+/** The offer frame: `{"HX-Recover":{"session":"…","position":"…"}}`, absent fields left out. */
+export function formatOffer(offer: RecoveryOffer): string {
+  const body: RecoveryOffer = {};
+  if (offer.session) body.session = offer.session;
+  if (offer.position) body.position = offer.position;
+  return JSON.stringify({ [RECOVER_KEY]: body });
+}
+
+/** Whether a text frame looks like an offer frame (a cheap test before {@link parseOffer}). */
+export function mayBeOffer(text: string): boolean {
+  return text.startsWith(`{"${RECOVER_KEY}"`);
+}
+
+/** The offer in a text frame, or `undefined` when the frame is not a well-formed offer. */
+export function parseOffer(text: string): RecoveryOffer | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const body = (parsed as Record<string, unknown> | null)?.[RECOVER_KEY];
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  const { session, position } = body as Record<string, unknown>;
+  if ((session !== undefined && typeof session !== 'string') || (position !== undefined && typeof position !== 'string')) return undefined;
+  return { ...(session ? { session } : {}), ...(position ? { position } : {}) };
+}
+
+/** The control element that leads every logged message to a recovering client. */
+export const POSITION_TAG = 'hx-ws-pos';
+/** The control element that answers an offer. */
+export const SESSION_TAG = 'hx-ws-session';
+
+/** `<hx-ws-pos p="POSITION"></hx-ws-pos>`, the position escaped. */
+export function formatPosition(position: string): string {
+  return `<${POSITION_TAG} p="${escapeText(position)}"></${POSITION_TAG}>`;
+}
+
+/**
+ * The answer to an offer:
+ * `<hx-ws-session id="ID" recovered="true|false" p="POSITION"></hx-ws-session>`, where `p` is the
+ * position the messages that follow come after. A server without recovery answers with neither
+ * `id` nor `p` and `recovered="false"`.
+ */
+export function formatSession(id: string | undefined, recovered: boolean, position?: string): string {
+  const idAttr = id ? ` id="${escapeText(id)}"` : '';
+  const pAttr = position ? ` p="${escapeText(position)}"` : '';
+  return `<${SESSION_TAG}${idAttr} recovered="${recovered}"${pAttr}></${SESSION_TAG}>`;
+}
+
+const POSITION = new RegExp(`^<${POSITION_TAG} p="([^"]*)"></${POSITION_TAG}>`);
+const SESSION = new RegExp(`^<${SESSION_TAG}(?: id="([^"]*)")? recovered="(true|false)"(?: p="([^"]*)")?></${SESSION_TAG}>`);
+const unescape = (text: string): string => text.replace(ENTITY, (_, e: string) => UNESCAPES[e]!);
+
+/** Whether a message may begin with a recovery control (a cheap test before {@link takeRecoveryControls}). */
+export function mayHaveRecoveryControls(data: string): boolean {
+  return data.startsWith(`<${POSITION_TAG} `) || data.startsWith(`<${SESSION_TAG}`);
+}
+
+/** Splits a leading `<hx-ws-session>` or `<hx-ws-pos>` off a message. */
+export function takeRecoveryControls(data: string): {
+  session?: { id?: string; recovered: boolean; position?: string };
+  position?: string;
+  rest: string;
+} {
+  let m = SESSION.exec(data);
+  if (m) {
+    const session = { ...(m[1] ? { id: unescape(m[1]) } : {}), recovered: m[2] === 'true', ...(m[3] ? { position: unescape(m[3]) } : {}) };
+    return { session, rest: data.slice(m[0].length) };
+  }
+  m = POSITION.exec(data);
+  if (m) return { position: unescape(m[1]!), rest: data.slice(m[0].length) };
+  return { rest: data };
+}
+
+const COUNTER_POSITION = /^(.+):(\d+)$/;
+const STREAM_POSITION = /^(\d+)-(\d+)$/;
+
+/**
+ * Orders two positions of one log: negative, 0 or positive as `a` is before, at or after `b`;
+ * `null` when they belong to different logs (a restarted server, another log format). Two forms:
+ * `EPOCH:N` (the in-memory log; same epoch, then N) and `MS-SEQ` (a Redis stream id).
+ */
+export function comparePositions(a: string, b: string): number | null {
+  let ma = COUNTER_POSITION.exec(a);
+  let mb = COUNTER_POSITION.exec(b);
+  if (ma && mb) return ma[1] === mb[1] ? Number(ma[2]) - Number(mb[2]) : null;
+  ma = STREAM_POSITION.exec(a);
+  mb = STREAM_POSITION.exec(b);
+  if (ma && mb) return Number(ma[1]) - Number(mb[1]) || Number(ma[2]) - Number(mb[2]);
+  return null;
+}

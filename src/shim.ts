@@ -119,6 +119,9 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
             pauseWhileHidden: attributeSetting(el, 'pauseWhileHidden') !== null,
             connectTimeout: attributeSetting(el, 'connectTimeout'),
             ack: attributeSetting(el, 'ack') !== null,
+            recover: attributeSetting(el, 'recover') !== null,
+            resumeFrom: attributeSetting(el, 'resumeFrom'),
+            idleTimeout: attributeSetting(el, 'idleTimeout'),
           }),
           { attributeMode: true },
         );

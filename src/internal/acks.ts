@@ -37,6 +37,16 @@ export class Acks {
   }
 
   /**
+   * Recovery: the socket is gone; the unconfirmed requests are handed back, unreported, to be
+   * sent again. Requests in `kept` (chunked uploads, which are continued instead) are left out.
+   */
+  detach(kept: ReadonlySet<OutgoingRequest> = new Set()): OutgoingRequest[] {
+    const again = [...this.waiting.values()].filter((request) => !kept.has(request));
+    this.waiting = new Map();
+    return again;
+  }
+
+  /**
    * The socket is gone: every unconfirmed request is reported (`send-unconfirmed`) and
    * forgotten. None is resent: it may have arrived. Requests in `kept` (chunked uploads to be
    * continued, which are confirmed later) are not reported.

@@ -22,7 +22,17 @@ import {
   reportProblem,
   type OutgoingRequest,
 } from '../events.js';
-import { describeClose, frameBytes, mayHaveControls, takeControls } from '../protocol.js';
+import {
+  comparePositions,
+  describeClose,
+  formatOffer,
+  frameBytes,
+  mayHaveControls,
+  mayHaveRecoveryControls,
+  RECOVER_QUERY,
+  takeControls,
+  takeRecoveryControls,
+} from '../protocol.js';
 import { swapMessage } from '../swap.js';
 import { Acks } from './acks.js';
 import { nextRequestId, Outbox } from './outbox.js';
@@ -61,6 +71,9 @@ export type ConnectionStatus = 'stopped' | 'pending' | 'connecting' | 'open' | '
 
 let leaveCalls = 0;
 
+/** Closes by which a server refuses what it was sent: recovery does not send it again. */
+const REFUSALS = [1002, 1003, 1007, 1008, 1009, 1010];
+
 /**
  * Closes that are no news for the page: normal, going away, no status, dropped (reported as
  * `socket` errors), and the two a server uses to send pages away for a while (restart, try
@@ -97,6 +110,18 @@ export class SocketConnection implements ReactiveController {
   private readonly timers: Timers;
   /** The timer that gives up on a socket still connecting after `connectTimeout`. */
   private connectTimer: unknown;
+  /** Recovery: the socket that offered recovery (it waits for the session answer before `open`). */
+  private recoverSocket: WebSocket | null = null;
+  /** Recovery: whether the current socket has sent its offer and waits for the answer. */
+  private awaitingSession = false;
+  /** Recovery: the session the server gave this connection. */
+  private sessionId: string | undefined;
+  /** Recovery: the position of the last message applied (swapped or skipped by the app). */
+  private lastPosition: string | undefined;
+  /** The timer that takes an open socket that received nothing for `idleTimeout` for dead. */
+  private idleTimer: unknown;
+  /** Recovery: requests sent but not acknowledged when the last socket dropped, to send again. */
+  private resend: OutgoingRequest[] = [];
 
   constructor(
     /** The element events are fired on and swaps are rooted at. */
@@ -141,12 +166,21 @@ export class SocketConnection implements ReactiveController {
 
   /** Ack mode: whether requests made now carry `HX-Request-Id` and wait for the server's ack. */
   get ack(): boolean {
-    return this.settings().ack ?? false;
+    const s = this.settings();
+    return !!(s.ack || s.recover);
   }
 
-  /** Ack mode: requests sent on the current socket that the server has not acknowledged yet. */
+  /** Recovery mode: the position of the last message applied, if any. */
+  get position(): string | undefined {
+    return this.lastPosition;
+  }
+
+  /**
+   * Ack mode: requests sent on the current socket that the server has not acknowledged yet; in
+   * recovery mode also those kept from an earlier socket, to be sent again on the next open.
+   */
   get unconfirmed(): readonly OutgoingRequest[] {
-    return this.acks.unconfirmed;
+    return [...this.resend, ...this.acks.unconfirmed];
   }
 
   /** The host entered the page: start owning a socket. Idempotent. */
@@ -193,6 +227,7 @@ export class SocketConnection implements ReactiveController {
     this.retry.unlisten();
     this.closeSocket(1000, 'element removed');
     this.resumes.giveUp('the connecting element was removed');
+    this.reportResend('the connecting element was removed');
     this.outbox.abandon('the connecting element was removed');
   }
 
@@ -202,6 +237,7 @@ export class SocketConnection implements ReactiveController {
     if (this.status !== 'stopped') this.status = 'closed';
     this.closeSocket(code, reason);
     this.resumes.giveUp('the connection was closed');
+    this.reportResend('the socket was closed by the page');
   }
 
   /** Drops the current socket (if any) and opens a new one now, with the retry count at 0. */
@@ -265,6 +301,11 @@ export class SocketConnection implements ReactiveController {
       });
       return;
     }
+    if (s.recover) {
+      const withFlag = new URL(url);
+      withFlag.searchParams.set(RECOVER_QUERY, '1');
+      url = withFlag.href;
+    }
     const protocols = typeof s.protocols === 'string' ? s.protocols.split(/[\s,]+/).filter(Boolean) : (s.protocols ?? []);
     this.url = url;
     emit(this.host, new HxWsConnectingEvent(url, this.retryCount));
@@ -281,6 +322,8 @@ export class SocketConnection implements ReactiveController {
     }
     socket.binaryType = 'arraybuffer';
     this.socket = socket;
+    this.recoverSocket = s.recover ? socket : null;
+    this.awaitingSession = false;
     this.status = 'connecting';
     this.progress.reset(socket);
     socket.addEventListener('open', () => this.onOpen(socket));
@@ -294,6 +337,29 @@ export class SocketConnection implements ReactiveController {
   private clearConnectTimer(): void {
     if (this.connectTimer !== undefined) this.timers.clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
+    this.clearIdleTimer();
+  }
+
+  private clearIdleTimer(): void {
+    if (this.idleTimer !== undefined) this.timers.clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  /** (Re)starts the idle clock of an open socket, when `idleTimeout` is set. */
+  private armIdleTimer(socket: WebSocket): void {
+    this.clearIdleTimer();
+    const ms = this.reader.number('idleTimeout', this.settings().idleTimeout) ?? 0;
+    if (ms > 0) this.idleTimer = this.timers.setTimeout(() => this.onIdle(socket, ms), ms);
+  }
+
+  /** Nothing arrived for `ms`: the socket is taken for dead, dropped and reconnected as after a 1006. */
+  private onIdle(socket: WebSocket, ms: number): void {
+    this.idleTimer = undefined;
+    if (socket !== this.socket) return;
+    const message = `the socket to ${socket.url} received nothing for ${ms} ms; taken for dead and reconnecting`;
+    emit(this.host, new HxWsErrorEvent('idle-timeout', message, { part: socket.url }));
+    this.onClose(socket, { code: 1006, reason: '', wasClean: false });
+    socket.close();
   }
 
   /**
@@ -320,7 +386,47 @@ export class SocketConnection implements ReactiveController {
     this.errorsThisStreak = 0;
     this.timeoutsThisStreak = 0;
     this.openedOrigin = socketOrigin(socket.url);
-    emit(this.host, new HxWsOpenEvent(socket));
+    this.armIdleTimer(socket);
+    if (socket === this.recoverSocket) {
+      // The offer goes first; `open` waits for the server's answer (status stays `connecting`,
+      // so sends queue behind it).
+      this.status = 'connecting';
+      this.awaitingSession = true;
+      const position = this.lastPosition ?? (this.sessionId ? undefined : (this.settings().resumeFrom ?? undefined));
+      socket.send(formatOffer({ session: this.sessionId, position }));
+      // A server that does not know the offer never answers: after connectTimeout, go on without.
+      const timeout = this.reader.number('connectTimeout', this.settings().connectTimeout) ?? config.connectTimeout;
+      if (timeout > 0) this.connectTimer = this.timers.setTimeout(() => this.onOfferUnanswered(socket, timeout), timeout);
+      return;
+    }
+    this.finishOpen(socket);
+  }
+
+  /** Recovery: the server did not answer the offer in time; the socket goes on without recovery. */
+  private onOfferUnanswered(socket: WebSocket, ms: number): void {
+    this.connectTimer = undefined;
+    if (socket !== this.socket || !this.awaitingSession) return;
+    this.awaitingSession = false;
+    this.noRecovery(socket, `the server at ${socket.url} did not answer the recovery offer within ${ms} ms; this connection goes on without recovery`);
+    this.sessionId = undefined;
+    this.lastPosition = undefined;
+    this.finishOpen(socket, false);
+  }
+
+  private noRecovery(socket: WebSocket, message: string): void {
+    console.error(`hx-ws: ${message}`, this.host);
+    emit(this.host, new HxWsErrorEvent('no-recovery', message, { part: socket.url }));
+  }
+
+  /** The socket is open (and in recovery mode, the server has answered the offer). */
+  private finishOpen(socket: WebSocket, recovered?: boolean): void {
+    this.status = 'open';
+    emit(this.host, new HxWsOpenEvent(socket, recovered));
+    const again = this.resend;
+    this.resend = [];
+    if (recovered) {
+      for (const request of again) this.transmit(socket, request);
+    } else this.reportUnconfirmed(again, 'the server could not recover the session');
     // Chunked uploads a drop cut off go first, one by one; the queue waits behind them.
     if (!this.resumes.begin(socket)) this.flush(socket);
   }
@@ -336,9 +442,31 @@ export class SocketConnection implements ReactiveController {
 
   private onMessage(socket: WebSocket, e: MessageEvent): void {
     if (socket !== this.socket) return;
+    if (this.idleTimer !== undefined) this.armIdleTimer(socket);
     let data = e.data as string | ArrayBuffer | Blob;
     // Delivery acks lead the message they come in (usually alone): take them off before anything
     // else sees it. An ack-only message fires no message events and is not swapped.
+    if (typeof data === 'string' && socket === this.recoverSocket && mayHaveRecoveryControls(data)) {
+      const { session, position, rest } = takeRecoveryControls(data);
+      if (session) {
+        if (!this.awaitingSession) return;
+        this.awaitingSession = false;
+        this.clearConnectTimer();
+        this.armIdleTimer(socket);
+        if (!session.id) this.noRecovery(socket, `the server at ${socket.url} has recovery off; this connection goes on without it`);
+        this.sessionId = session.id;
+        this.lastPosition = session.position;
+        this.finishOpen(socket, session.recovered);
+        return;
+      }
+      if (position !== undefined) {
+        // Already applied (a replay that overlaps live messages): skipped, no events.
+        const order = this.lastPosition === undefined ? null : comparePositions(position, this.lastPosition);
+        if (order !== null && order <= 0) return;
+        this.lastPosition = position;
+      }
+      data = rest;
+    }
     if (typeof data === 'string' && mayHaveControls(data)) {
       const { ids, uploads, rest } = takeControls(data);
       this.acks.confirm(ids);
@@ -388,7 +516,12 @@ export class SocketConnection implements ReactiveController {
     this.status = 'idle';
     // 1005 and 1006 carry no close frame: the server said nothing.
     const closedBy = e.code === 1005 || e.code === 1006 ? undefined : describeClose(e.code, e.reason);
-    const cut = this.interrupt(socket, closedBy);
+    // Recovery keeps unacknowledged requests for a resend on the next open, unless the server
+    // refused what it got (1002, 1003, 1007-1010) or the retries are used up: then they are
+    // reported.
+    const codes = this.settings().reconnectCodes ?? config.reconnectCodes;
+    const exhausted = codes.includes(e.code) && !this.retriesAfter(e.code);
+    const cut = this.interrupt(socket, closedBy, !exhausted && !REFUSALS.includes(e.code));
     if (closedBy && cut === 0 && !QUIET_CLOSES.includes(e.code)) {
       const last = this.progress.last;
       reportProblem(this.host, 'server-closed', `the server closed the socket with ${closedBy}`, { part: e.reason || undefined, ...(last ? { request: last } : {}) });
@@ -425,12 +558,38 @@ export class SocketConnection implements ReactiveController {
 
   /**
    * Reports the requests the socket's close cut short; chunked uploads are kept to be continued
-   * instead. @returns how many requests were cut (kept ones included)
+   * instead, and in recovery mode the other unconfirmed requests are kept to be sent again if the
+   * session is recovered. @returns how many requests were cut (kept ones included)
    */
-  private interrupt(socket: WebSocket, closedBy?: string): number {
+  private interrupt(socket: WebSocket, closedBy?: string, keep = true): number {
+    if (!keep) this.reportResend(`the socket closed${closedBy ? ` (the server closed it with ${closedBy})` : ''}`);
     const kept = this.resumes.drop();
+    if (keep && socket === this.recoverSocket && this.sessionId) {
+      // Recovery: kept to be sent again if the session is recovered, reported if not.
+      const again = this.acks.detach(kept);
+      this.resend.push(...again);
+      return kept.size + again.length + this.progress.interrupt(socket, new Set([...again, ...kept]), closedBy);
+    }
     const unconfirmed = this.acks.interrupt(closedBy, kept);
     return kept.size + unconfirmed.size + this.progress.interrupt(socket, new Set([...unconfirmed, ...kept]), closedBy);
+  }
+
+  /** Reports requests kept for a resend that will not happen (`send-unconfirmed`). */
+  private reportResend(why: string): void {
+    const again = this.resend;
+    this.resend = [];
+    this.reportUnconfirmed(again, why);
+  }
+
+  private reportUnconfirmed(requests: OutgoingRequest[], why: string): void {
+    for (const request of requests) {
+      reportProblem(
+        request.source,
+        'send-unconfirmed',
+        `${why} before the server acknowledged request ${request.id}; it may or may not have reached the server, and was not sent again`,
+        { request },
+      );
+    }
   }
 
   private transmit(socket: WebSocket, request: OutgoingRequest): void {

@@ -44,6 +44,20 @@ export interface ConnectionSettings {
    * (`send-unconfirmed`).
    */
   ack?: boolean | null;
+  /**
+   * Recovery mode (implies ack mode): the socket offers the server its session and last applied
+   * position on every open, so a reconnect gets the messages sent while it was down, each once,
+   * and requests the server had not acknowledged are sent again.
+   */
+  recover?: boolean | null;
+  /**
+   * Milliseconds an open socket may receive nothing before it is taken for dead, dropped and
+   * reconnected like after a 1006 (a whole number or its text; unset or 0: never). The server's
+   * pings do not count (a page cannot see them): the app must send something more often.
+   */
+  idleTimeout?: number | string | null;
+  /** Recovery: the log position the page was rendered at (the server's `position()`), for the first open. */
+  resumeFrom?: string | null;
 }
 
 /** What a sender reads from its element at each send. Unset fields fall back to `hx-*` attributes. */
@@ -112,6 +126,9 @@ export const CONNECT_SETTINGS = [
   row('pauseWhileHidden', 'pause-while-hidden', 'flag', true),
   row('connectTimeout', 'connect-timeout', 'count', true, 'a whole number of milliseconds'),
   row('ack', 'ack', 'flag', true),
+  row('recover', 'recover', 'flag', true),
+  row('resumeFrom', 'resume-from', 'text', true),
+  row('idleTimeout', 'idle-timeout', 'count', true, 'a whole number of milliseconds'),
 ] as const satisfies readonly SettingSpec[];
 
 /** `<hx-ws-send>` / `hx-ws="send"`. */

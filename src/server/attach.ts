@@ -22,6 +22,7 @@ import { resolveLimits } from './decoder.js';
 import type { HxWsContext, HxWsServer, HxWsServerOptions } from './options.js';
 import { hostChecker, originChecker } from './origin.js';
 import { memoryAdapter } from './adapter.js';
+import { Recovery } from './recovery.js';
 import { Rooms } from './rooms.js';
 import { resolveServerLimits } from './server-limits.js';
 import { Admission, pathMatcher, pathnameOf, refuse } from './upgrade.js';
@@ -88,7 +89,10 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
       }
     },
   });
+  const recovery = options.recovery ? new Recovery(rooms.serverId, options.recovery === true ? {} : options.recovery) : undefined;
+  rooms.recovery = recovery;
   const scope: ServerScope = {
+    recovery,
     options,
     limits,
     server: serverLimits,
@@ -146,6 +150,7 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     broadcast: (html, opts = {}) => rooms.broadcast(String(html), opts.except, opts.local),
     toRoom: (room, html, opts = {}) => rooms.toRoom(room, String(html), opts.except, opts.local),
     count: (room) => rooms.count(room),
+    position: () => recovery?.position(),
     close: async (code = 1012, reason = 'server restarting') => {
       server.off('upgrade', onUpgrade);
       stopHeartbeat();

@@ -26,6 +26,8 @@ import type { ServerLimits } from './server-limits.js';
 import type { Upload, UploadStore } from './uploads.js';
 import { formatUploadStatus, type UploadStatus } from '../protocol.js';
 import type { HxWsFile } from './request.js';
+import { formatPosition, formatSession, mayBeOffer, parseOffer, RECOVER_QUERY } from '../protocol.js';
+import { Recovery, type RecoverySession } from './recovery.js';
 
 /** Longest close reason the protocol allows, in UTF-8 bytes. */
 const MAX_REASON_BYTES = 123;
@@ -62,6 +64,8 @@ export interface ServerScope {
   readonly sessions: Set<Session>;
   /** Chunked uploads in progress, and those a drop cut off. */
   readonly uploads: UploadStore;
+  /** The message log and page sessions, when recovery is on. */
+  readonly recovery: Recovery | undefined;
   /** Hands an error to the app's `onError` (or `console.error`). */
   reportError(error: Error, ctx: HxWsContext): void;
 }
@@ -69,15 +73,30 @@ export interface ServerScope {
 /** The handler call for `request`, followed by its ack when the client asked for one. */
 function handlerTask(scope: ServerScope, request: HxWsRequest, ctx: Connection): () => void | Promise<void> {
   const { handler, ack = true } = scope.options;
-  const ackId = ack ? requestIdOf(request.headers) : undefined;
-  if (ackId === undefined) return () => handler(request, ctx);
+  const requestId = requestIdOf(request.headers);
+  const ackId = ack ? requestId : undefined;
+  // Recovery: a request resent after a reconnect reaches the handler only the first time.
+  const first = (): boolean => !(requestId && ctx.session && scope.recovery) || scope.recovery.firstDelivery(ctx.session, requestId);
+  if (ackId === undefined) return () => (first() ? handler(request, ctx) : undefined);
   return () => {
     try {
-      return handler(request, ctx);
+      return first() ? handler(request, ctx) : undefined;
     } finally {
-      ctx.send(ackMessage(ackId));
+      ctx.sendControl(String(ackMessage(ackId)));
     }
   };
+}
+
+/** Whether the upgrade URL carries the recovery flag (`?hx-ws-recover=1`). */
+function asksRecovery(req: IncomingMessage): boolean {
+  const url = req.url ?? '';
+  const q = url.indexOf('?');
+  return q >= 0 && new URLSearchParams(url.slice(q + 1)).get(RECOVER_QUERY) === '1';
+}
+
+/** Resolves once `socket`'s send buffer is at most `bytes`, or it is no longer open. */
+async function drained(socket: WebSocket, bytes: number): Promise<void> {
+  while (socket.readyState === WebSocket.OPEN && socket.bufferedAmount > bytes) await delay(5);
 }
 
 /** Resolves after `ms`, without keeping the process alive. */
@@ -110,6 +129,10 @@ export class Session {
   private readonly decoder: HxWsDecoder;
   private readonly guard: FrameGuard | undefined;
   private readonly queue: HookQueue;
+  /** Recovery: the connection waits for its offer frame before anything else. */
+  private awaitingOffer = false;
+  /** Whether no data frame has arrived yet. */
+  private firstFrame = true;
 
   /**
    * @param scope what the server's connections share
@@ -153,7 +176,11 @@ export class Session {
     if (server.pingIntervalMs > 0) (raw as Partial<Socket>).setKeepAlive?.(true, server.pingIntervalMs);
     scope.clients.add(this.ctx);
     scope.sessions.add(this);
-    scope.rooms.add(this.ctx);
+    if (scope.recovery && asksRecovery(req)) {
+      // Not a member of anything, and no onConnection, until the offer says which session it is.
+      this.awaitingOffer = true;
+      this.ctx.recovery = scope.recovery;
+    } else scope.rooms.add(this.ctx);
 
     raw.on('data', () => (this.alive = true));
     socket.on('message', (data: RawData, isBinary: boolean) => this.message(data, isBinary));
@@ -176,7 +203,69 @@ export class Session {
       closed();
     });
     const onConnection = options.onConnection;
-    if (onConnection) this.queue.enqueue('onConnection', () => onConnection(this.ctx));
+    if (onConnection && !this.awaitingOffer) this.queue.enqueue('onConnection', () => onConnection(this.ctx));
+  }
+
+  /**
+   * Recovery: the first frame of a connection that asked. Answers with its session, puts it back
+   * in its rooms with its `data` (a known session), runs `onConnection`, then sends the log after
+   * the offered position (or after the session's start) and only then live messages.
+   */
+  private resume(text: string): void {
+    const { scope, ctx } = this;
+    const recovery = scope.recovery!;
+    const offer = parseOffer(text);
+    if (!offer) {
+      this.failProtocol(new ProtocolError('invalid-json', 'the first frame of a recovering connection must be its offer {"HX-Recover":{...}}'));
+      return;
+    }
+    const { session, recovered, restored, from } = recovery.resume(offer, ctx.id);
+    ctx.session = session;
+    ctx.recovered = recovered;
+    ctx.holding = true;
+    ctx.sendControl(formatSession(session.id, recovered, from));
+    scope.rooms.add(ctx);
+    if (restored) {
+      for (const room of session.rooms) ctx.join(room);
+      Object.assign(ctx.data, session.data);
+    }
+    const onConnection = scope.options.onConnection;
+    if (onConnection) this.queue.enqueue('onConnection', () => onConnection(ctx));
+    this.queue.enqueue('onConnection', () => this.replay(session, from));
+  }
+
+  /**
+   * Recovery: sends the log after `from` that reaches this connection, at the pace its send
+   * buffer allows (a long replay must not trip the high-water mark), until it has caught up with
+   * the log's end; live messages are held meanwhile (they are in the log), and flow again once
+   * the replay reaches the end, in the same tick.
+   */
+  private async replay(session: RecoverySession, from: string): Promise<void> {
+    const { ctx, socket } = this;
+    const recovery = this.scope.recovery!;
+    const high = this.scope.server.maxBufferedBytes / 2;
+    let after = from;
+    for (;;) {
+      const missed = recovery.since(after);
+      if (missed === null) {
+        // The log moved past the position while the page caught up: no partial replay.
+        ctx.holding = false;
+        this.close('backpressure', 1013, 'fell behind the recovery log', undefined, false);
+        return;
+      }
+      if (missed.length === 0) break;
+      for (const entry of missed) {
+        after = entry.position;
+        if (!Recovery.reaches(entry, session, ctx.rooms)) continue;
+        if (socket.readyState !== WebSocket.OPEN) return;
+        socket.send(formatPosition(entry.position) + entry.html);
+        if (socket.bufferedAmount > high) {
+          await drained(socket, high / 2);
+          break; // read the log again from `after`: it may have been trimmed meanwhile
+        }
+      }
+    }
+    ctx.holding = false;
   }
 
   /**
@@ -255,6 +344,21 @@ export class Session {
 
   private message(data: RawData, isBinary: boolean): void {
     if (this.cause || this.decoder.error) return;
+    if (this.firstFrame) {
+      this.firstFrame = false;
+      const text = isBinary ? undefined : String(data);
+      if (this.awaitingOffer) {
+        this.awaitingOffer = false;
+        if (text === undefined) this.failProtocol(new ProtocolError('invalid-json', 'the first frame of a recovering connection must be its offer, not binary'));
+        else this.resume(text);
+        return;
+      }
+      if (text !== undefined && mayBeOffer(text)) {
+        // A recovering client on a server with recovery off: say so, and serve it without.
+        this.ctx.sendControl(formatSession(undefined, false));
+        return;
+      }
+    }
     let request: HxWsRequest | undefined;
     try {
       request = this.decoder.push(data, isBinary);
@@ -300,7 +404,7 @@ export class Session {
     if (this.statuses.length === 0) return;
     const text = this.statuses.map(formatUploadStatus).join('');
     this.statuses = [];
-    this.ctx.send(text);
+    this.ctx.sendControl(text);
   }
 
   /**
@@ -318,7 +422,7 @@ export class Session {
         // A continuation of a request the handler already had (its done notice was lost): not
         // handled again, but acked again, as its ack may have been lost too.
         const ackId = this.scope.options.ack === false ? undefined : requestIdOf(request.headers);
-        if (ackId !== undefined) this.ctx.send(ackMessage(ackId));
+        if (ackId !== undefined) this.ctx.sendControl(String(ackMessage(ackId)));
         return;
       }
       this.queue.enqueue('handler', handlerTask(this.scope, request, this.ctx));
@@ -326,7 +430,7 @@ export class Session {
     }
     const { uploads: store } = this.scope;
     for (const [, upload] of uploads) store.markDelivered(upload);
-    this.ctx.send(uploads.map(([file, upload]) => formatUploadStatus({ id: upload.id, received: file.size, state: 'done' })).join(''));
+    this.ctx.sendControl(uploads.map(([file, upload]) => formatUploadStatus({ id: upload.id, received: file.size, state: 'done' })).join(''));
     const handle = handlerTask(this.scope, request, this.ctx);
     this.queue.enqueue('handler', async () => {
       try {
@@ -355,6 +459,7 @@ export class Session {
     this.guard?.close();
     scope.clients.delete(ctx);
     scope.sessions.delete(this);
+    if (ctx.session && scope.recovery) scope.recovery.keep(ctx.session, ctx.id, ctx.rooms, ctx.data);
     ctx.detach();
     const onClose = scope.options.onClose;
     const info = { cause: this.cause ?? 'peer', ...(this.error ? { error: this.error } : {}) };

@@ -8,6 +8,8 @@
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import type { BroadcastOptions, HxWsContext, Sendable } from './options.js';
+import { formatPosition } from '../protocol.js';
+import type { Recovery, RecoverySession } from './recovery.js';
 import type { RoomMember, Rooms } from './rooms.js';
 
 /** One connection: what the app sees of it, and a member of the server's rooms. */
@@ -15,6 +17,16 @@ export class Connection implements HxWsContext, RoomMember {
   readonly id: string;
   readonly rooms = new Set<string>();
   readonly data: Record<string, unknown> = {};
+  recovered: boolean | undefined;
+  /** Recovery: this connection's session, once its offer was answered. */
+  session: RecoverySession | undefined;
+  /** Recovery: the server's log, for a connection that offered recovery. */
+  recovery: Recovery | undefined;
+  /**
+   * Recovery: while set, logged messages are not sent (the replay that follows sends them, in
+   * log order).
+   */
+  holding = false;
 
   /**
    * @param socket the connection's socket
@@ -33,9 +45,29 @@ export class Connection implements HxWsContext, RoomMember {
     this.id = roomsOf.newId();
   }
 
+  get sessionId(): string | undefined {
+    return this.session?.id;
+  }
+
   send(html: Sendable): boolean {
+    const text = String(html);
+    // A direct send to a recovering page is logged even while its socket is down.
+    if (this.session && this.recovery) return this.sendAt(text, this.recovery.append({ session: this.session.id, html: text }));
+    return this.sendControl(text);
+  }
+
+  /** Sends a logged message: stamped with its position for a recovering connection. */
+  sendAt(text: string, position: string): boolean {
+    if (!this.session) return this.sendControl(text);
     if (this.socket.readyState !== WebSocket.OPEN) return false;
-    this.socket.send(String(html));
+    if (this.holding) return true;
+    return this.sendControl(formatPosition(position) + text);
+  }
+
+  /** Sends `text` as it is (control elements, messages to connections without recovery). */
+  sendControl(text: string): boolean {
+    if (this.socket.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(text);
     if (this.socket.bufferedAmount > this.maxBufferedBytes) this.overflow();
     return true;
   }

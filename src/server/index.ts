@@ -37,6 +37,7 @@ export {
 } from './attach.js';
 export { diskSink, type DiskSinkOptions, type FileSink } from './uploads.js';
 export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
+export type { RecoveryOptions } from './recovery.js';
 export {
   memoryAdapter,
   PublishError,

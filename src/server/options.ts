@@ -14,6 +14,7 @@ import type { AdapterState, HxWsAdapter } from './adapter.js';
 import type { ServerLimits } from './server-limits.js';
 import type { PathOption } from './upgrade.js';
 import type { FileSink } from './uploads.js';
+import type { RecoveryOptions } from './recovery.js';
 
 /** What can be sent to a client: a string of HTML, or {@link SafeHtml} from the fragment helpers. */
 export type Sendable = string | SafeHtml;
@@ -41,6 +42,15 @@ export interface HxWsContext {
   readonly rooms: ReadonlySet<string>;
   /** Free-form per-connection state for the app (e.g. the user name after a login). */
   readonly data: Record<string, unknown>;
+  /**
+   * Recovery: whether this connection carries on an earlier one of its page (its session was
+   * known and the log still held its position, or its `resume-from` position), so it has every
+   * message since; `false` for a new session, where the app sends a fresh snapshot in
+   * `onConnection`. `undefined` when the client did not ask for recovery or the server has it off.
+   */
+  readonly recovered: boolean | undefined;
+  /** Recovery: the session id (128 random bits, base64url) of a recovering connection. */
+  readonly sessionId: string | undefined;
   /**
    * Sends HTML to this connection.
    * @returns false (and sends nothing) when the socket is no longer open
@@ -154,6 +164,13 @@ export interface HxWsServerOptions extends Partial<ServerLimits> {
    */
   onAdapterStatus?: (state: AdapterState, error?: Error) => void;
   /**
+   * Recovery (docs/reliability.md): pages that ask (`<hx-ws-connect recover>`) get a session,
+   * every message to them a log position, and after a drop the messages they missed, their
+   * rooms and `data` back, and each request handed to the handler once. `true` for the defaults.
+   * Default: off (an offer is answered with "no recovery here").
+   */
+  recovery?: boolean | RecoveryOptions;
+  /**
    * Called once per whole request. Calls on one connection are sequential: the next request
    * waits until the returned promise settles (reading from the socket is paused meanwhile, once
    * a further request is waiting). A throw or rejection goes to {@link onError} as a
@@ -211,6 +228,12 @@ export interface HxWsServer {
    * of the adapter. Rejects when the adapter cannot tell (its link is down).
    */
   count(room?: string): Promise<number>;
+  /**
+   * Recovery: the current position of the message log, for `<hx-ws-connect recover
+   * resume-from="...">` in a page rendered now (messages published after it are replayed when
+   * the page's socket opens). `undefined` when recovery is off.
+   */
+  position(): string | undefined;
   /**
    * Stops accepting upgrades, closes every connection (after its queued handlers, and their acks)
    * and resolves once all are closed; whatever is still open after `closeTimeoutMs` is

@@ -9,6 +9,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
+import type { Recovery } from './recovery.js';
 import { newServerId, PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type HxWsAdapter } from './adapter.js';
 
 /** A local connection as the rooms see it. */
@@ -19,6 +20,8 @@ export interface RoomMember {
   readonly socket: WebSocket;
   /** Sends a text message; false when the socket is no longer open. */
   send(text: string): boolean;
+  /** Sends a logged message at `position` (stamped for a recovering connection). */
+  sendAt?(text: string, position: string): boolean;
 }
 
 /** What a delivery skips: a member, its socket, or a connection id (of any process). */
@@ -50,13 +53,13 @@ function corkForThisTick(socket: WebSocket): void {
   raw.cork();
 }
 
-/** Sends `text` to each target but `except`; returns how many accepted it. */
-export function deliver(targets: Iterable<RoomMember>, text: string, except: Except): number {
+/** Sends `text` to each target but `except` (at `position` in the log, if logged); returns how many accepted it. */
+export function deliver(targets: Iterable<RoomMember>, text: string, except: Except, position?: string): number {
   let count = 0;
   for (const target of targets) {
     if (target === except || target.socket === except || target.id === except) continue;
     corkForThisTick(target.socket);
-    if (target.send(text)) count += 1;
+    if (position !== undefined && target.sendAt ? target.sendAt(text, position) : target.send(text)) count += 1;
   }
   return count;
 }
@@ -78,6 +81,8 @@ export class Rooms {
   private readonly roomsOf = new Map<RoomMember, Set<string>>();
   private nextId = 0;
   private state: AdapterState | undefined;
+  /** The message log of recovery, when the server has it on. */
+  recovery: Recovery | undefined;
 
   /**
    * @param adapter the transport to the other processes (started here)
@@ -89,7 +94,8 @@ export class Rooms {
   ) {
     const host: AdapterHost = {
       serverId: this.serverId,
-      deliver: (message) => deliver(message.room === undefined ? this.members : (this.rooms.get(message.room) ?? []), message.html, message.except),
+      deliver: (message) =>
+        deliver(message.room === undefined ? this.members : (this.rooms.get(message.room) ?? []), message.html, message.except, this.log(message.room, message.html, message.except)),
       localCount: (room) => this.localCount(room),
       localRooms: () => {
         const sizes = new Map<string, number>();
@@ -157,7 +163,7 @@ export class Rooms {
    * @returns how many connections of this process it was sent to
    */
   broadcast(text: string, except?: Except, local = false): number {
-    const count = deliver(this.members, text, except);
+    const count = deliver(this.members, text, except, this.log(undefined, text, except));
     if (!local) this.publish(except === undefined ? { html: text } : { html: text, except: idOf(except) });
     return count;
   }
@@ -167,7 +173,7 @@ export class Rooms {
    * @returns how many connections of this process it was sent to
    */
   toRoom(room: string, text: string, except?: Except, local = false): number {
-    const count = deliver(this.rooms.get(room) ?? [], text, except);
+    const count = deliver(this.rooms.get(room) ?? [], text, except, this.log(room, text, except));
     if (!local) this.publish(except === undefined ? { room, html: text } : { room, html: text, except: idOf(except) });
     return count;
   }
@@ -180,6 +186,14 @@ export class Rooms {
   /** Leaves the cluster. */
   close(): Promise<void> {
     return this.adapter.close();
+  }
+
+  /** Logs a message for recovery (when on). @returns its position */
+  private log(room: string | undefined, html: string, except: Except): string | undefined {
+    if (!this.recovery) return undefined;
+    let id = idOf(except);
+    if (id === undefined && except !== undefined) for (const m of this.members) if (m.socket === except) id = m.id;
+    return this.recovery.append({ ...(room === undefined ? {} : { room }), ...(id === undefined ? {} : { except: id }), html });
   }
 
   private publish(message: AdapterMessage): void {

@@ -13,26 +13,14 @@ import '../../src/index.js';
 import type { HxWsCloseEvent } from '../../src/events.js';
 import { Channel } from '../support/server.js';
 import { opened } from '../support/events.js';
-import { expectWhole, sendingPage, type Kind } from './reliability.support.js';
+import { CHAOS_SWAP as SWAP, expectWhole, fault, newFaults, seeded, sendingPage, type Kind } from './reliability.support.js';
 
 const SEED = 0x5eed2026;
 const REQUESTS = 500;
 const SWAPS = 500;
 
-/** mulberry32: a tiny seeded generator, uniform in [0, 1). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const SWAP = '<div hx-swap-oob="beforeend:#log"><li data-n="{i}"></li></div>';
 
 describe('chaos', () => {
   // Every fault logs with console.error; the test checks the error events instead.
@@ -73,7 +61,7 @@ describe('chaos', () => {
       sending = false;
     })();
     let pushed = 0;
-    const faults = { drop: 0, 1012: 0, 1013: 0, 1000: 0 };
+    const faults = newFaults();
     while (sending) {
       await sleep(5 + chaosRand() * 30);
       const r = chaosRand();
@@ -81,19 +69,7 @@ describe('chaos', () => {
         const count = 1 + Math.floor(chaosRand() * 12);
         await ch.push(pushed, count, SWAP);
         pushed += count;
-      } else if (r < 0.6) {
-        faults.drop++;
-        await ch.drop();
-      } else if (r < 0.7) {
-        faults[1012]++;
-        await ch.close(1012, 'chaos-restart');
-      } else if (r < 0.8) {
-        faults[1013]++;
-        await ch.close(1013, 'chaos-later');
-      } else if (r < 0.85) {
-        faults[1000]++;
-        await ch.close(1000, 'chaos-clean');
-      }
+      } else await fault(ch, r, faults);
     }
     await sender;
 

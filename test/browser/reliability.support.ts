@@ -38,9 +38,12 @@ export interface SendingPage {
   send(rid: number, kind: Kind): Promise<HxWsRequest | null>;
 }
 
-/** `<hx-ws-connect>` on the channel's real server helper, with `attrs` set as properties. */
-export async function sendingPage(ch: Channel, props: Partial<HxWsConnectElement> = {}, ack = false): Promise<SendingPage> {
-  const conn = await fixture<HxWsConnectElement>(html`<hx-ws-connect url=${ch.hxPath()} ?ack=${ack}>
+/**
+ * `<hx-ws-connect>` on the channel's real server helper, with `attrs` set as properties; with
+ * `recover`, in recovery mode on the helper that has recovery on (`/hxr/`).
+ */
+export async function sendingPage(ch: Channel, props: Partial<HxWsConnectElement> = {}, ack = false, recover = false): Promise<SendingPage> {
+  const conn = await fixture<HxWsConnectElement>(html`<hx-ws-connect url=${recover ? ch.hxrPath() : ch.hxPath()} ?ack=${ack} ?recover=${recover}>
     <ol id="log"></ol>
     <hx-ws-send id="plain"><form></form></hx-ws-send>
     <hx-ws-send id="oob" encoding="multipart/json-files-oob"><form><input type="file" name="f" multiple></form></hx-ws-send>
@@ -81,5 +84,47 @@ export async function expectWhole(d: Delivery, kind: Kind): Promise<void> {
     expect(d.files[i].serialization.startsWith(kind === 'oob' ? 'file/oob' : 'file/inline'), `request ${rid}: ${kind}`).to.equal(true);
     expect(d.files[i].length, `request ${rid} file ${i}: length`).to.equal(files[i].size);
     expect(d.files[i].sha256, `request ${rid} file ${i}: bytes`).to.equal(await sha256(files[i]));
+  }
+}
+
+/** mulberry32: a tiny seeded generator, uniform in [0, 1). */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The numbered swap of the chaos tests: an `<li data-n>` appended to `#log`. */
+export const CHAOS_SWAP = '<div hx-swap-oob="beforeend:#log"><li data-n="{i}"></li></div>';
+
+/** How many faults of each kind a chaos run injected. */
+export type Faults = { drop: number; 1012: number; 1013: number; 1000: number };
+
+export function newFaults(): Faults {
+  return { drop: 0, 1012: 0, 1013: 0, 1000: 0 };
+}
+
+/**
+ * One chaos fault for a draw `r` in [0.45, 1): a TCP reset (to 0.6), a 1012 (to 0.7), a 1013 (to
+ * 0.8), a clean 1000 (to 0.85), else nothing.
+ */
+export async function fault(ch: Channel, r: number, faults: Faults): Promise<void> {
+  if (r < 0.6) {
+    faults.drop++;
+    await ch.drop();
+  } else if (r < 0.7) {
+    faults[1012]++;
+    await ch.close(1012, 'chaos-restart');
+  } else if (r < 0.8) {
+    faults[1013]++;
+    await ch.close(1013, 'chaos-later');
+  } else if (r < 0.85) {
+    faults[1000]++;
+    await ch.close(1000, 'chaos-clean');
   }
 }

@@ -64,9 +64,25 @@ export class Channel {
   path(rest = ''): string {
     return `/ws/${this.name}${rest}`;
   }
-  /** Path of this channel on a server helper that keeps no dropped chunked upload (`resumeWindowMs: 1`). */
+  /** Path of this channel on a server helper that keeps no dropped chunked upload (`resumeWindowMs: 1`, `/hxu/`). */
   hxForgetfulPath(rest = ''): string {
+    return `/hxu/${this.name}${rest}`;
+  }
+  /** Path of this channel on the server helper with recovery on (`/hxr/`). */
+  hxrPath(rest = ''): string {
     return `/hxr/${this.name}${rest}`;
+  }
+  /** `/hxr/`: sends `template` (`{i}` = start ...) to the channel's room (or `room`) through `toRoom`. */
+  roomcast(start: number, count: number, template: string, room?: string): Promise<number> {
+    return this.cmd('roomcast', { start, count, template, room });
+  }
+  /** `/hxr/`: the server's current log position. */
+  position(): Promise<string> {
+    return this.cmd('position');
+  }
+  /** `/hxr/`: `ctx.recovered` of each connection of the channel, in order. */
+  recoveries(): Promise<(boolean | null)[]> {
+    return this.cmd('recoveries');
   }
   /** Path of this channel on the real server helper (`attachHxWs`, acks on). */
   hxPath(rest = ''): string {

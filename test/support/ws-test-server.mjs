@@ -8,7 +8,10 @@
 // - `/hx/<channel>`: the project's real server helper (`attachHxWs` from src/server, loaded through
 //   tsx), which records every request its handler got (what a server author would see) and acks
 //   requests that carry HX-Request-Id. The demo's chat room is attached at `/chat`.
-// The close / drop / refuse / send commands work on both kinds.
+// - `/hxu/<channel>`: the server helper that forgets a dropped chunked upload at once.
+// - `/hxr/<channel>`: the server helper with recovery on (a log of 200 messages); each connection
+//   is in the room named after its channel, and one that was not recovered gets a snapshot.
+// The close / drop / refuse / send commands work on every kind.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,6 +45,8 @@ function newChannel() {
     reply: null,
     /** `/hx/` only: chunked files' bytes as the disk sink got them; `killAt` / `slowMs` set by `upload`. */
     upload: { received: 0, files: 0, kills: 0, pausedWrites: 0, killAt: null, slowMs: 0 },
+    /** `/hxr/` only: `ctx.recovered` of each connection, in order. */
+    recoveries: [],
   };
 }
 
@@ -133,10 +138,12 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
   const channel = (name) => {
     let c = channels.get(name);
     if (!c) channels.set(name, (c = newChannel()));
+    c.name = name;
     return c;
   };
   let wss;
   let hx;
+  let hxr;
   let chat;
   let uploadDir;
   let hxForgetful;
@@ -172,7 +179,7 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
   /** `/hx/` upgrades refused by `refuse`; the helper's path predicate skips them. */
   const refused = new WeakSet();
   const onHxUpgrade = (req, socket) => {
-    const c = channelOf(req, '/hx/');
+    const c = channelOf(req, '/hx/') ?? channelOf(req, '/hxr/') ?? channelOf(req, '/hxu/');
     if (c && !admit(req, socket, c)) refused.add(req);
   };
 
@@ -246,6 +253,18 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
     uploadState(c) {
       return { ...c.upload, onDisk: readdirSync(uploadDir).length };
     },
+    /** `/hxr/`: `toRoom(room ?? channel)` of `template` with `{i}` = start ... start+count-1. */
+    roomcast(c, { start = 0, count, template, room }) {
+      for (let i = start; i < start + count; i++) hxr.toRoom(room ?? c.name, template.replaceAll('{i}', String(i)));
+      return count;
+    },
+    /** `/hxr/`: the log position a page rendered now resumes from. */
+    position() {
+      return hxr.position();
+    },
+    recoveries(c) {
+      return c.recoveries;
+    },
     reply(c, { template = null }) {
       c.reply = template;
       return true;
@@ -312,20 +331,23 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
       const { diskSink } = await tsImport('../../src/server/index.ts', import.meta.url);
       uploadDir = mkdtempSync(join(tmpdir(), 'hx-ws-test-uploads-'));
       const disk = diskSink({ dir: uploadDir });
+      /** Records a connection of a server helper on its channel. */
+      const hxChannel = (ctx, prefix) => {
+        const c = channelOf(ctx.req, prefix);
+        ctx.data.channel = c;
+        ctx.data.conn = nextConn++;
+        c.conns.set(ctx.socket, ctx.data.conn);
+        opened(c, ctx.socket);
+        ctx.socket.on('close', (code) => {
+          c.sockets.delete(ctx.socket);
+          c.closes.push({ conn: ctx.data.conn, code });
+        });
+        return c;
+      };
       const hxOptions = (prefix) => ({
         fileSink: (file, ctx) => channelSink(disk, ctx.data.channel, file, ctx),
         path: (pathname, req) => pathname.startsWith(prefix) && !refused.has(req),
-        onConnection(ctx) {
-          const c = channelOf(ctx.req, prefix);
-          ctx.data.channel = c;
-          ctx.data.conn = nextConn++;
-          c.conns.set(ctx.socket, ctx.data.conn);
-          opened(c, ctx.socket);
-          ctx.socket.on('close', (code) => {
-            c.sockets.delete(ctx.socket);
-            c.closes.push({ conn: ctx.data.conn, code });
-          });
-        },
+        onConnection: (ctx) => void hxChannel(ctx, prefix),
         handler(request, ctx) {
           const c = ctx.data.channel;
           const record = describeRequest(request, ctx.data.conn);
@@ -338,7 +360,21 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
       });
       hx = attachHxWs(server, hxOptions('/hx/'));
       // The same, but a chunked upload cut off by a drop is forgotten at once (`upload-restarted`).
-      hxForgetful = attachHxWs(server, { ...hxOptions('/hxr/'), resumeWindowMs: 1 });
+      hxForgetful = attachHxWs(server, { ...hxOptions('/hxu/'), resumeWindowMs: 1 });
+      // The server helper with recovery on: a log of 200 messages; each connection is in the room
+      // named after its channel, and one that was not recovered gets a snapshot.
+      hxr = attachHxWs(server, {
+        ...hxOptions('/hxr/'),
+        recovery: { maxLogMessages: 200 },
+        onConnection(ctx) {
+          const c = hxChannel(ctx, '/hxr/');
+          c.recoveries.push(ctx.recovered ?? null);
+          ctx.join(c.name); // a no-op for a restored session
+          if (!ctx.recovered) {
+            ctx.send(`<div id="snapshot" hx-swap-oob="true">snapshot ${c.recoveries.length}</div>`);
+          }
+        },
+      });
       chat = chatRoom();
       chat.attach(server);
     },
@@ -353,7 +389,7 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
     async serverStop() {
       for (const c of channels.values()) for (const ws of c.sockets) ws.terminate();
       for (const c of channels.values()) for (const { socket } of c.held) socket.destroy();
-      await Promise.all([hx?.close(), hxForgetful?.close(), chat?.close(), new Promise((resolve) => wss?.close(() => resolve()))]);
+      await Promise.all([hx?.close(), hxForgetful?.close(), hxr?.close(), chat?.close(), new Promise((resolve) => wss?.close(() => resolve()))]);
       if (uploadDir) rmSync(uploadDir, { recursive: true, force: true });
     },
     async executeCommand({ command, payload }) {
