@@ -9,7 +9,7 @@ import '../../src/index.js';
 import type { HxWsOpenEvent } from '../../src/events.js';
 import { Channel } from '../support/server.js';
 import { opened } from '../support/events.js';
-import { CHAOS_SWAP as SWAP, expectWhole, fault, newFaults, seeded, sendingPage, type Kind } from './reliability.support.js';
+import { CHAOS_SWAP as SWAP, expectWhole, fault, newFaults, seeded, sendingPage, sendRandomly } from './reliability.support.js';
 
 const SEED = 0x5eed2027;
 const REQUESTS = 500;
@@ -42,29 +42,19 @@ describe('chaos, recovery mode', () => {
     await opened(conn);
     await waitUntil(async () => (await ch.recoveries()).length === 1, 'in its room', { timeout: 5000 });
 
-    const kinds: Kind[] = [];
-    let sending = true;
-    const sender = (async () => {
-      for (let rid = 0; rid < REQUESTS; rid++) {
-        const r = sendRand();
-        kinds[rid] = r < 1 / 6 ? 'oob' : r < 1 / 3 ? 'inline' : 'plain';
-        await page.send(rid, kinds[rid]);
-        if (sendRand() < 0.3) await sleep(sendRand() * 40);
-      }
-      sending = false;
-    })();
+    const { kinds, sending, done: sent } = sendRandomly(page, REQUESTS, sendRand);
     let pushed = 0;
     const faults = newFaults();
-    while (sending || pushed < SWAPS) {
+    while (sending() || pushed < SWAPS) {
       await sleep(5 + chaosRand() * 30);
       const r = chaosRand();
       if (r < 0.45) {
         const count = Math.min(SWAPS - pushed, 1 + Math.floor(chaosRand() * 12));
         if (count > 0) await ch.roomcast(pushed, count, SWAP);
         pushed += count;
-      } else if (sending) await fault(ch, r, faults);
+      } else if (sending()) await fault(ch, r, faults);
     }
-    await sender;
+    await sent;
 
     const log = conn.querySelector('#log')!;
     const applied = () => [...log.children].map((li) => Number(li.getAttribute('data-n')));

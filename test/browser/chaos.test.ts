@@ -13,7 +13,7 @@ import '../../src/index.js';
 import type { HxWsCloseEvent } from '../../src/events.js';
 import { Channel } from '../support/server.js';
 import { opened } from '../support/events.js';
-import { CHAOS_SWAP as SWAP, expectWhole, fault, newFaults, seeded, sendingPage, type Kind } from './reliability.support.js';
+import { CHAOS_SWAP as SWAP, expectWhole, fault, newFaults, seeded, sendingPage, sendRandomly } from './reliability.support.js';
 
 const SEED = 0x5eed2026;
 const REQUESTS = 500;
@@ -49,20 +49,10 @@ describe('chaos', () => {
     await opened(conn);
 
     // The page sends; the chaos loop hits the server meanwhile.
-    const kinds: Kind[] = [];
-    let sending = true;
-    const sender = (async () => {
-      for (let rid = 0; rid < REQUESTS; rid++) {
-        const r = sendRand();
-        kinds[rid] = r < 1 / 6 ? 'oob' : r < 1 / 3 ? 'inline' : 'plain';
-        await page.send(rid, kinds[rid]);
-        if (sendRand() < 0.3) await sleep(sendRand() * 40);
-      }
-      sending = false;
-    })();
+    const { kinds, sending, done: sent } = sendRandomly(page, REQUESTS, sendRand);
     let pushed = 0;
     const faults = newFaults();
-    while (sending) {
+    while (sending()) {
       await sleep(5 + chaosRand() * 30);
       const r = chaosRand();
       if (r < 0.45) {
@@ -71,7 +61,7 @@ describe('chaos', () => {
         pushed += count;
       } else await fault(ch, r, faults);
     }
-    await sender;
+    await sent;
 
     // Calm: the socket comes back; swaps go on until the page has applied SWAPS of them.
     const log = conn.querySelector('#log')!;

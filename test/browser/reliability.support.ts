@@ -100,6 +100,28 @@ export function seeded(seed: number): () => number {
 }
 
 /** The numbered swap of the chaos tests: an `<li data-n>` appended to `#log`. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Sends `count` requests of seeded kinds (a sixth oob, a sixth inline, the rest plain) with
+ * seeded pauses. `kinds[rid]` is each request's kind; `sending()` is true until the last one
+ * is handed over; `done` resolves then.
+ */
+export function sendRandomly(page: SendingPage, count: number, rand: () => number): { kinds: Kind[]; sending: () => boolean; done: Promise<void> } {
+  const kinds: Kind[] = [];
+  let sending = true;
+  const done = (async () => {
+    for (let rid = 0; rid < count; rid++) {
+      const r = rand();
+      kinds[rid] = r < 1 / 6 ? 'oob' : r < 1 / 3 ? 'inline' : 'plain';
+      await page.send(rid, kinds[rid]);
+      if (rand() < 0.3) await sleep(rand() * 40);
+    }
+    sending = false;
+  })();
+  return { kinds, sending: () => sending, done };
+}
+
 export const CHAOS_SWAP = '<div hx-swap-oob="beforeend:#log"><li data-n="{i}"></li></div>';
 
 /** How many faults of each kind a chaos run injected. */
