@@ -138,16 +138,6 @@ export function takeControls(data: string): { ids: string[]; uploads: UploadStat
 }
 
 /**
- * Splits the acks off the start of a message (one or more `<hx-ws-ack id="..."></hx-ws-ack>`);
- * upload statuses among them are taken off too, and dropped (see {@link takeControls}).
- * @returns the acknowledged ids and the rest of the message
- */
-export function takeAcks(data: string): { ids: string[]; rest: string } {
-  const { ids, rest } = takeControls(data);
-  return { ids, rest };
-}
-
-/**
  * Bytes of `text` in UTF-8, counted without encoding it (a request's JSON can be tens of MB with
  * inline files). A lone surrogate counts as U+FFFD (3 bytes), as a socket sends it.
  */
