@@ -67,11 +67,25 @@ describe('chaos', () => {
     const log = conn.querySelector('#log')!;
     const applied = () => [...log.children].map((li) => Number(li.getAttribute('data-n')));
     await waitUntil(() => conn.readyState === WebSocket.OPEN, 'reopened', { timeout: 10_000 });
+    let unseenSince = 0;
     while (applied().length < SWAPS) {
       const count = Math.min(50, SWAPS - applied().length);
       const want = applied().length + count;
-      await ch.push(pushed, count, SWAP);
+      const reached = await ch.push(pushed, count, SWAP);
       pushed += count;
+      if (reached === 0) {
+        // The server has not taken the page's new socket in yet, or (seen in WebKit) it dropped a
+        // socket that the page still takes for open: push again; after 3 s, do what a page's
+        // idle-timeout would and reconnect. Nothing was sent, so nothing is counted as pushed.
+        unseenSince ||= Date.now();
+        if (Date.now() - unseenSince > 3000 && conn.readyState === WebSocket.OPEN) {
+          conn.reconnect();
+          unseenSince = 0;
+        }
+        await sleep(20);
+        continue;
+      }
+      unseenSince = 0;
       await waitUntil(() => applied().length >= want || conn.readyState !== WebSocket.OPEN, 'swaps applied', { timeout: 10_000 });
       await waitUntil(() => conn.readyState === WebSocket.OPEN, 'open', { timeout: 10_000 });
     }
