@@ -28,6 +28,11 @@ export interface ChatOptions {
   store?: ChatStore;
   /** How often "N online" is checked against the cluster-wide count, in ms (only with an adapter). */
   presenceRefreshMs?: number;
+  /**
+   * Recovery (default on): a tab that was offline for a while gets every message it missed
+   * instead of the whole history again; see docs/reliability.md.
+   */
+  recovery?: boolean;
 }
 
 /** Image types shown inline; everything else (SVG included) is offered as a download. */
@@ -88,6 +93,12 @@ export function chatRoom(options: ChatOptions = {}): ChatRoom {
       : html`<a class="file" href="${href}" download="${file.name}">📎 ${file.name} <small>${size}</small></a>`;
   }
 
+  /** The history, as the snapshot of a tab that did not recover. */
+  async function sendHistory(ctx: HxWsContext): Promise<void> {
+    const messages = await Promise.resolve(store.messages()).catch((): readonly string[] => []);
+    ctx.send(oob('messages', messages.map(unsafeHtml), { swap: 'innerHTML', tag: 'ul' }));
+  }
+
   function attach(server: Server): HxWsServer {
     hx = attachHxWs(server, {
       path: '/chat',
@@ -97,10 +108,11 @@ export function chatRoom(options: ChatOptions = {}): ChatRoom {
         if (state === 'up') void showOnline(false);
       },
       limits: { maxFileBytes: MAX_FILE_BYTES, maxRequestBytes: 8 * MAX_FILE_BYTES },
+      recovery: options.recovery ?? true,
       async onConnection(ctx: HxWsContext) {
-        // History: our own markup, rendered (and escaped) when each message arrived.
-        const messages = await Promise.resolve(store.messages()).catch((): readonly string[] => []);
-        ctx.send(oob('messages', messages.map(unsafeHtml), { swap: 'innerHTML', tag: 'ul' }));
+        // A recovered tab is sent what it missed, after this hook; any other gets the history
+        // (our own markup, rendered and escaped when each message arrived) as its snapshot.
+        if (!ctx.recovered) await sendHistory(ctx);
         await showOnline(true);
       },
       async onClose() {

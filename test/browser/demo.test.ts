@@ -2,6 +2,7 @@
 // server, where the demo's real room is attached at /chat), a message and an image sent from
 // one, both seen in the other, the image loaded from the server.
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
+import { executeServerCommand } from '@web/test-runner-commands';
 import { engine } from '../support/engine.js';
 
 async function tab(src: string): Promise<HTMLIFrameElement> {
@@ -115,6 +116,9 @@ describe('demo page', () => {
     const doc = a.contentDocument!;
     const win = a.contentWindow as unknown as typeof window;
     doc.querySelector('hx-ws-send')!.removeAttribute('max-file-size'); // only the server's limit is left
+    // Without recovery: its acks turn the report below into send-unconfirmed (see the next test).
+    doc.getElementById('room')!.removeAttribute('recover');
+    await waitUntil(() => doc.getElementById('state')!.dataset.state === 'open', 'open again without recovery');
     const text = `refused by the server ${tag()}`;
     const form = say(a, 'Ada', text, [new win.File([new Uint8Array(16 * 1024 * 1024 + 1)], 'big.bin')]);
     const notice = doc.getElementById('notice')!;
@@ -165,6 +169,39 @@ describe('demo page', () => {
     await waitUntil(() => doc.getElementById('state')!.dataset.state === 'closed', 'closed');
     expect(doc.getElementById('online')!.textContent).to.equal('…');
   });
+
+  for (const [mode, page] of [['element', '/demo/index.html'], ['attribute', '/demo/attributes.html']] as const) {
+    it(`(${mode} mode) a tab cut off for a while gets the messages it missed, in order, and not the history again`, async () => {
+      const a = await tab('/demo/index.html');
+      const b = await tab(page);
+      const run = tag();
+      say(a, 'Ada', `before ${run}`);
+      await waitUntil(() => lastText(b).includes(`before ${run}`), 'the first message arrived');
+      // A mark on a message b has: a history sent again (innerHTML of the list) would remove it.
+      messagesOf(b).lastElementChild!.setAttribute('data-seen', run);
+      const opens: boolean[] = [];
+      const room = b.contentDocument!.getElementById('room')!;
+      room.addEventListener('hx-ws-open', (e) => opens.push((e as Event & { recovered: boolean }).recovered));
+      // b waits 1.5 s before it reconnects (the element's property; htmx's setting in attribute
+      // mode), a is back at once and sends meanwhile.
+      const wait = () => 1500;
+      if (mode === 'element') Object.assign(room, { reconnectDelay: wait });
+      else Object.assign(b.contentWindow!, { htmx: { config: { wsReconnectDelay: wait } } });
+      const dropped = (await executeServerCommand('ws', { channel: 'chat', action: 'dropChat' })) as number;
+      expect(dropped, 'both tabs were cut off').to.be.at.least(2);
+      await waitUntil(() => b.contentDocument!.getElementById('state')!.dataset.state !== 'open', 'b saw the drop');
+      await waitUntil(() => a.contentDocument!.getElementById('state')!.dataset.state === 'open', 'a is back', { timeout: 5000 });
+      for (let i = 0; i < 3; i++) say(a, 'Ada', `missed ${run} ${i}`);
+      await waitUntil(() => lastText(a).includes(`missed ${run} 2`), 'a sent all three');
+      expect(b.contentDocument!.getElementById('state')!.dataset.state, 'b was still down').to.not.equal('open');
+      await waitUntil(() => lastText(b).includes(`missed ${run} 2`), 'b caught up', { timeout: 10_000 });
+      expect(opens, 'b reopened once, recovered').to.deep.equal([true]);
+      const texts = [...messagesOf(b).querySelectorAll('.msg p')].map((p) => p.textContent);
+      const mine = texts.filter((t) => t!.includes(run));
+      expect(mine).to.deep.equal([`before ${run}`, `missed ${run} 0`, `missed ${run} 1`, `missed ${run} 2`]);
+      expect(messagesOf(b).querySelector(`[data-seen="${run}"]`), 'the list was not replaced by the history').to.not.equal(null);
+    });
+  }
 
   it('has a favicon', async () => {
     const a = await tab('/demo/index.html');

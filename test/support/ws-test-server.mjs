@@ -145,6 +145,7 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
   let hx;
   let hxr;
   let chat;
+  let chatHx;
   let uploadDir;
   let hxForgetful;
   let nextConn = 1;
@@ -290,6 +291,15 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
       for (const ws of c.sockets) ws.terminate();
       return true;
     },
+    /** Cuts the TCP connection of every tab of the demo's chat room (`/chat`; any channel name). */
+    dropChat() {
+      let n = 0;
+      for (const ctx of chatHx?.clients ?? []) {
+        ctx.socket.terminate();
+        n += 1;
+      }
+      return n;
+    },
     refuse(c, { count = 1 }) {
       c.refuse = count;
       return true;
@@ -376,7 +386,7 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
         },
       });
       chat = chatRoom();
-      chat.attach(server);
+      chatHx = chat.attach(server);
     },
     async serve(context) {
       // The demo chat room's uploaded files, as `npm start` serves them.
