@@ -149,6 +149,10 @@ export class Channel {
   reply(template: string | null): Promise<void> {
     return this.cmd('reply', { template });
   }
+  /** Every `every`-th request the handler is given cuts the TCP connection before its ack (0: off). */
+  dropAfterDelivery(every: number): Promise<void> {
+    return this.cmd('dropAfterDelivery', { every });
+  }
   reset(): Promise<void> {
     return this.cmd('reset');
   }

@@ -270,6 +270,11 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
       c.reply = template;
       return true;
     },
+    /** Every `every`-th request given to the handler cuts the TCP connection before its ack. */
+    dropAfterDelivery(c, { every = 0 }) {
+      c.dropEvery = every;
+      return true;
+    },
     frames(c, { from = 0 } = {}) {
       return c.frames.slice(from);
     },
@@ -363,6 +368,7 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
           const record = describeRequest(request, ctx.data.conn);
           c.deliveries.push(record);
           if (c.reply) ctx.send(c.reply.replaceAll('{rid}', String(record.rid)));
+          if (c.dropEvery && c.deliveries.length % c.dropEvery === 0) ctx.socket.terminate();
         },
         onError() {
           // Protocol errors close the socket with their code; the tests look at the code.
