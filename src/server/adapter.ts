@@ -55,8 +55,9 @@ export interface AdapterHost {
 }
 
 /**
- * A transport between the processes of one app. Five methods; see docs/scale-out.md for the
- * contract in full and what an implementation must guarantee.
+ * A transport between the processes of one app. Five methods, and an optional sixth for
+ * recovery across processes; see docs/scale-out.md for the contract in full and what an
+ * implementation must guarantee.
  */
 export interface HxWsAdapter {
   /** Called once by {@link attachHxWs}, before any other method. */

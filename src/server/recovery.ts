@@ -1,6 +1,6 @@
 /// <reference types="node" />
 /**
- * Recovery in one process: the server's message log (every broadcast, room message and direct
+ * Recovery in one process (the default {@link RecoveryStore}): the server's message log (every broadcast, room message and direct
  * send to a recovering connection, with a position) and the sessions of recovering pages, kept
  * for `maxDisconnectionMs` after their socket closed so a page that comes back gets its rooms,
  * its `data` and every message it missed. See docs/protocol.md ("Recovery") for the wire side.
@@ -17,9 +17,15 @@ export type { LogEntry, RecoverySession, RecoveryStore, Resumption } from './rec
 export interface RecoveryOptions {
   /** How long a session outlives its socket, in milliseconds. Default 120000 (2 minutes). */
   maxDisconnectionMs?: number;
-  /** Most messages the log keeps. Default 10000. */
+  /**
+   * Most messages the log keeps. Default 10000. In-memory log only: with the Redis adapter the
+   * log is its stream, bounded by `redisAdapter({ maxLen })`, and setting this is an error.
+   */
   maxLogMessages?: number;
-  /** Most bytes of HTML the log keeps. Default 16 MiB. */
+  /**
+   * Most bytes of HTML the log keeps. Default 16 MiB. In-memory log only (a Redis stream has no
+   * bound in bytes; setting this with the Redis adapter is an error).
+   */
   maxLogBytes?: number;
   /** Most request ids a session remembers, to hand each to the handler once. Default 10000. */
   maxRequestIds?: number;

@@ -17,11 +17,16 @@
  *   each process's heartbeat says how far it has read; a publisher keeps what not every live
  *   process has read yet and, after a reconnect, adds it again (Redis may have lost it), and
  *   readers drop any sequence number they already had.
+ * - Recovery (`attachHxWs({ recovery })`): the adapter provides the server's recovery store
+ *   (redis-recovery.ts). The stream is then the log: the reader also reads this process's own
+ *   entries and feeds every entry, in stream order, to the server's recovering connections;
+ *   direct sends to a recovering page are entries too (`n`: its session).
  *
  * @module
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type HxWsAdapter, type LogPosition } from './adapter.js';
+import type { RedisAdapter, RedisAdapterOptions } from './redis-options.js';
+import { PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type LogPosition } from './adapter.js';
 import type { LogEntry, RecoveryStore } from './recovery-store.js';
 import type { RecoveryOptions } from './recovery.js';
 import { redisRecoveryStore, type RedisRecoveryStore } from './redis-recovery.js';
@@ -38,47 +43,8 @@ import {
   type StreamMessage,
 } from './redis-stream.js';
 
-/** Options of {@link redisAdapter}. */
-export interface RedisAdapterOptions {
-  /** Where Redis is: a `redis://` (or `rediss://`) URL. Default `redis://127.0.0.1:6379`. */
-  url?: string;
-  /**
-   * More ioredis options (TLS, password, ...). The adapter sets its own `protocol: 2` (the
-   * reply shapes it parses), `lazyConnect`,
-   * `enableOfflineQueue: false`, `maxRetriesPerRequest: 0` and `autoResendUnfulfilledCommands:
-   * false`, so that a message is either published once or reported, never queued or sent twice.
-   */
-  redis?: RedisOptions;
-  /** Prefix of every key the adapter uses. Default `"hxws"`. Apps sharing one Redis use their own. */
-  prefix?: string;
-  /** How many entries the stream keeps (approximately, `MAXLEN ~`). Default 10,000. */
-  maxLen?: number;
-  /**
-   * How long a process counts in presence after its last heartbeat, in ms (heartbeats are sent
-   * every third of it). Default 10,000.
-   */
-  presenceTtl?: number;
-  /** Delay before reconnect attempt `n` (1, 2, ...), in ms. Default `min(50 * n, 1000)`. */
-  retryDelay?: (attempt: number) => number;
-  /** How long one blocking `XREAD` waits before it is sent again, in ms. Default 5,000. */
-  blockMs?: number;
-  /**
-   * At most how many published messages a process keeps until every live process has said (in
-   * its heartbeat) that it read them, to add them again after a reconnect in case Redis lost
-   * them (a restart without persistence). Readers skip what they had already. Default 10,000.
-   */
-  resendLast?: number;
-}
-
-/** The Redis adapter, with what an app may want to await or show. */
-export interface RedisAdapter extends HxWsAdapter {
-  /** Resolves once the adapter is up for the first time (both connections ready). */
-  ready(): Promise<void>;
-  /** Whether the adapter can publish and receive now. */
-  readonly state: AdapterState;
-}
-
 export { idAfter } from './redis-stream.js';
+export type { RedisAdapter, RedisAdapterOptions } from './redis-options.js';
 
 /**
  * Creates the Redis adapter for `attachHxWs(server, { adapter: redisAdapter({ url }) })`.

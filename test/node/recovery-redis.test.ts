@@ -7,7 +7,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createServer } from 'node:http';
 import { Redis } from 'ioredis';
+import { attachHxWs } from '../../src/server/index.js';
+import { redisAdapter } from '../../src/server/redis.js';
 import { comparePositions } from '../../src/protocol.js';
 import { ClusterNode } from './support/cluster.js';
 import { recoveringClient, stamped, until } from './support/recovering.js';
@@ -126,6 +129,27 @@ describe('recovery through Redis: two processes', { skip }, () => {
     await until(() => second.texts.length >= 23);
     assert.deepEqual((await c.b.call<string[]>('handled')).slice(handledBefore), ['req-2'], 'req-1 handed to a handler once, on the first process');
     second.ws.close();
+  });
+});
+
+describe('recovery through Redis: options', { skip }, () => {
+  it('maxLogMessages and maxLogBytes are refused with the Redis adapter, which names maxLen instead', async () => {
+    const redis = await startRedis();
+    try {
+      for (const name of ['maxLogMessages', 'maxLogBytes']) {
+        const adapter = redisAdapter({ url: redis.url, prefix: 't-rec-opts' });
+        try {
+          assert.throws(() => attachHxWs(createServer(), { adapter, recovery: { [name]: 1000 }, handler() {} }), {
+            name: 'RangeError',
+            message: new RegExp(`^hx-ws recovery: ${name} does not apply with the Redis adapter .*redisAdapter\\(\\{ maxLen \\}\\)`),
+          });
+        } finally {
+          await adapter.close();
+        }
+      }
+    } finally {
+      await redis.stop();
+    }
   });
 });
 
