@@ -23,9 +23,8 @@ import { closeReason, type ServerScope } from './scope.js';
 import { systemTimers } from './limits.js';
 import type { CloseCause } from './options.js';
 import { HookQueue } from './queue.js';
-import type { Upload } from './uploads.js';
-import { formatSession, formatUploadStatus, mayBeOffer, type UploadStatus } from '../protocol.js';
-import type { HxWsFile } from './request.js';
+import { formatSession, mayBeOffer } from '../protocol.js';
+import { RequestUploads } from './request-uploads.js';
 
 export { closeReason, type ServerScope } from './scope.js';
 
@@ -42,12 +41,8 @@ export class Session implements Recovering {
   private queuePaused = false;
   /** Sinks that are full: reading pauses until each has drained. */
   private fullSinks = 0;
-  /** The chunked files of the request whose bytes are arriving, with their uploads. */
-  private uploads = new Map<HxWsFile, Upload>();
-  /** Upload statuses to send after the current frame (answers to resumed descriptors). */
-  private statuses: UploadStatus[] = [];
-  /** Whether every chunked file of the request being decoded was delivered before. */
-  private duplicate = true;
+  /** The chunked files of the request whose bytes are arriving. */
+  private readonly uploads: RequestUploads;
   /** Set once the server closes the socket, with why. */
   private cause: CloseCause | undefined;
   private error: Error | undefined;
@@ -83,11 +78,19 @@ export class Session implements Recovering {
       },
       reportError: (error) => scope.reportError(error, this.ctx),
     });
+    this.uploads = new RequestUploads(scope.uploads, this, this.ctx, (full) => {
+      this.fullSinks += 1;
+      this.applyPause();
+      void full.then(() => {
+        this.fullSinks = Math.max(0, this.fullSinks - 1);
+        this.applyPause();
+      });
+    });
     this.decoder = new HxWsDecoder({
       limits,
       timers: options.timers,
       onTimeout: (error) => this.failProtocol(error),
-      chunks: { begin: (file) => this.beginUpload(file), write: (file, bytes) => this.writeChunk(file, bytes) },
+      chunks: { begin: (file) => this.uploads.begin(file), write: (file, bytes) => this.uploads.write(file, bytes) },
     });
     this.guard = installFrameGuard(socket, {
       maxTextBytes: limits.maxTextFrameBytes,
@@ -232,44 +235,9 @@ export class Session implements Recovering {
       else this.scope.reportError(error as Error, this.ctx);
       return;
     } finally {
-      this.flushStatuses();
+      this.uploads.flushStatuses();
     }
     if (request) this.deliver(request);
-  }
-
-  /** A chunked file's descriptor: a new upload, or the continuation of one a drop cut off. */
-  private beginUpload(file: HxWsFile): number {
-    if (this.uploads.size === 0) this.duplicate = true;
-    const opened = this.scope.uploads.open(file, this, this.ctx);
-    if ('delivered' in opened) {
-      this.statuses.push(opened.delivered);
-      return file.size;
-    }
-    this.duplicate = false;
-    this.uploads.set(file, opened.upload);
-    if (opened.status) this.statuses.push(opened.status);
-    return opened.upload.received;
-  }
-
-  private writeChunk(file: HxWsFile, bytes: Buffer): void {
-    const upload = this.uploads.get(file);
-    // Another socket of the same page resumed it meanwhile: this one's bytes are stale.
-    if (!upload || upload.owner !== this) return;
-    const full = upload.write(bytes);
-    if (!full) return;
-    this.fullSinks += 1;
-    this.applyPause();
-    void full.then(() => {
-      this.fullSinks = Math.max(0, this.fullSinks - 1);
-      this.applyPause();
-    });
-  }
-
-  private flushStatuses(): void {
-    if (this.statuses.length === 0) return;
-    const text = this.statuses.map(formatUploadStatus).join('');
-    this.statuses = [];
-    this.ctx.sendControl(text);
   }
 
   /**
@@ -278,35 +246,17 @@ export class Session implements Recovering {
    * request (reported, nothing handed to the handler).
    */
   private deliver(request: HxWsRequest): void {
-    const uploads = [...this.uploads];
-    const duplicate = this.duplicate && request.files.some((f) => f.uploadId !== undefined);
-    this.uploads = new Map();
-    this.duplicate = true;
-    if (uploads.length === 0) {
-      if (duplicate) {
-        // A continuation of a request the handler already had (its done notice was lost): not
-        // handled again, but acked again, as its ack may have been lost too.
-        const ackId = this.scope.options.ack === false ? undefined : requestIdOf(request.headers);
-        if (ackId !== undefined) this.ctx.sendControl(String(ackMessage(ackId)));
-        return;
-      }
-      this.queue.enqueue('handler', handlerTask(this, request));
+    const files = this.uploads.take(request, (error) => this.scope.reportError(error, this.ctx));
+    if (files === 'duplicate') {
+      // A continuation of a request the handler already had (its done notice was lost): not
+      // handled again, but acked again, as its ack may have been lost too.
+      const ackId = this.scope.options.ack === false ? undefined : requestIdOf(request.headers);
+      if (ackId !== undefined) this.ctx.sendControl(String(ackMessage(ackId)));
       return;
     }
-    const { uploads: store } = this.scope;
-    for (const [, upload] of uploads) store.markDelivered(upload);
-    this.ctx.sendControl(uploads.map(([file, upload]) => formatUploadStatus({ id: upload.id, received: file.size, state: 'done' })).join(''));
     const handle = handlerTask(this, request);
-    this.queue.enqueue('handler', async () => {
-      try {
-        await Promise.all(uploads.map(([file, upload]) => upload.finish(file)));
-      } catch (error) {
-        for (const [, upload] of uploads) upload.discard(error as Error);
-        this.scope.reportError(error as Error, this.ctx);
-        return;
-      }
-      return handle();
-    });
+    if (!files) this.queue.enqueue('handler', handle);
+    else this.queue.enqueue('handler', async () => ((await files()) ? handle() : undefined));
   }
 
   private onClosed(code: number, reason: string): void {
@@ -314,12 +264,7 @@ export class Session implements Recovering {
     this.queue.closing = true;
     // A chunked request cut off: kept for a resume after a drop; removed after a refusal.
     const keep = this.cause === undefined || this.cause === 'peer' || this.cause === 'heartbeat' || this.cause === 'backpressure';
-    for (const [, upload] of this.uploads) {
-      if (upload.owner !== this) continue;
-      if (keep) scope.uploads.park(upload);
-      else scope.uploads.discard(upload, this.error ?? new Error(`hx-ws: upload cut off (${this.cause})`));
-    }
-    this.uploads = new Map();
+    this.uploads.cutOff(keep, () => this.error ?? new Error(`hx-ws: upload cut off (${this.cause})`));
     this.decoder.close();
     this.guard?.close();
     scope.clients.delete(ctx);
