@@ -6,9 +6,11 @@
  *
  * The pieces: `upgrade.ts` and `origin.ts` decide which upgrades are taken, `connection.ts`
  * serves one socket (with `frames.ts` in front of `ws`'s parser, `queue.ts` for the order of app
- * code and `context.ts` for what the app sees), `rooms.ts` delivers broadcast and room messages,
- * here and through the adapter (`adapter.ts`) on the other processes, `server-limits.ts` holds
- * the socket limits and their defaults.
+ * code, `context.ts` for what the app sees, `request-uploads.ts` for its chunked files and
+ * `recovering.ts` for recovery on it), `rooms.ts` delivers broadcast and room messages, here and
+ * through the adapter (`adapter.ts`) on the other processes, `recovery-store.ts` is where the
+ * log and the sessions of recovery live (in memory, `recovery.ts`, or the adapter's own store),
+ * `server-limits.ts` holds the socket limits and their defaults.
  *
  * @module
  */
