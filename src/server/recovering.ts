@@ -78,7 +78,11 @@ export function resume(c: Recovering, text: string): void {
   let resumption: Resumption | undefined;
   queue.enqueue('onConnection', () =>
     decided.then(
-      (r) => void begin(c, (resumption = r)),
+      (r) => {
+        if (begin(c, r)) resumption = r;
+        // The socket closed while the store answered: the session it took is let go again.
+        else scope.recovery!.keep(r.session, ctx.id, r.session.rooms, r.session.data);
+      },
       (error: unknown) => storeFailed(c, error),
     ),
   );
@@ -86,10 +90,13 @@ export function resume(c: Recovering, text: string): void {
   queue.enqueue('onConnection', () => (resumption ? replay(c, resumption.session, resumption.from) : undefined));
 }
 
-/** Answers the offer and restores the session's rooms and `data`; live messages wait. */
-function begin(c: Recovering, { session, recovered, restored, from }: Resumption): void {
+/**
+ * Answers the offer and restores the session's rooms and `data`; live messages wait.
+ * @returns false when the socket is no longer open (nothing done)
+ */
+function begin(c: Recovering, { session, recovered, restored, from }: Resumption): boolean {
   const { scope, ctx } = c;
-  if (c.socket.readyState !== WebSocket.OPEN) return;
+  if (c.socket.readyState !== WebSocket.OPEN) return false;
   ctx.session = session;
   ctx.recovered = recovered;
   ctx.holding = true;
@@ -104,6 +111,7 @@ function begin(c: Recovering, { session, recovered, restored, from }: Resumption
     for (const room of session.rooms) ctx.join(room);
     Object.assign(ctx.data, session.data);
   }
+  return true;
 }
 
 /** Whether a replay that reached `after` has caught up with what the store's feed has fed. */

@@ -132,6 +132,38 @@ describe('recovery through Redis: two processes', { skip }, () => {
   });
 });
 
+describe('recovery through Redis: messages during the replay', { skip }, () => {
+  const c = pair('t-rec-live');
+
+  it('messages sent while the page replays on the other process arrive after the missed ones, in order, none twice', async () => {
+    const first = await recoveringClient(urlOf(c.a));
+    await until(() => first.texts.length === 1);
+    const last = stamped(first.texts)[0]!.p;
+    first.ws.close();
+    await sleep(100);
+    await c.logged(() => c.a.call('burst', { room: 'lobby', count: 300, prefix: 'm' }), 300);
+    // Ten more bursts from both processes, while the page resumes on B and its replay runs.
+    const more = (async () => {
+      for (let i = 0; i < 10; i++) {
+        await (i % 2 ? c.b : c.a).call('burst', { room: 'lobby', count: 30, prefix: `l${i}` });
+        await sleep(3);
+      }
+    })();
+    const second = await recoveringClient(urlOf(c.b), { session: first.answer.id, position: last });
+    assert.equal(second.answer.recovered, true);
+    await more;
+    await until(() => second.texts.length >= 600, 10_000);
+    await sleep(200);
+    const got = stamped(second.texts);
+    assert.equal(got.length, 600, 'none twice');
+    for (let i = 1; i < got.length; i++) assert.ok(comparePositions(got[i]!.p, got[i - 1]!.p)! > 0, 'stream order');
+    const bodies = got.map((m) => m.body);
+    assert.deepEqual(bodies.slice(0, 300), range(300, 'm'), 'the missed ones first');
+    for (let i = 0; i < 10; i++) assert.deepEqual(bodies.filter((b) => b.startsWith(`<p>l${i}-`)), range(30, `l${i}`), `burst ${i} whole and in order`);
+    second.ws.close();
+  });
+});
+
 describe('recovery through Redis: options', { skip }, () => {
   it('maxLogMessages and maxLogBytes are refused with the Redis adapter, which names maxLen instead', async () => {
     const redis = await startRedis();
