@@ -119,14 +119,18 @@ if (!onlyNode) {
   for (const { engine } of missing) lines.push(`${engine}: ${ci ? 'MISSING, counted as 1 failed' : 'SKIPPED, not installed'}`);
 }
 
-// The Redis adapter's tests need a real redis-server (test/node/support/redis.ts starts one);
-// without it they are skipped, which must not pass unnoticed (under CI=true they fail instead).
-const redisFound = ['redis-server', 'valkey-server'].some((name) =>
-  [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/local/bin', '/usr/sbin'].some((dir) => dir && existsSync(join(dir, name))),
-);
-if (!onlyBrowser && !redisFound && !process.env.REDIS_SERVER) {
-  console.warn('\n*** The Redis adapter tests were SKIPPED: redis-server not found.');
-  console.warn('*** Install it (apt-get install -y redis-server, or brew install redis) and run npm test again.');
+// The Redis adapter's tests, Node and browser (recovery across processes), need a real
+// redis-server (test/node/support/redis.ts starts one, for the browser run from the test
+// server's serverStart); without it they are skipped, which must not pass unnoticed (under
+// CI=true they fail instead).
+const redisFound = process.env.REDIS_SERVER
+  ? existsSync(process.env.REDIS_SERVER)
+  : ['redis-server', 'valkey-server'].some((name) =>
+      [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/local/bin', '/usr/sbin'].some((d) => d && existsSync(join(d, name))),
+    );
+if (!redisFound) {
+  const parts = [onlyBrowser ? null : 'the Redis adapter tests (Node)', onlyNode ? null : 'recovery through Redis (browser)'].filter(Boolean);
+  loud(`REDIS TESTS SKIPPED: redis-server not found, so ${parts.join(' and ')} did not run.\nInstall it (apt-get install -y redis-server, or brew install redis) and run npm test again.`);
 }
 
 console.log(`\n${lines.join('\n')}\ntotal time ${secs(Date.now() - started)}`);

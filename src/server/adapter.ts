@@ -11,6 +11,8 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
+import type { LogEntry, RecoveryStore } from './recovery-store.js';
+import type { RecoveryOptions } from './recovery.js';
 
 /** A message for the connections of every process: a broadcast, or a message to one room. */
 export interface AdapterMessage {
@@ -53,8 +55,9 @@ export interface AdapterHost {
 }
 
 /**
- * A transport between the processes of one app. Five methods; see docs/scale-out.md for the
- * contract in full and what an implementation must guarantee.
+ * A transport between the processes of one app. Five methods, and an optional sixth for
+ * recovery across processes; see docs/scale-out.md for the contract in full and what an
+ * implementation must guarantee.
  */
 export interface HxWsAdapter {
   /** Called once by {@link attachHxWs}, before any other method. */
@@ -78,6 +81,13 @@ export interface HxWsAdapter {
   count(room?: string): Promise<number>;
   /** The server is closing: leave the cluster (drop out of presence) and release resources. */
   close(): Promise<void>;
+  /**
+   * Optional, for recovery across processes: a {@link RecoveryStore} that keeps the message log
+   * and the sessions where every process sees them. Called once, after {@link start}, when the
+   * server has recovery on; without it the server keeps both in its own memory. The store calls
+   * `feed` with every entry of the log, this process's own included, in log order (docs/scale-out.md).
+   */
+  recovery?(options: RecoveryOptions, feed: (entry: LogEntry) => void): RecoveryStore;
 }
 
 /** A message could not be handed to the other processes; {@link published} is that message. */

@@ -6,9 +6,11 @@
  *
  * The pieces: `upgrade.ts` and `origin.ts` decide which upgrades are taken, `connection.ts`
  * serves one socket (with `frames.ts` in front of `ws`'s parser, `queue.ts` for the order of app
- * code and `context.ts` for what the app sees), `rooms.ts` delivers broadcast and room messages,
- * here and through the adapter (`adapter.ts`) on the other processes, `server-limits.ts` holds
- * the socket limits and their defaults.
+ * code, `context.ts` for what the app sees, `request-uploads.ts` for its chunked files and
+ * `recovering.ts` for recovery on it), `rooms.ts` delivers broadcast and room messages, here and
+ * through the adapter (`adapter.ts`) on the other processes, `recovery-store.ts` is where the
+ * log and the sessions of recovery live (in memory, `recovery.ts`, or the adapter's own store),
+ * `server-limits.ts` holds the socket limits and their defaults.
  *
  * @module
  */
@@ -16,7 +18,8 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { Session, type ServerScope } from './connection.js';
+import { Session } from './connection.js';
+import type { ServerScope } from './scope.js';
 import type { Connection } from './context.js';
 import { resolveLimits } from './decoder.js';
 import type { HxWsContext, HxWsServer, HxWsServerOptions } from './options.js';
@@ -29,7 +32,7 @@ import { Admission, pathMatcher, pathnameOf, refuse } from './upgrade.js';
 import { originRefusal, refuseUnclaimed, type OriginRule } from './upgrade-refusal.js';
 import { UploadStore } from './uploads.js';
 
-export { closeReason } from './connection.js';
+export { closeReason } from './scope.js';
 export { HookError } from './errors.js';
 export type { BroadcastOptions, CloseCause, CloseInfo, HxWsContext, HxWsServer, HxWsServerOptions, Sendable } from './options.js';
 export type { OriginPolicy } from './origin.js';
@@ -77,7 +80,8 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
       console.error(thrown);
     }
   };
-  const rooms = new Rooms(options.adapter ?? memoryAdapter(), {
+  const adapter = options.adapter ?? memoryAdapter();
+  const rooms = new Rooms(adapter, {
     error: (error) => reportError(error, undefined),
     status: (state, error) => {
       try {
@@ -89,7 +93,11 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
       }
     },
   });
-  const recovery = options.recovery ? new Recovery(rooms.serverId, options.recovery === true ? {} : options.recovery) : undefined;
+  const recoveryOptions = options.recovery === true ? {} : options.recovery || undefined;
+  // With an adapter that has a store of its own (Redis), the log and the sessions live there.
+  const recovery = recoveryOptions
+    ? (adapter.recovery?.(recoveryOptions, (entry) => rooms.feed(entry)) ?? new Recovery(rooms.serverId, recoveryOptions))
+    : undefined;
   rooms.recovery = recovery;
   const scope: ServerScope = {
     recovery,

@@ -8,104 +8,28 @@
  *
  * @module
  */
-import { Buffer } from 'node:buffer';
+import type { Buffer } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
 import { Connection } from './context.js';
-import { HxWsDecoder, type DecoderLimits, type HxWsRequest } from './decoder.js';
+import { HxWsDecoder, type HxWsRequest } from './decoder.js';
 import { ProtocolError } from './errors.js';
 import { installFrameGuard, type FrameGuard } from './frames.js';
 import { ackMessage, requestIdOf } from './fragments.js';
+import { asksRecovery, delay, handlerTask, resume, type Recovering } from './recovering.js';
+import { closeReason, type ServerScope } from './scope.js';
 import { systemTimers } from './limits.js';
-import type { CloseCause, HxWsContext, HxWsServerOptions } from './options.js';
+import type { CloseCause } from './options.js';
 import { HookQueue } from './queue.js';
-import type { Rooms } from './rooms.js';
-import type { ServerLimits } from './server-limits.js';
-import type { Upload, UploadStore } from './uploads.js';
-import { formatUploadStatus, type UploadStatus } from '../protocol.js';
-import type { HxWsFile } from './request.js';
-import { formatPosition, formatSession, mayBeOffer, parseOffer, RECOVER_QUERY } from '../protocol.js';
-import { Recovery, type RecoverySession } from './recovery.js';
+import { formatSession, mayBeOffer } from '../protocol.js';
+import { RequestUploads } from './request-uploads.js';
 
-/** Longest close reason the protocol allows, in UTF-8 bytes. */
-const MAX_REASON_BYTES = 123;
-
-/** Cuts `text` to at most 123 UTF-8 bytes without splitting a character. */
-export function closeReason(text: string): string {
-  if (Buffer.byteLength(text, 'utf8') <= MAX_REASON_BYTES) return text;
-  let bytes = 0;
-  let end = 0;
-  for (const ch of text) {
-    const size = Buffer.byteLength(ch, 'utf8');
-    if (bytes + size > MAX_REASON_BYTES - 3) break;
-    bytes += size;
-    end += ch.length;
-  }
-  return `${text.slice(0, end)}...`;
-}
-
-/** What every connection of one server shares. */
-export interface ServerScope {
-  /** The server's options, as the app gave them. */
-  readonly options: HxWsServerOptions;
-  /** The resolved decoder limits. */
-  readonly limits: Readonly<DecoderLimits>;
-  /** The resolved socket limits. */
-  readonly server: Readonly<ServerLimits>;
-  /** `ws`'s `maxPayload`. */
-  readonly maxPayload: number;
-  /** This process's rooms, and the adapter to the other processes. */
-  readonly rooms: Rooms;
-  /** The open connections, as the app sees them. */
-  readonly clients: Set<Connection>;
-  /** The open connections' sessions. */
-  readonly sessions: Set<Session>;
-  /** Chunked uploads in progress, and those a drop cut off. */
-  readonly uploads: UploadStore;
-  /** The message log and page sessions, when recovery is on. */
-  readonly recovery: Recovery | undefined;
-  /** Hands an error to the app's `onError` (or `console.error`). */
-  reportError(error: Error, ctx: HxWsContext): void;
-}
-
-/** The handler call for `request`, followed by its ack when the client asked for one. */
-function handlerTask(scope: ServerScope, request: HxWsRequest, ctx: Connection): () => void | Promise<void> {
-  const { handler, ack = true } = scope.options;
-  const requestId = requestIdOf(request.headers);
-  const ackId = ack ? requestId : undefined;
-  // Recovery: a request resent after a reconnect reaches the handler only the first time.
-  const first = (): boolean => !(requestId && ctx.session && scope.recovery) || scope.recovery.firstDelivery(ctx.session, requestId);
-  if (ackId === undefined) return () => (first() ? handler(request, ctx) : undefined);
-  return () => {
-    try {
-      return first() ? handler(request, ctx) : undefined;
-    } finally {
-      ctx.sendControl(String(ackMessage(ackId)));
-    }
-  };
-}
-
-/** Whether the upgrade URL carries the recovery flag (`?hx-ws-recover=1`). */
-function asksRecovery(req: IncomingMessage): boolean {
-  const url = req.url ?? '';
-  const q = url.indexOf('?');
-  return q >= 0 && new URLSearchParams(url.slice(q + 1)).get(RECOVER_QUERY) === '1';
-}
-
-/** Resolves once `socket`'s send buffer is at most `bytes`, or it is no longer open. */
-async function drained(socket: WebSocket, bytes: number): Promise<void> {
-  while (socket.readyState === WebSocket.OPEN && socket.bufferedAmount > bytes) await delay(5);
-}
-
-/** Resolves after `ms`, without keeping the process alive. */
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
+export { closeReason, type ServerScope } from './scope.js';
 
 /** One upgraded socket, served until it closes. */
-export class Session {
+export class Session implements Recovering {
   /** What the app sees of the connection. */
   readonly ctx: Connection;
   /** Resolves once the socket has closed. */
@@ -117,18 +41,15 @@ export class Session {
   private queuePaused = false;
   /** Sinks that are full: reading pauses until each has drained. */
   private fullSinks = 0;
-  /** The chunked files of the request whose bytes are arriving, with their uploads. */
-  private uploads = new Map<HxWsFile, Upload>();
-  /** Upload statuses to send after the current frame (answers to resumed descriptors). */
-  private statuses: UploadStatus[] = [];
-  /** Whether every chunked file of the request being decoded was delivered before. */
-  private duplicate = true;
+  /** The chunked files of the request whose bytes are arriving. */
+  private readonly uploads: RequestUploads;
   /** Set once the server closes the socket, with why. */
   private cause: CloseCause | undefined;
   private error: Error | undefined;
   private readonly decoder: HxWsDecoder;
   private readonly guard: FrameGuard | undefined;
-  private readonly queue: HookQueue;
+  /** The connection's app code, in order. */
+  readonly queue: HookQueue;
   /** Recovery: the connection waits for its offer frame before anything else. */
   private awaitingOffer = false;
   /** Whether no data frame has arrived yet. */
@@ -141,8 +62,8 @@ export class Session {
    * @param raw the TCP (or TLS) socket under it
    */
   constructor(
-    private readonly scope: ServerScope,
-    private readonly socket: WebSocket,
+    readonly scope: ServerScope,
+    readonly socket: WebSocket,
     req: IncomingMessage,
     private readonly raw: Duplex,
   ) {
@@ -157,11 +78,19 @@ export class Session {
       },
       reportError: (error) => scope.reportError(error, this.ctx),
     });
+    this.uploads = new RequestUploads(scope.uploads, this, this.ctx, (full) => {
+      this.fullSinks += 1;
+      this.applyPause();
+      void full.then(() => {
+        this.fullSinks = Math.max(0, this.fullSinks - 1);
+        this.applyPause();
+      });
+    });
     this.decoder = new HxWsDecoder({
       limits,
       timers: options.timers,
       onTimeout: (error) => this.failProtocol(error),
-      chunks: { begin: (file) => this.beginUpload(file), write: (file, bytes) => this.writeChunk(file, bytes) },
+      chunks: { begin: (file) => this.uploads.begin(file), write: (file, bytes) => this.uploads.write(file, bytes) },
     });
     this.guard = installFrameGuard(socket, {
       maxTextBytes: limits.maxTextFrameBytes,
@@ -204,68 +133,6 @@ export class Session {
     });
     const onConnection = options.onConnection;
     if (onConnection && !this.awaitingOffer) this.queue.enqueue('onConnection', () => onConnection(this.ctx));
-  }
-
-  /**
-   * Recovery: the first frame of a connection that asked. Answers with its session, puts it back
-   * in its rooms with its `data` (a known session), runs `onConnection`, then sends the log after
-   * the offered position (or after the session's start) and only then live messages.
-   */
-  private resume(text: string): void {
-    const { scope, ctx } = this;
-    const recovery = scope.recovery!;
-    const offer = parseOffer(text);
-    if (!offer) {
-      this.failProtocol(new ProtocolError('invalid-json', 'the first frame of a recovering connection must be its offer {"HX-Recover":{...}}'));
-      return;
-    }
-    const { session, recovered, restored, from } = recovery.resume(offer, ctx.id);
-    ctx.session = session;
-    ctx.recovered = recovered;
-    ctx.holding = true;
-    ctx.sendControl(formatSession(session.id, recovered, from));
-    scope.rooms.add(ctx);
-    if (restored) {
-      for (const room of session.rooms) ctx.join(room);
-      Object.assign(ctx.data, session.data);
-    }
-    const onConnection = scope.options.onConnection;
-    if (onConnection) this.queue.enqueue('onConnection', () => onConnection(ctx));
-    this.queue.enqueue('onConnection', () => this.replay(session, from));
-  }
-
-  /**
-   * Recovery: sends the log after `from` that reaches this connection, at the pace its send
-   * buffer allows (a long replay must not trip the high-water mark), until it has caught up with
-   * the log's end; live messages are held meanwhile (they are in the log), and flow again once
-   * the replay reaches the end, in the same tick.
-   */
-  private async replay(session: RecoverySession, from: string): Promise<void> {
-    const { ctx, socket } = this;
-    const recovery = this.scope.recovery!;
-    const high = this.scope.server.maxBufferedBytes / 2;
-    let after = from;
-    for (;;) {
-      const missed = recovery.since(after);
-      if (missed === null) {
-        // The log moved past the position while the page caught up: no partial replay.
-        ctx.holding = false;
-        this.close('backpressure', 1013, 'fell behind the recovery log', undefined, false);
-        return;
-      }
-      if (missed.length === 0) break;
-      for (const entry of missed) {
-        after = entry.position;
-        if (!Recovery.reaches(entry, session, ctx.rooms)) continue;
-        if (socket.readyState !== WebSocket.OPEN) return;
-        socket.send(formatPosition(entry.position) + entry.html);
-        if (socket.bufferedAmount > high) {
-          await drained(socket, high / 2);
-          break; // read the log again from `after`: it may have been trimmed meanwhile
-        }
-      }
-    }
-    ctx.holding = false;
   }
 
   /**
@@ -320,7 +187,8 @@ export class Session {
     this.socket.terminate();
   }
 
-  private failProtocol(error: ProtocolError): void {
+  /** A protocol error: reported, and the socket closed with its code. */
+  failProtocol(error: ProtocolError): void {
     if (this.cause) return;
     this.scope.reportError(error, this.ctx);
     this.close('protocol', error.code, error.message, error);
@@ -350,7 +218,7 @@ export class Session {
       if (this.awaitingOffer) {
         this.awaitingOffer = false;
         if (text === undefined) this.failProtocol(new ProtocolError('invalid-json', 'the first frame of a recovering connection must be its offer, not binary'));
-        else this.resume(text);
+        else resume(this, text);
         return;
       }
       if (text !== undefined && mayBeOffer(text)) {
@@ -367,44 +235,9 @@ export class Session {
       else this.scope.reportError(error as Error, this.ctx);
       return;
     } finally {
-      this.flushStatuses();
+      this.uploads.flushStatuses();
     }
     if (request) this.deliver(request);
-  }
-
-  /** A chunked file's descriptor: a new upload, or the continuation of one a drop cut off. */
-  private beginUpload(file: HxWsFile): number {
-    if (this.uploads.size === 0) this.duplicate = true;
-    const opened = this.scope.uploads.open(file, this, this.ctx);
-    if ('delivered' in opened) {
-      this.statuses.push(opened.delivered);
-      return file.size;
-    }
-    this.duplicate = false;
-    this.uploads.set(file, opened.upload);
-    if (opened.status) this.statuses.push(opened.status);
-    return opened.upload.received;
-  }
-
-  private writeChunk(file: HxWsFile, bytes: Buffer): void {
-    const upload = this.uploads.get(file);
-    // Another socket of the same page resumed it meanwhile: this one's bytes are stale.
-    if (!upload || upload.owner !== this) return;
-    const full = upload.write(bytes);
-    if (!full) return;
-    this.fullSinks += 1;
-    this.applyPause();
-    void full.then(() => {
-      this.fullSinks = Math.max(0, this.fullSinks - 1);
-      this.applyPause();
-    });
-  }
-
-  private flushStatuses(): void {
-    if (this.statuses.length === 0) return;
-    const text = this.statuses.map(formatUploadStatus).join('');
-    this.statuses = [];
-    this.ctx.sendControl(text);
   }
 
   /**
@@ -413,35 +246,17 @@ export class Session {
    * request (reported, nothing handed to the handler).
    */
   private deliver(request: HxWsRequest): void {
-    const uploads = [...this.uploads];
-    const duplicate = this.duplicate && request.files.some((f) => f.uploadId !== undefined);
-    this.uploads = new Map();
-    this.duplicate = true;
-    if (uploads.length === 0) {
-      if (duplicate) {
-        // A continuation of a request the handler already had (its done notice was lost): not
-        // handled again, but acked again, as its ack may have been lost too.
-        const ackId = this.scope.options.ack === false ? undefined : requestIdOf(request.headers);
-        if (ackId !== undefined) this.ctx.sendControl(String(ackMessage(ackId)));
-        return;
-      }
-      this.queue.enqueue('handler', handlerTask(this.scope, request, this.ctx));
+    const files = this.uploads.take(request, (error) => this.scope.reportError(error, this.ctx));
+    if (files === 'duplicate') {
+      // A continuation of a request the handler already had (its done notice was lost): not
+      // handled again, but acked again, as its ack may have been lost too.
+      const ackId = this.scope.options.ack === false ? undefined : requestIdOf(request.headers);
+      if (ackId !== undefined) this.ctx.sendControl(String(ackMessage(ackId)));
       return;
     }
-    const { uploads: store } = this.scope;
-    for (const [, upload] of uploads) store.markDelivered(upload);
-    this.ctx.sendControl(uploads.map(([file, upload]) => formatUploadStatus({ id: upload.id, received: file.size, state: 'done' })).join(''));
-    const handle = handlerTask(this.scope, request, this.ctx);
-    this.queue.enqueue('handler', async () => {
-      try {
-        await Promise.all(uploads.map(([file, upload]) => upload.finish(file)));
-      } catch (error) {
-        for (const [, upload] of uploads) upload.discard(error as Error);
-        this.scope.reportError(error as Error, this.ctx);
-        return;
-      }
-      return handle();
-    });
+    const handle = handlerTask(this, request);
+    if (!files) this.queue.enqueue('handler', handle);
+    else this.queue.enqueue('handler', async () => ((await files()) ? handle() : undefined));
   }
 
   private onClosed(code: number, reason: string): void {
@@ -449,12 +264,7 @@ export class Session {
     this.queue.closing = true;
     // A chunked request cut off: kept for a resume after a drop; removed after a refusal.
     const keep = this.cause === undefined || this.cause === 'peer' || this.cause === 'heartbeat' || this.cause === 'backpressure';
-    for (const [, upload] of this.uploads) {
-      if (upload.owner !== this) continue;
-      if (keep) scope.uploads.park(upload);
-      else scope.uploads.discard(upload, this.error ?? new Error(`hx-ws: upload cut off (${this.cause})`));
-    }
-    this.uploads = new Map();
+    this.uploads.cutOff(keep, () => this.error ?? new Error(`hx-ws: upload cut off (${this.cause})`));
     this.decoder.close();
     this.guard?.close();
     scope.clients.delete(ctx);

@@ -8,8 +8,8 @@
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import type { BroadcastOptions, HxWsContext, Sendable } from './options.js';
-import { formatPosition } from '../protocol.js';
-import type { Recovery, RecoverySession } from './recovery.js';
+import { comparePositions, formatPosition } from '../protocol.js';
+import { isPromise, reaches, type LogEntry, type RecoverySession, type RecoveryStore } from './recovery-store.js';
 import type { RoomMember, Rooms } from './rooms.js';
 
 /** One connection: what the app sees of it, and a member of the server's rooms. */
@@ -21,12 +21,19 @@ export class Connection implements HxWsContext, RoomMember {
   /** Recovery: this connection's session, once its offer was answered. */
   session: RecoverySession | undefined;
   /** Recovery: the server's log, for a connection that offered recovery. */
-  recovery: Recovery | undefined;
+  recovery: RecoveryStore | undefined;
   /**
    * Recovery: while set, logged messages are not sent (the replay that follows sends them, in
    * log order).
    */
   holding = false;
+  /**
+   * Recovery through a shared log (a store that feeds): logged messages reach this connection
+   * from the log's feed only ({@link feed}), not when they are sent.
+   */
+  fed = false;
+  /** Recovery: the last log position sent to (or skipped for) this connection. */
+  covered: string | undefined;
 
   /**
    * @param socket the connection's socket
@@ -52,8 +59,25 @@ export class Connection implements HxWsContext, RoomMember {
   send(html: Sendable): boolean {
     const text = String(html);
     // A direct send to a recovering page is logged even while its socket is down.
-    if (this.session && this.recovery) return this.sendAt(text, this.recovery.append({ session: this.session.id, html: text }));
+    if (this.session && this.recovery) {
+      const position = this.recovery.append({ session: this.session.id, html: text });
+      // A shared log: the message comes back through the feed (on whichever process has the
+      // session then); a failure to log it is reported by the store.
+      if (isPromise(position)) return this.socket.readyState === WebSocket.OPEN;
+      if (position !== undefined) return this.sendAt(text, position);
+    }
     return this.sendControl(text);
+  }
+
+  /**
+   * Recovery through a shared log: an entry of the log, read in log order. Sent (stamped) when
+   * it reaches this connection and comes after what was already sent; not while the replay runs.
+   */
+  feed(entry: LogEntry): void {
+    if (!this.session || this.holding) return;
+    if (this.covered !== undefined && (comparePositions(entry.position, this.covered) ?? 1) <= 0) return;
+    this.covered = entry.position;
+    if (reaches(entry, this.session, this.rooms)) this.sendAt(entry.html, entry.position);
   }
 
   /** Sends a logged message: stamped with its position for a recovering connection. */
@@ -85,11 +109,18 @@ export class Connection implements HxWsContext, RoomMember {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     this.rooms.add(room);
     this.roomsOf.join(this, room);
+    this.changed();
   }
 
   leave(room: string): void {
     this.rooms.delete(room);
     this.roomsOf.leave(this, room);
+    if (this.socket.readyState === WebSocket.OPEN) this.changed();
+  }
+
+  /** Recovery: tells the store that this connection's rooms changed (a shared store saves them). */
+  changed(): void {
+    if (this.session) this.recovery?.changed?.(this.session, this.id, this.rooms, this.data);
   }
 
   toRoom(room: string, html: Sendable, options: BroadcastOptions = {}): number {

@@ -38,6 +38,7 @@ export {
 export { diskSink, type DiskSinkOptions, type FileSink } from './uploads.js';
 export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
 export type { RecoveryOptions } from './recovery.js';
+export type { LogEntry, LogMessage, Maybe, RecoverySession, RecoveryStore, Resumption } from './recovery-store.js';
 export {
   memoryAdapter,
   PublishError,

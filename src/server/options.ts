@@ -167,6 +167,8 @@ export interface HxWsServerOptions extends Partial<ServerLimits> {
    * Recovery (docs/reliability.md): pages that ask (`<hx-ws-connect recover>`) get a session,
    * every message to them a log position, and after a drop the messages they missed, their
    * rooms and `data` back, and each request handed to the handler once. `true` for the defaults.
+   * The log and the sessions are in this process's memory, or, with an adapter that has a
+   * recovery store (the Redis adapter), where every process finds them (docs/scale-out.md).
    * Default: off (an offer is answered with "no recovery here").
    */
   recovery?: boolean | RecoveryOptions;
@@ -231,7 +233,8 @@ export interface HxWsServer {
   /**
    * Recovery: the current position of the message log, for `<hx-ws-connect recover
    * resume-from="...">` in a page rendered now (messages published after it are replayed when
-   * the page's socket opens). `undefined` when recovery is off.
+   * the page's socket opens). With the Redis adapter, the last stream id this process has read
+   * (`undefined` until it has connected). `undefined` when recovery is off.
    */
   position(): string | undefined;
   /**

@@ -1,6 +1,6 @@
 /// <reference types="node" />
 /**
- * Recovery in one process: the server's message log (every broadcast, room message and direct
+ * Recovery in one process (the default {@link RecoveryStore}): the server's message log (every broadcast, room message and direct
  * send to a recovering connection, with a position) and the sessions of recovering pages, kept
  * for `maxDisconnectionMs` after their socket closed so a page that comes back gets its rooms,
  * its `data` and every message it missed. See docs/protocol.md ("Recovery") for the wire side.
@@ -9,42 +9,36 @@
  */
 import { randomBytes } from 'node:crypto';
 import { comparePositions, utf8Length, type RecoveryOffer } from '../protocol.js';
+import { positive, type LogEntry, type LogMessage, type RecoverySession, type RecoveryStore, type Resumption } from './recovery-store.js';
+
+export type { LogEntry, RecoverySession, RecoveryStore, Resumption } from './recovery-store.js';
 
 /** Options of recovery (`attachHxWs({ recovery: {...} })`); every field has a default. */
 export interface RecoveryOptions {
   /** How long a session outlives its socket, in milliseconds. Default 120000 (2 minutes). */
   maxDisconnectionMs?: number;
-  /** Most messages the log keeps. Default 10000. */
+  /**
+   * Most messages the log keeps. Default 10000. In-memory log only: with the Redis adapter the
+   * log is its stream, bounded by `redisAdapter({ maxLen })`, and setting this is an error.
+   */
   maxLogMessages?: number;
-  /** Most bytes of HTML the log keeps. Default 16 MiB. */
+  /**
+   * Most bytes of HTML the log keeps. Default 16 MiB. In-memory log only (a Redis stream has no
+   * bound in bytes; setting this with the Redis adapter is an error).
+   */
   maxLogBytes?: number;
   /** Most request ids a session remembers, to hand each to the handler once. Default 10000. */
   maxRequestIds?: number;
 }
 
-/** One logged message. */
-export interface LogEntry {
+/** One entry of the in-memory log. */
+interface MemoryEntry extends LogEntry {
   readonly n: number;
-  readonly position: string;
-  /** The room, for a room message. */
-  readonly room?: string;
-  /** The session, for a direct send. */
-  readonly session?: string;
-  /** A connection id the message skipped. */
-  readonly except?: string;
-  readonly html: string;
   readonly bytes: number;
 }
 
-/** A page's session, while its socket is open and for a while after. */
-export interface RecoverySession {
-  readonly id: string;
-  /** Ids of every connection this session had (a logged `except` names one of them). */
-  readonly connectionIds: Set<string>;
-  /** Its rooms when its socket closed. */
-  rooms: string[];
-  /** Its `data` when its socket closed. */
-  data: Record<string, unknown>;
+/** A session of the in-memory store. */
+interface MemorySession extends RecoverySession {
   /** The request ids the handler has been given, oldest first. */
   readonly requestIds: Set<string>;
   /** When it expires (epoch ms), or `null` while a socket is open. */
@@ -53,24 +47,14 @@ export interface RecoverySession {
   live: string | undefined;
 }
 
-/** What {@link Recovery.resume} decided. */
-export interface Resumption {
-  readonly session: RecoverySession;
-  /** Whether the page gets everything since its position (its session, or its `resume-from`). */
-  readonly recovered: boolean;
-  /** Whether `session` is the one the page offered (rooms and `data` to restore). */
-  readonly restored: boolean;
-  /** Replay the log after this position. */
-  readonly from: string;
-}
-
-/** The log and sessions of one server. */
-export class Recovery {
-  private readonly entries: LogEntry[] = [];
+/** The log and sessions of one server, in its memory (the default {@link RecoveryStore}). */
+export class Recovery implements RecoveryStore {
+  readonly feeds = false;
+  private readonly entries: MemoryEntry[] = [];
   private bytes = 0;
   private n = 0;
   private readonly epoch: string;
-  private readonly sessions = new Map<string, RecoverySession>();
+  private readonly sessions = new Map<string, MemorySession>();
   readonly maxDisconnectionMs: number;
   private readonly maxMessages: number;
   private readonly maxBytes: number;
@@ -94,7 +78,7 @@ export class Recovery {
   }
 
   /** Logs a message. @returns its position */
-  append(message: { room?: string; session?: string; except?: string; html: string }): string {
+  append({ local: _local, ...message }: LogMessage): string {
     const n = ++this.n;
     const position = `${this.epoch}:${n}`;
     const bytes = utf8Length(message.html);
@@ -134,7 +118,7 @@ export class Recovery {
       old.connectionIds.add(connectionId);
       return { session: old, recovered: true, restored: true, from: offer.position! };
     }
-    const session: RecoverySession = {
+    const session: MemorySession = {
       id: randomBytes(16).toString('base64url'),
       connectionIds: new Set([connectionId]),
       rooms: [],
@@ -149,8 +133,9 @@ export class Recovery {
   }
 
   /** The socket of `connectionId` closed: its session keeps `rooms` and `data` for the window. */
-  keep(session: RecoverySession, connectionId: string, rooms: Iterable<string>, data: Record<string, unknown>, now = Date.now()): void {
+  keep(kept: RecoverySession, connectionId: string, rooms: Iterable<string>, data: Record<string, unknown>, now = Date.now()): void {
     this.sweep(now);
+    const session = kept as MemorySession;
     if (session.live !== connectionId) return; // taken over by a newer connection
     session.live = undefined;
     session.rooms = [...rooms];
@@ -162,28 +147,16 @@ export class Recovery {
    * Records that the handler is given request `id` of `session`.
    * @returns false when it was given that id before (a request resent after a reconnect)
    */
-  firstDelivery(session: RecoverySession, id: string): boolean {
+  firstDelivery(given: RecoverySession, id: string): boolean {
+    const session = given as MemorySession;
     if (session.requestIds.has(id)) return false;
     session.requestIds.add(id);
     if (session.requestIds.size > this.maxRequestIds) session.requestIds.delete(session.requestIds.values().next().value!);
     return true;
   }
 
-  /** Whether an entry of the log goes to a connection of `session` in `rooms`. */
-  static reaches(entry: LogEntry, session: RecoverySession, rooms: ReadonlySet<string>): boolean {
-    if (entry.except !== undefined && session.connectionIds.has(entry.except)) return false;
-    if (entry.session !== undefined) return entry.session === session.id;
-    return entry.room === undefined || rooms.has(entry.room);
-  }
-
   /** Forgets sessions past their window. */
   private sweep(now: number): void {
     for (const [id, session] of this.sessions) if (session.expires !== null && session.expires <= now) this.sessions.delete(id);
   }
-}
-
-function positive(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new RangeError(`hx-ws recovery: ${name} must be a positive integer, got ${String(value)}`);
-  return value;
 }

@@ -17,109 +17,34 @@
  *   each process's heartbeat says how far it has read; a publisher keeps what not every live
  *   process has read yet and, after a reconnect, adds it again (Redis may have lost it), and
  *   readers drop any sequence number they already had.
+ * - Recovery (`attachHxWs({ recovery })`): the adapter provides the server's recovery store
+ *   (redis-recovery.ts). The stream is then the log: the reader also reads this process's own
+ *   entries and feeds every entry, in stream order, to the server's recovering connections;
+ *   direct sends to a recovering page are entries too (`n`: its session).
  *
  * @module
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type HxWsAdapter, type LogPosition } from './adapter.js';
+import type { RedisAdapter, RedisAdapterOptions } from './redis-options.js';
+import { PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type LogPosition } from './adapter.js';
+import type { LogEntry, RecoveryStore } from './recovery-store.js';
+import type { RecoveryOptions } from './recovery.js';
+import { redisRecoveryStore, type RedisRecoveryStore } from './redis-recovery.js';
+import {
+  COUNT_SCRIPT,
+  errorOf,
+  fieldOf,
+  idAfter,
+  messageFields,
+  parseEntry,
+  PRESENCE_SCRIPT,
+  READ_POSITIONS_SCRIPT,
+  type ScriptedRedis,
+  type StreamMessage,
+} from './redis-stream.js';
 
-/** Options of {@link redisAdapter}. */
-export interface RedisAdapterOptions {
-  /** Where Redis is: a `redis://` (or `rediss://`) URL. Default `redis://127.0.0.1:6379`. */
-  url?: string;
-  /**
-   * More ioredis options (TLS, password, ...). The adapter sets its own `protocol: 2` (the
-   * reply shapes it parses), `lazyConnect`,
-   * `enableOfflineQueue: false`, `maxRetriesPerRequest: 0` and `autoResendUnfulfilledCommands:
-   * false`, so that a message is either published once or reported, never queued or sent twice.
-   */
-  redis?: RedisOptions;
-  /** Prefix of every key the adapter uses. Default `"hxws"`. Apps sharing one Redis use their own. */
-  prefix?: string;
-  /** How many entries the stream keeps (approximately, `MAXLEN ~`). Default 10,000. */
-  maxLen?: number;
-  /**
-   * How long a process counts in presence after its last heartbeat, in ms (heartbeats are sent
-   * every third of it). Default 10,000.
-   */
-  presenceTtl?: number;
-  /** Delay before reconnect attempt `n` (1, 2, ...), in ms. Default `min(50 * n, 1000)`. */
-  retryDelay?: (attempt: number) => number;
-  /** How long one blocking `XREAD` waits before it is sent again, in ms. Default 5,000. */
-  blockMs?: number;
-  /**
-   * At most how many published messages a process keeps until every live process has said (in
-   * its heartbeat) that it read them, to add them again after a reconnect in case Redis lost
-   * them (a restart without persistence). Readers skip what they had already. Default 10,000.
-   */
-  resendLast?: number;
-}
-
-/** The Redis adapter, with what an app may want to await or show. */
-export interface RedisAdapter extends HxWsAdapter {
-  /** Resolves once the adapter is up for the first time (both connections ready). */
-  ready(): Promise<void>;
-  /** Whether the adapter can publish and receive now. */
-  readonly state: AdapterState;
-}
-
-/** Keys: nodes zset, node hash. Args: ttl ms, server id, reset flag, then field/count pairs. */
-const PRESENCE_SCRIPT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local ttl = tonumber(ARGV[1])
-if ARGV[3] == '1' then redis.call('DEL', KEYS[2]) end
-for i = 4, #ARGV, 2 do
-  if ARGV[i + 1] == '0' then redis.call('HDEL', KEYS[2], ARGV[i])
-  else redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
-end
-redis.call('ZADD', KEYS[1], now + ttl, ARGV[2])
-redis.call('PEXPIRE', KEYS[2], ttl)
-return 1`;
-
-/** Keys: nodes zset. Args: node hash prefix. The read positions (`l`) of the live nodes. */
-const READ_POSITIONS_SCRIPT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local out = {}
-for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], now, '+inf')) do
-  out[#out + 1] = redis.call('HGET', ARGV[1] .. id, 'l') or '0-0'
-end
-return out`;
-
-/** Keys: nodes zset. Args: node hash prefix, field. Sums the field over live nodes. */
-const COUNT_SCRIPT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local total = 0
-for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  local v = redis.call('HGET', ARGV[1] .. id, ARGV[2])
-  if v then total = total + tonumber(v) end
-end
-return total`;
-
-interface ScriptedRedis extends Redis {
-  hxwsPresence(nodes: string, hash: string, ...args: (string | number)[]): Promise<number>;
-  hxwsCount(nodes: string, hashPrefix: string, field: string): Promise<number>;
-  hxwsReadPositions(nodes: string, hashPrefix: string): Promise<string[]>;
-}
-
-/** The presence hash field for a room (`r:<room>`), or `a` for every connection. */
-function fieldOf(room: string | undefined): string {
-  return room === undefined ? 'a' : `r:${room}`;
-}
-
-/** Whether stream id `a` comes after `b` (ids are `<ms>-<seq>`). */
-export function idAfter(a: string, b: string): boolean {
-  const [am = 0, as = 0] = a.split('-').map(Number);
-  const [bm = 0, bs = 0] = b.split('-').map(Number);
-  return am > bm || (am === bm && as > bs);
-}
-
-function errorOf(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
-}
+export { idAfter } from './redis-stream.js';
+export type { RedisAdapter, RedisAdapterOptions } from './redis-options.js';
 
 /**
  * Creates the Redis adapter for `attachHxWs(server, { adapter: redisAdapter({ url }) })`.
@@ -164,7 +89,7 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
   /** This publisher's sequence number, one per message, in entries as `s`. */
   let seq = 0;
   /** Entries Redis accepted from this process that not every live process has read yet. */
-  const recent: { id: string; args: string[]; message: AdapterMessage }[] = [];
+  const recent: { id: string; args: string[]; message: StreamMessage }[] = [];
   /** Where this process's reader started: a resent entry after it is for this process too. */
   let startId: string | undefined;
   /** How many of this process's publishes failed (reported), in entries as `f`. */
@@ -181,6 +106,29 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
   let flushScheduled = false;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   let wakeReader: (() => void) | undefined;
+  /** Recovery: where every entry goes, in stream order, once a store was asked for. */
+  let feed: ((entry: LogEntry) => void) | undefined;
+  let store: RedisRecoveryStore | undefined;
+
+  /** Adds a message to the stream (with this publisher's sequence number). */
+  const add = (message: StreamMessage): Promise<LogPosition> => {
+    if (!pubOpen) return Promise.reject(new Error(`Redis connection is ${pub.status === 'ready' ? 'being set up again' : pub.status}`));
+    seq += 1;
+    const args: string[] = [streamKey, 'MAXLEN', '~', maxLen, '*', 'o', host!.serverId, 's', String(seq), 'f', String(failed), 'h', message.html, ...messageFields(message)];
+    return (pub.call('XADD', ...args) as Promise<string>).then(
+      (id) => {
+        if (resendLast > 0) {
+          recent.push({ id, args, message });
+          if (recent.length > resendLast) recent.shift();
+        }
+        return id;
+      },
+      (error: unknown) => {
+        failed += 1;
+        throw error;
+      },
+    );
+  };
 
   const setState = (next: AdapterState, error?: Error): void => {
     if (next === state) return;
@@ -237,40 +185,10 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
 
   const handleEntry = (id: string, fields: string[]): void => {
     lastId = id;
-    let origin: string | undefined;
-    let number = 0;
-    let failedBefore = 0;
-    let resentFrom: string | undefined;
-    let room: string | undefined;
-    let except: string | undefined;
-    let html = '';
-    for (let i = 0; i < fields.length; i += 2) {
-      const value = fields[i + 1]!;
-      switch (fields[i]) {
-        case 'o':
-          origin = value;
-          break;
-        case 'r':
-          room = value;
-          break;
-        case 'x':
-          except = value;
-          break;
-        case 'h':
-          html = value;
-          break;
-        case 's':
-          number = Number(value);
-          break;
-        case 'p':
-          resentFrom = value;
-          break;
-        case 'f':
-          failedBefore = Number(value);
-          break;
-      }
-    }
-    if (origin === undefined || origin === host!.serverId) return;
+    const { origin, seq: number, failed: failedBefore, resentFrom, room, except, session, local, html } = parseEntry(fields);
+    const own = origin === host!.serverId;
+    // Recovery reads this process's own entries too, for its recovering connections.
+    if (origin === undefined || (own && !feed)) return;
     const last = seen.get(origin);
     // Each entry once; a resent one only if it was first added after this reader started.
     if (last === undefined ? resentFrom !== undefined && !idAfter(resentFrom, startId!) : number <= last.seq) return;
@@ -284,7 +202,9 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
       }
     }
     seen.set(origin, { seq: number, failed: failedBefore });
-    host!.deliver(except === undefined ? { room, html } : { room, html, except }, id);
+    // A direct send (recovery) or a local message is for the recovering connections only.
+    if (!own && session === undefined && !local) host!.deliver(except === undefined ? { room, html } : { room, html, except }, id);
+    if (feed && (own || !local)) feed({ position: id, html, ...(room === undefined ? {} : { room }), ...(except === undefined ? {} : { except }), ...(session === undefined ? {} : { session }) });
   };
 
   const waitReady = (): Promise<void> =>
@@ -360,24 +280,15 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
     },
 
     publish(message: AdapterMessage): Promise<LogPosition | undefined> {
-      if (!pubOpen) return Promise.reject(new Error(`Redis connection is ${pub.status === 'ready' ? 'being set up again' : pub.status}`));
-      seq += 1;
-      const args: string[] = [streamKey, 'MAXLEN', '~', maxLen, '*', 'o', host!.serverId, 's', String(seq), 'f', String(failed), 'h', message.html];
-      if (message.room !== undefined) args.push('r', message.room);
-      if (message.except !== undefined) args.push('x', message.except);
-      return (pub.call('XADD', ...args) as Promise<string>).then(
-        (id) => {
-          if (resendLast > 0) {
-            recent.push({ id, args, message });
-            if (recent.length > resendLast) recent.shift();
-          }
-          return id;
-        },
-        (error: unknown) => {
-          failed += 1;
-          throw error;
-        },
-      );
+      return add(message);
+    },
+
+    recovery(options: RecoveryOptions, onEntry: (entry: LogEntry) => void): RecoveryStore {
+      if (!host) throw new Error('hx-ws redis adapter: recovery() before start()');
+      if (store) throw new Error('hx-ws redis adapter: one recovery store per adapter');
+      store = redisRecoveryStore({ redis: pub, prefix, streamKey, serverId: host.serverId, position: () => lastId, add, error: (e) => host!.error(e) }, options);
+      feed = onEntry;
+      return store;
     },
 
     presence(room, count) {
@@ -398,6 +309,7 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
       if (closed) return;
       closed = true;
       clearInterval(heartbeat);
+      await store?.close();
       wakeReader?.();
       if (pub.status === 'ready' && host) {
         await pub.multi().zrem(nodesKey, host.serverId).del(hash).exec().catch(() => {});

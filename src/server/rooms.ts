@@ -9,7 +9,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { Recovery } from './recovery.js';
+import type { LogEntry, RecoveryStore } from './recovery-store.js';
 import { newServerId, PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type HxWsAdapter } from './adapter.js';
 
 /** A local connection as the rooms see it. */
@@ -22,6 +22,12 @@ export interface RoomMember {
   send(text: string): boolean;
   /** Sends a logged message at `position` (stamped for a recovering connection). */
   sendAt?(text: string, position: string): boolean;
+  /** Recovery: its session's id. */
+  readonly sessionId?: string;
+  /** Recovery through a shared log: logged messages reach it through {@link feed} only. */
+  readonly fed?: boolean;
+  /** Recovery through a shared log: an entry of the log, in log order. */
+  feed?(entry: LogEntry): void;
 }
 
 /** What a delivery skips: a member, its socket, or a connection id (of any process). */
@@ -58,6 +64,10 @@ export function deliver(targets: Iterable<RoomMember>, text: string, except: Exc
   let count = 0;
   for (const target of targets) {
     if (target === except || target.socket === except || target.id === except) continue;
+    if (target.fed) {
+      count += 1; // it gets the message from the log's feed
+      continue;
+    }
     corkForThisTick(target.socket);
     if (position !== undefined && target.sendAt ? target.sendAt(text, position) : target.send(text)) count += 1;
   }
@@ -82,7 +92,9 @@ export class Rooms {
   private nextId = 0;
   private state: AdapterState | undefined;
   /** The message log of recovery, when the server has it on. */
-  recovery: Recovery | undefined;
+  recovery: RecoveryStore | undefined;
+  /** Recovery through a shared log: the connections fed from it, by session id. */
+  private readonly bySession = new Map<string, RoomMember>();
 
   /**
    * @param adapter the transport to the other processes (started here)
@@ -95,7 +107,7 @@ export class Rooms {
     const host: AdapterHost = {
       serverId: this.serverId,
       deliver: (message) =>
-        deliver(message.room === undefined ? this.members : (this.rooms.get(message.room) ?? []), message.html, message.except, this.log(message.room, message.html, message.except)),
+        deliver(message.room === undefined ? this.members : (this.rooms.get(message.room) ?? []), message.html, message.except, this.log(message.room, message.html, message.except, false)),
       localCount: (room) => this.localCount(room),
       localRooms: () => {
         const sizes = new Map<string, number>();
@@ -128,9 +140,34 @@ export class Rooms {
     this.adapter.presence(undefined, this.members.size);
   }
 
+  /** Recovery through a shared log: `member` (of session `session`) is fed from the log from now on. */
+  feedFromLog(member: RoomMember, session: string): void {
+    this.bySession.set(session, member);
+  }
+
+  /**
+   * Recovery through a shared log: an entry of the log (this process's own included), in log
+   * order, for the connections fed from it.
+   */
+  feed(entry: LogEntry): void {
+    if (entry.session !== undefined) {
+      const member = this.bySession.get(entry.session);
+      if (member) corkForThisTick(member.socket);
+      member?.feed?.(entry);
+      return;
+    }
+    for (const member of entry.room === undefined ? this.members : (this.rooms.get(entry.room) ?? [])) {
+      if (!member.fed) continue;
+      corkForThisTick(member.socket);
+      member.feed?.(entry);
+    }
+  }
+
   /** A connection closed; it leaves every room. */
   remove(member: RoomMember): void {
     if (!this.members.delete(member)) return;
+    const session = member.sessionId;
+    if (session !== undefined && this.bySession.get(session) === member) this.bySession.delete(session);
     for (const room of [...(this.roomsOf.get(member) ?? [])]) this.leave(member, room);
     this.roomsOf.delete(member);
     this.adapter.presence(undefined, this.members.size);
@@ -163,8 +200,8 @@ export class Rooms {
    * @returns how many connections of this process it was sent to
    */
   broadcast(text: string, except?: Except, local = false): number {
-    const count = deliver(this.members, text, except, this.log(undefined, text, except));
-    if (!local) this.publish(except === undefined ? { html: text } : { html: text, except: idOf(except) });
+    const count = deliver(this.members, text, except, this.log(undefined, text, except, local));
+    if (!local) this.publish(this.message(undefined, text, except));
     return count;
   }
 
@@ -173,8 +210,8 @@ export class Rooms {
    * @returns how many connections of this process it was sent to
    */
   toRoom(room: string, text: string, except?: Except, local = false): number {
-    const count = deliver(this.rooms.get(room) ?? [], text, except, this.log(room, text, except));
-    if (!local) this.publish(except === undefined ? { room, html: text } : { room, html: text, except: idOf(except) });
+    const count = deliver(this.rooms.get(room) ?? [], text, except, this.log(room, text, except, local));
+    if (!local) this.publish(this.message(room, text, except));
     return count;
   }
 
@@ -188,12 +225,32 @@ export class Rooms {
     return this.adapter.close();
   }
 
-  /** Logs a message for recovery (when on). @returns its position */
-  private log(room: string | undefined, html: string, except: Except): string | undefined {
-    if (!this.recovery) return undefined;
+  /**
+   * Logs a message for recovery (when on). A shared log (a store that feeds) gets what the
+   * adapter publishes; only a `local` message is logged here, for this process's recovering
+   * connections.
+   * @returns its position, for an in-memory log
+   */
+  private log(room: string | undefined, html: string, except: Except, local: boolean): string | undefined {
+    const recovery = this.recovery;
+    if (!recovery || (recovery.feeds && !local)) return undefined;
+    const id = this.exceptId(except);
+    const message = { ...(room === undefined ? {} : { room }), ...(id === undefined ? {} : { except: id }), html };
+    const position = recovery.append(recovery.feeds ? { ...message, local: true } : message);
+    return typeof position === 'string' ? position : undefined;
+  }
+
+  /** What the adapter publishes; with a shared log, an `except` socket of this process by its id. */
+  private message(room: string | undefined, html: string, except: Except): AdapterMessage {
+    const id = this.recovery?.feeds ? this.exceptId(except) : idOf(except);
+    return { ...(room === undefined ? {} : { room }), html, ...(id === undefined ? {} : { except: id }) };
+  }
+
+  /** The connection id an `except` names, a bare socket of this process included. */
+  private exceptId(except: Except): string | undefined {
     let id = idOf(except);
     if (id === undefined && except !== undefined) for (const m of this.members) if (m.socket === except) id = m.id;
-    return this.recovery.append({ ...(room === undefined ? {} : { room }), ...(id === undefined ? {} : { except: id }), html });
+    return id;
   }
 
   private publish(message: AdapterMessage): void {

@@ -7,40 +7,12 @@ import '../../src/index.js';
 import type { HxWsConnectElement } from '../../src/connect-element.js';
 import type { HxWsErrorEvent, HxWsOpenEvent } from '../../src/events.js';
 import { Channel } from '../support/server.js';
+import { down, MESSAGE, range, recoveringPage } from './recovery.support.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const MESSAGE = '<div id="log" hx-swap-oob="beforeend"><p>m{i}</p></div>';
 
 beforeEach(() => sinon.stub(console, 'error'));
 afterEach(() => sinon.restore());
-
-interface Page {
-  el: HxWsConnectElement;
-  opens: HxWsOpenEvent[];
-  errors: HxWsErrorEvent[];
-  log: () => string[];
-}
-
-async function recoveringPage(ch: Channel, resumeFrom?: string): Promise<Page> {
-  // Heard on the document from the start: the first open may come before the fixture resolves.
-  const opens: HxWsOpenEvent[] = [];
-  const errors: HxWsErrorEvent[] = [];
-  const url = ch.hxrPath();
-  const mine = (e: Event) => (e.target as Element).closest('hx-ws-connect')?.url === url;
-  document.addEventListener('hx-ws-open', (e) => mine(e) && opens.push(e));
-  document.addEventListener('hx-ws-error', (e) => mine(e) && errors.push(e));
-  const wrap = await fixture<HTMLDivElement>(html`<div>
-    <div id="snapshot"></div>
-    <div id="log"></div>
-    <hx-ws-connect recover resume-from=${resumeFrom ?? ''} .reconnectDelay=${() => 20} url=${ch.hxrPath()}></hx-ws-connect>
-  </div>`);
-  const el = wrap.querySelector('hx-ws-connect')!;
-  const log = () => [...wrap.querySelectorAll('#log p')].map((p) => p.textContent!);
-  await waitUntil(() => opens.length === 1, 'opened', { timeout: 5000 }).catch((e: Error) => {
-    throw new Error(`${e.message}: ${el.connection.status} ${el.connection.url} ${errors.map((x) => x.message).join('; ')}`);
-  });
-  return { el, opens, errors, log };
-}
 
 /** Every open and error event on the document from now on (the first open may come before a fixture resolves). */
 function heard() {
@@ -58,19 +30,6 @@ function heard() {
       document.removeEventListener('hx-ws-error', onError);
     },
   };
-}
-
-const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `m${from + i}`);
-
-/** Cuts the TCP connection, runs `whileDown` with the page unable to reconnect, then lets it back in. */
-async function down(ch: Channel, page: Page, whileDown: () => Promise<unknown>): Promise<void> {
-  const before = page.opens.length;
-  await ch.refuse(1_000_000);
-  await ch.drop();
-  await waitUntil(() => page.el.connection.status !== 'open', 'the page saw the drop', { timeout: 5000 });
-  await whileDown();
-  await ch.refuse(0);
-  await waitUntil(() => page.opens.length === before + 1, 'reopened', { timeout: 5000 });
 }
 
 describe('recovery: messages sent while the page was down', () => {

@@ -5,44 +5,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
-import { comparePositions, formatOffer, takeRecoveryControls } from '../../src/protocol.js';
+import { comparePositions } from '../../src/protocol.js';
 import type { HxWsContext } from '../../src/server/index.js';
 import { start } from './server-helpers.js';
-
-/** A recovering client: connects with the flag, sends its offer, collects every text message. */
-async function recoveringClient(url: string, offer: { session?: string; position?: string } = {}) {
-  const ws = new WebSocket(`${url}?hx-ws-recover=1`);
-  const texts: string[] = [];
-  ws.on('message', (data, binary) => {
-    if (!binary) texts.push(String(data));
-  });
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  ws.send(formatOffer(offer));
-  await until(() => texts.length > 0);
-  const answer = takeRecoveryControls(texts.shift()!).session;
-  assert.ok(answer, 'the first message answers the offer');
-  return { ws, texts, answer };
-}
-
-async function until(check: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-/** Positions and bodies of stamped messages. */
-function stamped(texts: string[]): Array<{ p: string; body: string }> {
-  return texts.map((t) => {
-    const { position, rest } = takeRecoveryControls(t);
-    assert.ok(position, `stamped: ${t}`);
-    return { p: position, body: rest };
-  });
-}
+import { recoveringClient, stamped, until } from './support/recovering.js';
 
 test('a dropped page gets every room message, broadcast and direct send it missed, in order, then live ones', async (t) => {
   const contexts: HxWsContext[] = [];

@@ -80,6 +80,22 @@ export class Channel {
   position(): Promise<string> {
     return this.cmd('position');
   }
+  /** Path of this channel on the two recovering servers on Redis (`/hxrr/`, upgrades to A and B in turn). */
+  hxrrPath(rest = ''): string {
+    return `/hxrr/${this.name}${rest}`;
+  }
+  /** `/hxrr/`: whether the test server has its Redis (and if not, why). */
+  redis(): Promise<{ available: boolean; reason: string | null }> {
+    return this.cmd('redis');
+  }
+  /** `/hxrr/`: `toRoom(channel)` on server `via`; resolves once Redis has every message. */
+  redisRoomcast(start: number, count: number, template: string, via: 'a' | 'b' = 'a'): Promise<number> {
+    return this.cmd('redisRoomcast', { start, count, template, via });
+  }
+  /** `/hxrr/`: the server (`a` or `b`) each upgrade of the channel was routed to. */
+  landed(): Promise<('a' | 'b')[]> {
+    return this.cmd('landed');
+  }
   /** `/hxr/`: `ctx.recovered` of each connection of the channel, in order. */
   recoveries(): Promise<(boolean | null)[]> {
     return this.cmd('recoveries');

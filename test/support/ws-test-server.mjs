@@ -11,6 +11,11 @@
 // - `/hxu/<channel>`: the server helper that forgets a dropped chunked upload at once.
 // - `/hxr/<channel>`: the server helper with recovery on (a log of 200 messages); each connection
 //   is in the room named after its channel, and one that was not recovered gets a snapshot.
+// - `/hxrr/<channel>`: the same, across two processes' worth of servers: two `attachHxWs`, A and
+//   B, each with its own Redis adapter on a throwaway redis-server started here (a stream of about
+//   200 entries), and upgrades of a channel routed to A and B in turn, as a load balancer would.
+//   Without redis-server these channels are absent (`redis` says why; under CI=true the server
+//   does not start).
 // The close / drop / refuse / send commands work on every kind.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -47,6 +52,8 @@ function newChannel() {
     upload: { received: 0, files: 0, kills: 0, pausedWrites: 0, killAt: null, slowMs: 0 },
     /** `/hxr/` only: `ctx.recovered` of each connection, in order. */
     recoveries: [],
+    /** `/hxrr/` only: which server (`a` or `b`) each upgrade was routed to, in order. */
+    landed: [],
   };
 }
 
@@ -149,6 +156,25 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
   let uploadDir;
   let hxForgetful;
   let nextConn = 1;
+  /** `/hxrr/`: the two servers, the test Redis, a client to look at its stream, or why not. */
+  const cluster = { servers: {}, redis: undefined, reader: undefined, missing: undefined };
+  /** `/hxrr/`: the server each upgrade goes to, decided once per request. */
+  const routes = new WeakMap();
+  const routeOf = (req) => {
+    let to = routes.get(req);
+    if (!to) {
+      const c = channelOf(req, '/hxrr/');
+      to = c.landed.length % 2 === 0 ? 'a' : 'b';
+      c.landed.push(to);
+      routes.set(req, to);
+    }
+    return to;
+  };
+  /** How many entries the `/hxrr/` stream has had added. */
+  const added = async () => {
+    const info = await cluster.reader.call('XINFO', 'STREAM', 'hxws-browser:log').catch(() => []);
+    return Number(info[info.indexOf('entries-added') + 1] ?? 0);
+  };
 
   /** Records an upgrade; refuses it (503) while the channel's refuse count lasts. */
   const admit = (req, socket, c) => {
@@ -180,7 +206,7 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
   /** `/hx/` upgrades refused by `refuse`; the helper's path predicate skips them. */
   const refused = new WeakSet();
   const onHxUpgrade = (req, socket) => {
-    const c = channelOf(req, '/hx/') ?? channelOf(req, '/hxr/') ?? channelOf(req, '/hxu/');
+    const c = channelOf(req, '/hx/') ?? channelOf(req, '/hxr/') ?? channelOf(req, '/hxu/') ?? channelOf(req, '/hxrr/');
     if (c && !admit(req, socket, c)) refused.add(req);
   };
 
@@ -210,6 +236,39 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
       if (greet) ws.send(greet);
       if (url.searchParams.get('echo') === '1') c.echo = true;
     });
+  };
+
+  /** `/hxrr/`: the test Redis and the two servers on it (see the top of this file). */
+  const startCluster = async (server, hxChannel, attachHxWs) => {
+    const { findRedisServer, startRedis, INSTALL_HINT } = await tsImport('../node/support/redis.ts', import.meta.url);
+    if (!findRedisServer()) {
+      cluster.missing = `redis-server not found: the browser tests of recovery through Redis are SKIPPED; ${INSTALL_HINT}`;
+      if (process.env.CI === 'true') throw new Error(`CI=true but ${cluster.missing}`);
+      return;
+    }
+    const { redisAdapter } = await tsImport('../../src/server/redis.ts', import.meta.url);
+    const { Redis } = await import('ioredis');
+    cluster.redis = await startRedis();
+    cluster.reader = new Redis(cluster.redis.url);
+    for (const name of ['a', 'b']) {
+      const adapter = redisAdapter({ url: cluster.redis.url, prefix: 'hxws-browser', maxLen: 200, retryDelay: () => 50 });
+      cluster.servers[name] = attachHxWs(server, {
+        path: (pathname, req) => pathname.startsWith('/hxrr/') && !refused.has(req) && routeOf(req) === name,
+        adapter,
+        recovery: true,
+        onAdapterStatus() {},
+        onConnection(ctx) {
+          const c = hxChannel(ctx, '/hxrr/');
+          delete ctx.data.channel; // ctx.data is saved in Redis as JSON
+          c.recoveries.push(ctx.recovered ?? null);
+          ctx.join(c.name); // a no-op for a restored session
+          if (!ctx.recovered) ctx.send(`<div id="snapshot" hx-swap-oob="true">snapshot ${c.recoveries.length}</div>`);
+        },
+        handler() {},
+        onError() {},
+      });
+      await adapter.ready();
+    }
   };
 
   const commands = {
@@ -265,6 +324,28 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
     },
     recoveries(c) {
       return c.recoveries;
+    },
+    /** `/hxrr/`: whether the Redis channels are there, and if not why. */
+    redis() {
+      return { available: !cluster.missing, reason: cluster.missing ?? null };
+    },
+    /** `/hxrr/`: where each upgrade of the channel went. */
+    landed(c) {
+      return c.landed;
+    },
+    /**
+     * `/hxrr/`: `toRoom(channel)` on server `via` of `template` with `{i}` = start ...; resolves
+     * once Redis has them all (the order of the stream is the order of delivery).
+     */
+    async redisRoomcast(c, { start = 0, count, template, via = 'a' }) {
+      const before = await added();
+      for (let i = start; i < start + count; i++) cluster.servers[via].toRoom(c.name, template.replaceAll('{i}', String(i)));
+      const end = Date.now() + 5000;
+      while ((await added()) < before + count) {
+        if (Date.now() > end) throw new Error(`redisRoomcast: Redis did not get ${count} entries`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      return count;
     },
     reply(c, { template = null }) {
       c.reply = template;
@@ -391,6 +472,7 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
           }
         },
       });
+      await startCluster(server, hxChannel, attachHxWs);
       chat = chatRoom();
       chatHx = chat.attach(server);
     },
@@ -405,7 +487,9 @@ export function wsTestServer({ prefix = '/ws/' } = {}) {
     async serverStop() {
       for (const c of channels.values()) for (const ws of c.sockets) ws.terminate();
       for (const c of channels.values()) for (const { socket } of c.held) socket.destroy();
-      await Promise.all([hx?.close(), hxForgetful?.close(), hxr?.close(), chat?.close(), new Promise((resolve) => wss?.close(() => resolve()))]);
+      await Promise.all([hx?.close(), hxForgetful?.close(), hxr?.close(), chat?.close(), ...Object.values(cluster.servers).map((x) => x.close()), new Promise((resolve) => wss?.close(() => resolve()))]);
+      cluster.reader?.disconnect();
+      await cluster.redis?.stop();
       if (uploadDir) rmSync(uploadDir, { recursive: true, force: true });
     },
     async executeCommand({ command, payload }) {

@@ -7,14 +7,23 @@
  * or `{ op: "say", room, text, exceptSelf }`; each connection is first told its id as
  * `<i id="me">ID</i>`. The parent sends `{ id, op, ... }` (toRoom, broadcast, count, close) and
  * gets `{ id, result }` back; adapter errors and status changes arrive as `{ event, ... }`.
+ *
+ * With RECOVERY (the JSON of `recovery` options), recovery is on and connections are recovering
+ * clients: one that was not recovered joins `lobby` and is sent `<p>snapshot</p>`; requests
+ * `{ op: "set", key, value }` set `ctx.data[key]`, `{ op: "get", key }` is answered with
+ * `<p>key=value</p>`; the parent can ask for `recoveries`, `handled` (request ids the handler
+ * got), `position`, and send `direct` to the last recovering connection (open or not).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { attachHxWs } from '../../../src/server/index.js';
+import { attachHxWs, requestIdOf, type HxWsContext, type HxWsServerOptions } from '../../../src/server/index.js';
 import { PublishError } from '../../../src/server/adapter.js';
 import { redisAdapter } from '../../../src/server/redis.js';
 
-const send = (message: unknown): void => void process.send?.(message);
+const send = (message: unknown): void => {
+  if (process.connected) process.send?.(message);
+  else console.error("after disconnect:", message);
+};
 
 const adapter = redisAdapter({
   url: process.env.REDIS_URL,
@@ -24,6 +33,26 @@ const adapter = redisAdapter({
   maxLen: process.env.MAX_LEN ? Number(process.env.MAX_LEN) : undefined,
 });
 const server = createServer();
+const recovery = process.env.RECOVERY ? (JSON.parse(process.env.RECOVERY) as object) : undefined;
+const recoveries: (boolean | undefined)[] = [];
+const handled: (string | undefined)[] = [];
+let last: HxWsContext | undefined;
+const recovering: Partial<HxWsServerOptions> = {
+  recovery,
+  onConnection(ctx) {
+    recoveries.push(ctx.recovered);
+    last = ctx;
+    if (ctx.recovered) return;
+    ctx.join('lobby');
+    ctx.send('<p>snapshot</p>');
+  },
+  handler(request, ctx) {
+    handled.push(requestIdOf(request.headers));
+    const { op, key, value } = request.values as Record<string, string>;
+    if (op === 'set') ctx.data[key!] = value;
+    else if (op === 'get') ctx.send(`<p>${key}=${String(ctx.data[key!])}</p>`);
+  },
+};
 const hx = attachHxWs(server, {
   path: '/ws',
   adapter,
@@ -40,11 +69,12 @@ const hx = attachHxWs(server, {
     else send({ event: 'error', message: error.message });
   },
   onAdapterStatus: (state) => send({ event: 'status', state }),
+  ...(recovery ? recovering : {}),
 });
 
 interface Command {
   id: number;
-  op: 'toRoom' | 'broadcast' | 'count' | 'close' | 'burst';
+  op: 'toRoom' | 'broadcast' | 'count' | 'close' | 'burst' | 'direct' | 'recoveries' | 'handled' | 'position';
   room?: string;
   html?: string;
   except?: string;
@@ -67,6 +97,14 @@ process.on('message', (raw) => {
       for (let n = 0; n < cmd.count!; n++) sent += hx.toRoom(cmd.room!, `<p>${cmd.prefix}-${n}</p>`);
       return reply(sent);
     }
+    case 'direct':
+      return reply(last!.send(cmd.html!));
+    case 'recoveries':
+      return reply(recoveries);
+    case 'handled':
+      return reply(handled);
+    case 'position':
+      return reply(hx.position());
     case 'count':
       return void hx.count(cmd.room).then(reply, (error: Error) => reply({ error: error.message }));
     case 'close':

@@ -1,0 +1,59 @@
+// Recovery across processes: the `/hxrr/` channels of the test server are two `attachHxWs`
+// servers, A and B, each with its own Redis adapter on one throwaway redis-server, and upgrades
+// go to A and B in turn (a load balancer). A page cut off on A comes back on B: its session and
+// the log are in Redis. Without redis-server these tests are skipped, loudly (under CI=true the
+// test server does not start at all).
+import { expect, waitUntil } from '@open-wc/testing';
+import sinon from 'sinon';
+import '../../src/index.js';
+import { Channel } from '../support/server.js';
+import { down, MESSAGE, range, recoveringPage } from './recovery.support.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('recovery through Redis: the page comes back on another server', () => {
+  before(async function () {
+    const { available, reason } = await new Channel().redis();
+    if (!available) {
+      console.warn(`\n*** ${reason} ***\n`);
+      this.skip();
+    }
+  });
+  beforeEach(() => sinon.stub(console, 'error'));
+  afterEach(() => sinon.restore());
+
+  it('cut off on A while 50 messages were sent, it lands on B and gets all 50, in order, once', async () => {
+    const ch = new Channel();
+    const page = await recoveringPage(ch, undefined, ch.hxrrPath());
+    expect(page.opens[0]!.recovered).to.equal(false);
+    await ch.redisRoomcast(0, 5, MESSAGE, 'a');
+    await waitUntil(() => page.log().length === 5, 'live messages', { timeout: 5000 });
+    await down(ch, page, () => ch.redisRoomcast(5, 50, MESSAGE, 'a'));
+    expect(await ch.landed(), 'first on A, then on B').to.deep.equal(['a', 'b']);
+    expect(page.opens[1]!.recovered).to.equal(true);
+    await waitUntil(() => page.log().length >= 55, 'the missed messages', { timeout: 5000 });
+    await ch.redisRoomcast(55, 5, MESSAGE, 'a'); // live, from the server it left
+    await waitUntil(() => page.log().length >= 60, 'live again', { timeout: 5000 });
+    await sleep(100);
+    expect(page.log()).to.deep.equal(range(0, 60));
+    expect(await ch.recoveries()).to.deep.equal([false, true]);
+    expect(page.el.parentElement!.querySelector('#snapshot')!.textContent, 'no second snapshot').to.equal('snapshot 1');
+    expect(page.errors.map((e) => e.reason).filter((r) => r !== 'socket')).to.deep.equal([]);
+  });
+
+  it('a position the stream trimmed away: recovered false on B, the snapshot hook ran, no partial replay', async () => {
+    const ch = new Channel();
+    const page = await recoveringPage(ch, undefined, ch.hxrrPath());
+    await ch.redisRoomcast(0, 3, MESSAGE, 'a');
+    await waitUntil(() => page.log().length === 3, 'live messages', { timeout: 5000 });
+    // 600 messages to the page's room while it is down: the stream keeps about 200.
+    await down(ch, page, () => ch.redisRoomcast(3, 600, MESSAGE, 'a'));
+    expect(await ch.landed()).to.deep.equal(['a', 'b']);
+    expect(page.opens[1]!.recovered).to.equal(false);
+    await waitUntil(async () => (await ch.recoveries()).length === 2, 'second connection', { timeout: 5000 });
+    expect(await ch.recoveries()).to.deep.equal([false, false]);
+    await waitUntil(() => page.el.parentElement!.querySelector('#snapshot')!.textContent === 'snapshot 2', 'the fresh snapshot', { timeout: 5000 });
+    await sleep(100);
+    expect(page.log(), 'none of the missed messages').to.deep.equal(range(0, 3));
+  });
+});

@@ -1,0 +1,53 @@
+// Helpers of the recovery tests (not a test file itself): a recovering page on a channel of the
+// test server, and a drop that keeps the page out while something happens.
+import { fixture, html, waitUntil } from '@open-wc/testing';
+import '../../src/index.js';
+import type { HxWsConnectElement } from '../../src/connect-element.js';
+import type { HxWsErrorEvent, HxWsOpenEvent } from '../../src/events.js';
+import type { Channel } from '../support/server.js';
+
+/** A message to the page's room: `m{i}` appended to `#log`. */
+export const MESSAGE = '<div id="log" hx-swap-oob="beforeend"><p>m{i}</p></div>';
+
+export interface Page {
+  el: HxWsConnectElement;
+  opens: HxWsOpenEvent[];
+  errors: HxWsErrorEvent[];
+  log: () => string[];
+}
+
+/** A recovering page on `url` (the channel's `/hxr/` path unless given), once its socket opened. */
+export async function recoveringPage(ch: Channel, resumeFrom?: string, url = ch.hxrPath()): Promise<Page> {
+  // Heard on the document from the start: the first open may come before the fixture resolves.
+  const opens: HxWsOpenEvent[] = [];
+  const errors: HxWsErrorEvent[] = [];
+  const mine = (e: Event) => (e.target as Element).closest('hx-ws-connect')?.url === url;
+  document.addEventListener('hx-ws-open', (e) => mine(e) && opens.push(e));
+  document.addEventListener('hx-ws-error', (e) => mine(e) && errors.push(e));
+  const wrap = await fixture<HTMLDivElement>(html`<div>
+    <div id="snapshot"></div>
+    <div id="log"></div>
+    <hx-ws-connect recover resume-from=${resumeFrom ?? ''} .reconnectDelay=${() => 20} url=${url}></hx-ws-connect>
+  </div>`);
+  const el = wrap.querySelector('hx-ws-connect')!;
+  const log = () => [...wrap.querySelectorAll('#log p')].map((p) => p.textContent!);
+  await waitUntil(() => opens.length === 1, 'opened', { timeout: 5000 }).catch((e: Error) => {
+    throw new Error(`${e.message}: ${el.connection.status} ${el.connection.url} ${errors.map((x) => x.message).join('; ')}`);
+  });
+  return { el, opens, errors, log };
+}
+
+/** `m<from>` ... `m<to - 1>`. */
+export const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `m${from + i}`);
+
+/** Cuts the TCP connection, runs `whileDown` with the page unable to reconnect, then lets it back in. */
+export async function down(ch: Channel, page: Page, whileDown: () => Promise<unknown>): Promise<void> {
+  const before = page.opens.length;
+  await ch.refuse(1_000_000);
+  await ch.drop();
+  await waitUntil(() => page.el.connection.status !== 'open', 'the page saw the drop', { timeout: 5000 });
+  await whileDown();
+  await ch.refuse(0);
+  await waitUntil(() => page.opens.length === before + 1, 'reopened', { timeout: 5000 });
+}
+
