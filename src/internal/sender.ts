@@ -34,11 +34,10 @@ import {
   HxWsNoSocketSourceEvent,
   HxWsValidationHaltedEvent,
   type OutgoingRequest,
-  type HxWsValidationError,
 } from '../events.js';
 import { checkFiles, encodeFiles, fileChunks, findFiles, parseByteSize, parseEncoding, type EncodedValues, type FileLimits } from './files.js';
 import { planChunked } from './resume.js';
-import { isButton, isSubmitter } from './controls.js';
+import { invalidControls, submitterOf } from './controls.js';
 import { report, type Problem } from './problem.js';
 import { parseTriggers, wireNatural, wireSpec, type WireOptions } from './triggers.js';
 import { attributeChain, closestAttribute, closestAttributeOwner, inheritedAttributes, readAttribute } from './attributes.js';
@@ -46,36 +45,6 @@ import { effectiveAllowEval } from '../config.js';
 import { checkDisabled, describeElement } from './disable.js';
 import { buildHeaders } from './headers.js';
 import { collectValues, contextForm, type FormControl } from './values.js';
-
-/**
- * The button that has focus in `form`, if any: a form submitted with no submitter (`requestSubmit()`,
- * Enter in some browsers) counts it as the submitter, as htmx does.
- */
-function focusedButton(form: EventTarget | null): Element | null {
-  if (!(form instanceof HTMLFormElement)) return null;
-  let el = document.activeElement;
-  while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
-  const button = el instanceof HTMLButtonElement || (el instanceof HTMLInputElement && el.type === 'submit') ? el : null;
-  return button && isSubmitter(button) && button.form === form ? button : null;
-}
-
-/** The submitter a triggering event implies: the submit event's (or the focused button), or the clicked button. */
-function submitterOf(host: Element, event: Event | null | undefined): Element | null {
-  if (isButton(host)) return isSubmitter(host) ? host : null;
-  if (!event) return null;
-  if (event instanceof SubmitEvent) return event.submitter ?? focusedButton(event.target);
-  if (event.type !== 'click') return null;
-  const origin = event.composedPath()[0];
-  const button = origin instanceof Element ? origin.closest('button, input') : null;
-  return isSubmitter(button) && host.contains(button) ? button : null;
-}
-
-/** Controls that fail native validation, with the browser's messages. */
-function invalidControls(controls: readonly FormControl[]): HxWsValidationError[] {
-  return controls
-    .filter((c) => c.willValidate && !c.validity.valid)
-    .map((c) => ({ elt: c, message: c.validationMessage, validity: c.validity }));
-}
 
 /** One element's sending behaviour: triggers, values, files, the request. */
 export class Sender implements ReactiveController {

@@ -13,7 +13,7 @@ import { parseByteSize } from './files.js';
 import { readAttribute } from './attributes.js';
 import type { ReconnectDelay } from '../config.js';
 import { reportProblem, type HxWsErrorReason } from '../events.js';
-import type { JsonSource } from './values.js';
+import type { JsonSource } from './json-source.js';
 
 /** What a connection reads from its element each time it opens. */
 export interface ConnectionSettings {
