@@ -15,6 +15,27 @@ export function pageRequestId(id: number): string {
   return `${PAGE_PREFIX}-${id}`;
 }
 
+/** `the socket closed`, with the server's close in words when the server closed it. */
+export function socketClosed(closedBy?: string): string {
+  return `the socket closed${closedBy ? ` (the server closed it with ${closedBy})` : ''}`;
+}
+
+/**
+ * Reports requests that went out but will not be sent again (`send-unconfirmed`): they may or
+ * may not have reached the server. `why` says what ended the wait.
+ */
+export function reportUnconfirmed(requests: Iterable<OutgoingRequest>, why: string): void {
+  for (const request of requests) {
+    const id = request.headers[REQUEST_ID_HEADER];
+    reportProblem(
+      request.source,
+      'send-unconfirmed',
+      `${why} before the server acknowledged request ${request.id}${id ? ` (${REQUEST_ID_HEADER} ${id})` : ''}; it may or may not have reached the server, and was not sent again`,
+      { request },
+    );
+  }
+}
+
 /** The requests of one connection that wait for the server's `<hx-ws-ack>`. */
 export class Acks {
   /** By `HX-Request-Id`. */
@@ -55,16 +76,8 @@ export class Acks {
    * @returns the requests reported
    */
   interrupt(closedBy?: string, kept: ReadonlySet<OutgoingRequest> = new Set()): Set<OutgoingRequest> {
-    const lost = new Map([...this.waiting].filter(([, request]) => !kept.has(request)));
-    this.waiting = new Map();
-    for (const [id, request] of lost) {
-      reportProblem(
-        request.source,
-        'send-unconfirmed',
-        `the socket closed before the server acknowledged request ${request.id} (${REQUEST_ID_HEADER} ${id})${closedBy ? ` (the server closed it with ${closedBy})` : ''}; it may or may not have reached the server, and was not sent again`,
-        { request },
-      );
-    }
-    return new Set(lost.values());
+    const lost = new Set(this.detach(kept));
+    reportUnconfirmed(lost, socketClosed(closedBy));
+    return lost;
   }
 }

@@ -8,7 +8,7 @@
  */
 import { emit, HxWsAfterSendEvent, HxWsBeforeSendEvent, type OutgoingRequest } from '../events.js';
 import { frameBytes, type UploadStatus } from '../protocol.js';
-import { Acks } from './acks.js';
+import { Acks, socketClosed } from './acks.js';
 import type { Outbox } from './outbox.js';
 import { UploadProgress } from './progress.js';
 import type { Recovery } from './recovery.js';
@@ -117,7 +117,7 @@ export class Delivery {
    * @returns how many requests were cut (kept ones included)
    */
   interrupt(socket: WebSocket, closedBy?: string, keep = true): number {
-    if (!keep) this.recovery.giveUp(`the socket closed${closedBy ? ` (the server closed it with ${closedBy})` : ''}`);
+    if (!keep) this.recovery.giveUp(socketClosed(closedBy));
     const kept = this.resumes.drop();
     const again = keep && this.recovery.keeps(socket);
     const cut = again ? this.acks.detach(kept) : [...this.acks.interrupt(closedBy, kept)];

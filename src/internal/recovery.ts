@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { emit, HxWsErrorEvent, reportProblem, type OutgoingRequest } from '../events.js';
+import { emit, HxWsErrorEvent, type OutgoingRequest } from '../events.js';
 import { comparePositions, formatOffer, mayHaveRecoveryControls, RECOVER_QUERY, takeRecoveryControls } from '../protocol.js';
+import { reportUnconfirmed } from './acks.js';
 import { logError } from './problem.js';
 
 /** `url` with the query flag that asks the server for recovery. */
@@ -14,21 +15,6 @@ export function recoveryUrl(url: string): string {
   const withFlag = new URL(url);
   withFlag.searchParams.set(RECOVER_QUERY, '1');
   return withFlag.href;
-}
-
-/**
- * Reports requests that went out but will not be sent again (`send-unconfirmed`): they may or
- * may not have reached the server.
- */
-export function reportUnconfirmed(requests: readonly OutgoingRequest[], why: string): void {
-  for (const request of requests) {
-    reportProblem(
-      request.source,
-      'send-unconfirmed',
-      `${why} before the server acknowledged request ${request.id}; it may or may not have reached the server, and was not sent again`,
-      { request },
-    );
-  }
 }
 
 /** The page session of one connection. */
