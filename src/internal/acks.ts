@@ -39,22 +39,22 @@ export function reportUnconfirmed(requests: Iterable<OutgoingRequest>, why: stri
 /** The requests of one connection that wait for the server's `<hx-ws-ack>`. */
 export class Acks {
   /** By `HX-Request-Id`. */
-  private waiting = new Map<string, OutgoingRequest>();
+  #waiting = new Map<string, OutgoingRequest>();
 
   /** Requests sent on the current socket that the server has not acknowledged yet. */
   get unconfirmed(): readonly OutgoingRequest[] {
-    return [...this.waiting.values()];
+    return [...this.#waiting.values()];
   }
 
   /** Starts waiting for the ack of `request`, if it carries an id. */
   track(request: OutgoingRequest): void {
     const id = request.headers[REQUEST_ID_HEADER];
-    if (id) this.waiting.set(id, request);
+    if (id) this.#waiting.set(id, request);
   }
 
   /** Confirms the requests of acknowledged ids (taken off a message by `takeControls`). */
   confirm(ids: readonly string[]): void {
-    for (const id of ids) this.waiting.delete(id);
+    for (const id of ids) this.#waiting.delete(id);
   }
 
   /**
@@ -62,8 +62,8 @@ export class Acks {
    * sent again. Requests in `kept` (chunked uploads, which are continued instead) are left out.
    */
   detach(kept: ReadonlySet<OutgoingRequest> = new Set()): OutgoingRequest[] {
-    const again = [...this.waiting.values()].filter((request) => !kept.has(request));
-    this.waiting = new Map();
+    const again = [...this.#waiting.values()].filter((request) => !kept.has(request));
+    this.#waiting = new Map();
     return again;
   }
 

@@ -25,7 +25,7 @@ let leaveCalls = 0;
 /** A socket owned by an element. */
 export class SocketConnection extends SocketLink implements ReactiveController {
   /** Key of the stop that waits a microtask after the host left; 0 when none. */
-  private leaving = 0;
+  #leaving = 0;
 
   /** `WebSocket.readyState` of the current socket, or `CLOSED` (3) when there is none. */
   get readyState(): number {
@@ -58,13 +58,13 @@ export class SocketConnection extends SocketLink implements ReactiveController {
 
   /** The host entered the page: start owning a socket. Idempotent. */
   hostConnected(): void {
-    this.leaving = 0;
-    if (this.status === 'pending') this.scheduleOpen(); // back before the stop, first open skipped
+    this.#leaving = 0;
+    if (this.status === 'pending') this.#scheduleOpen(); // back before the stop, first open skipped
     if (this.status !== 'stopped') return;
     this.status = 'pending';
     register(this.host, this);
     this.retry.listen();
-    this.scheduleOpen();
+    this.#scheduleOpen();
   }
 
   /**
@@ -73,9 +73,9 @@ export class SocketConnection extends SocketLink implements ReactiveController {
    * while connecting costs a handshake, and Chrome counts it as a failure and delays the page's
    * next connections.
    */
-  private scheduleOpen(): void {
+  #scheduleOpen(): void {
     queueMicrotask(() => {
-      if (this.status === 'pending' && !this.leaving && this.host.isConnected) this.open();
+      if (this.status === 'pending' && !this.#leaving && this.host.isConnected) this.open();
     });
   }
 
@@ -84,10 +84,10 @@ export class SocketConnection extends SocketLink implements ReactiveController {
    * the element (remove + insert in one task) keeps the same socket.
    */
   hostDisconnected(): void {
-    if (this.status === 'stopped' || this.leaving) return;
-    const key = (this.leaving = ++leaveCalls);
+    if (this.status === 'stopped' || this.#leaving) return;
+    const key = (this.#leaving = ++leaveCalls);
     queueMicrotask(() => {
-      if (this.leaving === key) this.stop();
+      if (this.#leaving === key) this.stop();
     });
   }
 
@@ -95,7 +95,7 @@ export class SocketConnection extends SocketLink implements ReactiveController {
   stop(): void {
     if (this.status === 'stopped') return;
     this.status = 'stopped';
-    this.leaving = 0;
+    this.#leaving = 0;
     unregister(this.host, this);
     this.retry.unlisten();
     this.closeSocket(1000, 'element removed');

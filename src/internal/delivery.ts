@@ -17,19 +17,26 @@ import type { Timers } from './retry.js';
 
 /** The sending side of one connection. */
 export class Delivery {
-  private readonly acks = new Acks();
-  private readonly progress: UploadProgress;
-  private readonly resumes: Resumes;
+  readonly #acks = new Acks();
+  readonly #progress: UploadProgress;
+  readonly #resumes: Resumes;
+
+  readonly #outbox: Outbox;
+  readonly #recovery: Recovery;
+  readonly #current: () => WebSocket | null;
 
   constructor(
-    private readonly outbox: Outbox,
-    private readonly recovery: Recovery,
+    outbox: Outbox,
+    recovery: Recovery,
     /** The connection's current socket, if any. */
-    private readonly current: () => WebSocket | null,
+    current: () => WebSocket | null,
     timers: Timers,
   ) {
-    const progress = (this.progress = new UploadProgress(timers));
-    this.resumes = new Resumes(
+    this.#outbox = outbox;
+    this.#recovery = recovery;
+    this.#current = current;
+    const progress = (this.#progress = new UploadProgress(timers));
+    this.#resumes = new Resumes(
       {
         ask: (socket, json) => {
           socket.send(json);
@@ -37,11 +44,11 @@ export class Delivery {
         },
         transmit: (socket, request, frames, base) => {
           for (const frame of frames) socket.send(frame);
-          this.acks.track(request);
+          this.#acks.track(request);
           progress.track(request, frames.reduce((n, f) => n + f.size, 0), base);
           progress.report();
         },
-        resumed: (socket) => this.flush(socket),
+        resumed: (socket) => this.#flush(socket),
       },
       timers,
     );
@@ -49,22 +56,22 @@ export class Delivery {
 
   /** Whether chunked uploads are being continued: new requests queue behind them. */
   get busy(): boolean {
-    return this.resumes.busy;
+    return this.#resumes.busy;
   }
 
   /** The last request handed to the current (or last) socket. */
   get last(): OutgoingRequest | undefined {
-    return this.progress.last;
+    return this.#progress.last;
   }
 
   /** Requests not acknowledged yet, those kept for a resend (recovery mode) first. */
   get unconfirmed(): readonly OutgoingRequest[] {
-    return [...this.recovery.resend, ...this.acks.unconfirmed];
+    return [...this.#recovery.resend, ...this.#acks.unconfirmed];
   }
 
   /** A new socket: its byte stream starts at 0. */
   reset(socket: WebSocket): void {
-    this.progress.reset(socket);
+    this.#progress.reset(socket);
   }
 
   /**
@@ -73,27 +80,27 @@ export class Delivery {
    * queue.
    */
   opened(socket: WebSocket, recovered: boolean | undefined): void {
-    for (const request of this.recovery.again(recovered)) this.transmit(socket, request);
-    if (!this.resumes.begin(socket)) this.flush(socket);
+    for (const request of this.#recovery.again(recovered)) this.transmit(socket, request);
+    if (!this.#resumes.begin(socket)) this.#flush(socket);
   }
 
   /** Acks and upload statuses the server sent on `socket`. */
   confirm(socket: WebSocket, ids: readonly string[], uploads: readonly UploadStatus[]): void {
-    this.acks.confirm(ids);
-    this.resumes.status(socket, uploads);
+    this.#acks.confirm(ids);
+    this.#resumes.status(socket, uploads);
   }
 
   /** No socket is coming back for the chunked uploads kept over a drop: they are reported. */
   giveUp(why: string): void {
-    this.resumes.giveUp(why);
+    this.#resumes.giveUp(why);
   }
 
   /** Sends every queued request, in order. */
-  private flush(socket: WebSocket): void {
-    if (socket !== this.current()) return;
-    for (const request of this.outbox.take()) {
+  #flush(socket: WebSocket): void {
+    if (socket !== this.#current()) return;
+    for (const request of this.#outbox.take()) {
       if (socket.readyState === WebSocket.OPEN) this.transmit(socket, request);
-      else this.outbox.hold(request, Infinity);
+      else this.#outbox.hold(request, Infinity);
     }
   }
 
@@ -102,11 +109,11 @@ export class Delivery {
     if (!emit(request.source, new HxWsBeforeSendEvent(request))) return;
     // All frames in one task: WebSocket.send keeps order, so no other request can interleave.
     for (const frame of request.frames) socket.send(frame);
-    this.acks.track(request);
-    this.resumes.track(request);
-    this.progress.track(request);
+    this.#acks.track(request);
+    this.#resumes.track(request);
+    this.#progress.track(request);
     emit(request.source, new HxWsAfterSendEvent(request));
-    this.progress.report();
+    this.#progress.report();
   }
 
   /**
@@ -117,12 +124,12 @@ export class Delivery {
    * @returns how many requests were cut (kept ones included)
    */
   interrupt(socket: WebSocket, closedBy?: string, keep = true): number {
-    if (!keep) this.recovery.giveUp(socketClosed(closedBy));
-    const kept = this.resumes.drop();
-    const again = keep && this.recovery.keeps(socket);
-    const cut = again ? this.acks.detach(kept) : [...this.acks.interrupt(closedBy, kept)];
+    if (!keep) this.#recovery.giveUp(socketClosed(closedBy));
+    const kept = this.#resumes.drop();
+    const again = keep && this.#recovery.keeps(socket);
+    const cut = again ? this.#acks.detach(kept) : [...this.#acks.interrupt(closedBy, kept)];
     // Recovery: kept to be sent again if the session is recovered, reported if not.
-    if (again) this.recovery.resend.push(...cut);
-    return kept.size + cut.length + this.progress.interrupt(socket, new Set([...cut, ...kept]), closedBy);
+    if (again) this.#recovery.resend.push(...cut);
+    return kept.size + cut.length + this.#progress.interrupt(socket, new Set([...cut, ...kept]), closedBy);
   }
 }

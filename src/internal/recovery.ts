@@ -20,22 +20,26 @@ export function recoveryUrl(url: string): string {
 /** The page session of one connection. */
 export class Recovery {
   /** The socket that offered recovery (it waits for the session answer before `open`). */
-  private socket: WebSocket | null = null;
+  #socket: WebSocket | null = null;
   /** Whether the current socket has sent its offer and waits for the answer. */
-  private awaiting = false;
+  #awaiting = false;
   /** The session the server gave this connection. */
-  private session: string | undefined;
+  #session: string | undefined;
   /** The position of the last message applied (swapped or skipped by the app). */
   position: string | undefined;
   /** Requests sent but not acknowledged when the last socket dropped, to send again. */
   resend: OutgoingRequest[] = [];
 
-  constructor(private readonly host: Element) {}
+  readonly #host: Element;
+
+  constructor(host: Element) {
+    this.#host = host;
+  }
 
   /** A new socket: it offers recovery when `on`. */
   use(socket: WebSocket, on: boolean): void {
-    this.socket = on ? socket : null;
-    this.awaiting = false;
+    this.#socket = on ? socket : null;
+    this.#awaiting = false;
   }
 
   /**
@@ -43,10 +47,10 @@ export class Recovery {
    * session yet). @returns whether an answer is awaited
    */
   offer(socket: WebSocket, resumeFrom: string | null | undefined): boolean {
-    if (socket !== this.socket) return false;
-    this.awaiting = true;
-    const position = this.position ?? (this.session ? undefined : (resumeFrom ?? undefined));
-    socket.send(formatOffer({ session: this.session, position }));
+    if (socket !== this.#socket) return false;
+    this.#awaiting = true;
+    const position = this.position ?? (this.#session ? undefined : (resumeFrom ?? undefined));
+    socket.send(formatOffer({ session: this.#session, position }));
     return true;
   }
 
@@ -55,17 +59,17 @@ export class Recovery {
    * @returns whether the offer was still waiting
    */
   unanswered(socket: WebSocket, ms: number): boolean {
-    if (!this.awaiting) return false;
-    this.awaiting = false;
-    this.refuse(socket, `did not answer the recovery offer within ${ms} ms`);
-    this.session = this.position = undefined;
+    if (!this.#awaiting) return false;
+    this.#awaiting = false;
+    this.#refuse(socket, `did not answer the recovery offer within ${ms} ms`);
+    this.#session = this.position = undefined;
     return true;
   }
 
-  private refuse(socket: WebSocket, what: string): void {
+  #refuse(socket: WebSocket, what: string): void {
     const message = `the server at ${socket.url} ${what}; this connection goes on without recovery`;
-    logError(message, this.host);
-    emit(this.host, new HxWsErrorEvent('no-recovery', message, { part: socket.url }));
+    logError(message, this.#host);
+    emit(this.#host, new HxWsErrorEvent('no-recovery', message, { part: socket.url }));
   }
 
   /**
@@ -75,13 +79,13 @@ export class Recovery {
    *   answer, or a message whose position was applied already)
    */
   take(socket: WebSocket, data: string, answered: (recovered: boolean | undefined) => void): string | null {
-    if (socket !== this.socket || !mayHaveRecoveryControls(data)) return data;
+    if (socket !== this.#socket || !mayHaveRecoveryControls(data)) return data;
     const { session, position, rest } = takeRecoveryControls(data);
     if (session) {
-      if (!this.awaiting) return null;
-      this.awaiting = false;
-      if (!session.id) this.refuse(socket, 'has recovery off');
-      this.session = session.id;
+      if (!this.#awaiting) return null;
+      this.#awaiting = false;
+      if (!session.id) this.#refuse(socket, 'has recovery off');
+      this.#session = session.id;
       this.position = session.position;
       answered(session.recovered);
       return null;
@@ -97,7 +101,7 @@ export class Recovery {
 
   /** Whether the unconfirmed requests of `socket` are kept over its drop (to send again). */
   keeps(socket: WebSocket): boolean {
-    return socket === this.socket && !!this.session;
+    return socket === this.#socket && !!this.#session;
   }
 
   /**
@@ -105,17 +109,17 @@ export class Recovery {
    * session was `recovered`; otherwise they are reported and none is returned.
    */
   again(recovered: boolean | undefined): OutgoingRequest[] {
-    if (recovered) return this.drain();
+    if (recovered) return this.#drain();
     this.giveUp('the server could not recover the session');
     return [];
   }
 
   /** Reports the requests kept for a resend that will not happen (`send-unconfirmed`). */
   giveUp(why: string): void {
-    reportUnconfirmed(this.drain(), why);
+    reportUnconfirmed(this.#drain(), why);
   }
 
-  private drain(): OutgoingRequest[] {
+  #drain(): OutgoingRequest[] {
     const kept = this.resend;
     this.resend = [];
     return kept;

@@ -173,18 +173,24 @@ export function attributeSetting(el: Element, name: SettingName): string | null 
  * connection reads its settings before each open).
  */
 export class SettingReader {
-  private readonly reported = new Map<string, unknown>();
+  readonly #reported = new Map<string, unknown>();
+
+  readonly #host: Element;
+  readonly #attributeMode: boolean;
 
   constructor(
     /** The element errors are reported on. */
-    private readonly host: Element,
+    host: Element,
     /** `true` in attribute mode: messages name `hx-ws-*` attributes. */
-    private readonly attributeMode = false,
-  ) {}
+    attributeMode = false,
+  ) {
+    this.#host = host;
+    this.#attributeMode = attributeMode;
+  }
 
   /** The attribute a message names for setting `spec`. */
-  private label(spec: SettingSpec): string {
-    return (this.attributeMode ? spec.hxWs : spec.attribute) ?? spec.property;
+  #label(spec: SettingSpec): string {
+    return (this.#attributeMode ? spec.hxWs : spec.attribute) ?? spec.property;
   }
 
   /**
@@ -193,19 +199,19 @@ export class SettingReader {
    */
   number(name: SettingName, raw: number | string | null | undefined, reason: HxWsErrorReason = 'bad-limit'): number | null {
     if (raw == null || raw === '') {
-      this.reported.delete(name);
+      this.#reported.delete(name);
       return null;
     }
     const spec = settingSpec(name);
     const n = spec.kind === 'size' ? (parseByteSize(raw) ?? undefined) : parseCount(raw);
     if (n !== undefined) {
-      this.reported.delete(name);
+      this.#reported.delete(name);
       return n;
     }
-    if (this.reported.get(name) !== raw) {
-      this.reported.set(name, raw);
-      const label = this.label(spec);
-      reportProblem(this.host, reason, `${label} '${String(raw)}' is not ${spec.expects}; the default applies`, { part: String(raw) });
+    if (this.#reported.get(name) !== raw) {
+      this.#reported.set(name, raw);
+      const label = this.#label(spec);
+      reportProblem(this.#host, reason, `${label} '${String(raw)}' is not ${spec.expects}; the default applies`, { part: String(raw) });
     }
     return null;
   }

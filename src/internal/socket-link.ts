@@ -69,11 +69,11 @@ export class SocketLink {
   protected readonly recovery: Recovery;
   protected readonly delivery: Delivery;
   protected readonly retry: RetrySchedule;
-  private readonly watchdog: Watchdog;
-  private readonly reader: SettingReader;
-  private readonly random: () => number;
-  private readonly createSocket: (url: string, protocols: string[]) => WebSocket;
-  private readonly errors: SocketErrors;
+  readonly #watchdog: Watchdog;
+  readonly #reader: SettingReader;
+  readonly #random: () => number;
+  readonly #createSocket: (url: string, protocols: string[]) => WebSocket;
+  readonly #errors: SocketErrors;
 
   constructor(
     /** The element events are fired on and swaps are rooted at. */
@@ -82,19 +82,19 @@ export class SocketLink {
     seams: ConnectionSeams = {},
   ) {
     const timers = seams.timers ?? pageTimers;
-    this.random = seams.random ?? pageRandom;
-    this.createSocket = seams.createSocket ?? ((url, protocols) => new WebSocket(url, protocols));
+    this.#random = seams.random ?? pageRandom;
+    this.#createSocket = seams.createSocket ?? ((url, protocols) => new WebSocket(url, protocols));
     this.recovery = new Recovery(host);
     this.delivery = new Delivery(this.outbox, this.recovery, () => this.socket, timers);
-    this.retry = new RetrySchedule(() => this.retryNow(), timers);
-    this.watchdog = new Watchdog(timers);
-    this.reader = new SettingReader(host, seams.attributeMode);
-    this.errors = new SocketErrors(host);
+    this.retry = new RetrySchedule(() => this.#retryNow(), timers);
+    this.#watchdog = new Watchdog(timers);
+    this.#reader = new SettingReader(host, seams.attributeMode);
+    this.#errors = new SocketErrors(host);
   }
 
   /** Numeric setting `name`, or `null` when unset or bad (reported once). */
   protected number(name: 'maxRetries' | 'queueLimit' | 'connectTimeout' | 'idleTimeout'): number | null {
-    return this.reader.number(name, this.settings()[name]);
+    return this.#reader.number(name, this.settings()[name]);
   }
 
   protected open(): void {
@@ -114,7 +114,7 @@ export class SocketLink {
     emit(this.host, new HxWsConnectingEvent(url, this.retryCount));
     let socket: WebSocket;
     try {
-      socket = this.createSocket(url, protocols);
+      socket = this.#createSocket(url, protocols);
     } catch (err) {
       this.status = 'idle';
       reportProblem(this.host, 'bad-url', `could not open a socket to "${url}" with protocols [${protocols.join(', ')}]: ${(err as Error).message}`, {
@@ -128,25 +128,25 @@ export class SocketLink {
     this.recovery.use(socket, !!s.recover);
     this.status = 'connecting';
     this.delivery.reset(socket);
-    socket.addEventListener('open', () => this.onOpen(socket));
-    socket.addEventListener('message', (e) => this.onMessage(socket, e));
-    socket.addEventListener('error', () => this.onError(socket));
-    socket.addEventListener('close', (e) => this.onClose(socket, e));
-    this.watchdog.connect(this.number('connectTimeout') ?? config.connectTimeout, (ms) => this.onConnectTimeout(socket, ms));
+    socket.addEventListener('open', () => this.#onOpen(socket));
+    socket.addEventListener('message', (e) => this.#onMessage(socket, e));
+    socket.addEventListener('error', () => this.#onError(socket));
+    socket.addEventListener('close', (e) => this.#onClose(socket, e));
+    this.#watchdog.connect(this.number('connectTimeout') ?? config.connectTimeout, (ms) => this.#onConnectTimeout(socket, ms));
   }
 
   /** (Re)starts the idle clock of an open socket, when `idleTimeout` is set. */
-  private armIdle(socket: WebSocket): void {
-    this.watchdog.idle(this.number('idleTimeout') ?? 0, (ms) => {
+  #armIdle(socket: WebSocket): void {
+    this.#watchdog.idle(this.number('idleTimeout') ?? 0, (ms) => {
       if (socket !== this.socket) return;
-      this.drop(socket, 'idle-timeout', `the socket to ${socket.url} received nothing for ${ms} ms; taken for dead and reconnecting`);
+      this.#drop(socket, 'idle-timeout', `the socket to ${socket.url} received nothing for ${ms} ms; taken for dead and reconnecting`);
     });
   }
 
   /** Reports `message`, then takes `socket` for dropped, as after a 1006 close. */
-  private drop(socket: WebSocket, reason: 'idle-timeout' | 'connect-timeout', message: string): void {
+  #drop(socket: WebSocket, reason: 'idle-timeout' | 'connect-timeout', message: string): void {
     emit(this.host, new HxWsErrorEvent(reason, message, { part: socket.url }));
-    this.onClose(socket, { code: 1006, reason: '', wasClean: false });
+    this.#onClose(socket, { code: 1006, reason: '', wasClean: false });
     socket.close();
   }
 
@@ -154,49 +154,49 @@ export class SocketLink {
    * Nothing answered the upgrade in time (a wrong path that no server listener takes, a server
    * that hangs): say so, then drop the attempt and go on as after a 1006 close. The queue stays.
    */
-  private onConnectTimeout(socket: WebSocket, ms: number): void {
+  #onConnectTimeout(socket: WebSocket, ms: number): void {
     if (socket !== this.socket || socket.readyState !== WebSocket.CONNECTING) return;
-    this.drop(socket, 'connect-timeout', this.errors.timeout(socket, ms, this.retriesAfter(1006)));
+    this.#drop(socket, 'connect-timeout', this.#errors.timeout(socket, ms, this.#retriesAfter(1006)));
   }
 
-  private onOpen(socket: WebSocket): void {
+  #onOpen(socket: WebSocket): void {
     if (socket !== this.socket) return;
-    this.watchdog.clear();
+    this.#watchdog.clear();
     this.status = 'open';
     this.retryCount = 0;
-    this.errors.opened(socket);
-    this.armIdle(socket);
+    this.#errors.opened(socket);
+    this.#armIdle(socket);
     if (this.recovery.offer(socket, this.settings().resumeFrom)) {
       // `open` waits for the server's answer (status stays `connecting`, so sends queue behind
       // it). A server that does not know the offer never answers: after connectTimeout, go on
       // without recovery.
       this.status = 'connecting';
-      this.watchdog.connect(this.number('connectTimeout') ?? config.connectTimeout, (ms) => {
-        if (socket === this.socket && this.recovery.unanswered(socket, ms)) this.finishOpen(socket, false);
+      this.#watchdog.connect(this.number('connectTimeout') ?? config.connectTimeout, (ms) => {
+        if (socket === this.socket && this.recovery.unanswered(socket, ms)) this.#finishOpen(socket, false);
       });
       return;
     }
-    this.finishOpen(socket);
+    this.#finishOpen(socket);
   }
 
   /** The socket is open (and in recovery mode, the server has answered the offer). */
-  private finishOpen(socket: WebSocket, recovered?: boolean): void {
+  #finishOpen(socket: WebSocket, recovered?: boolean): void {
     this.status = 'open';
     emit(this.host, new HxWsOpenEvent(socket, recovered));
     this.delivery.opened(socket, recovered);
   }
 
-  private onMessage(socket: WebSocket, e: MessageEvent): void {
+  #onMessage(socket: WebSocket, e: MessageEvent): void {
     if (socket !== this.socket) return;
-    if (this.watchdog.idling) this.armIdle(socket);
+    if (this.#watchdog.idling) this.#armIdle(socket);
     let data: string | ArrayBuffer | Blob | null = e.data as string | ArrayBuffer | Blob;
     // Control elements lead the message they come in (usually alone): take them off before
     // anything else sees it. A message of controls only fires no message events and is not swapped.
     if (typeof data === 'string') {
       data = this.recovery.take(socket, data, (recovered) => {
-        this.watchdog.clear();
-        this.armIdle(socket);
-        this.finishOpen(socket, recovered);
+        this.#watchdog.clear();
+        this.#armIdle(socket);
+        this.#finishOpen(socket, recovered);
       });
       if (data === null) return;
       if (mayHaveControls(data)) {
@@ -209,19 +209,19 @@ export class SocketLink {
     receive(this.host, data);
   }
 
-  private onError(socket: WebSocket): void {
-    if (socket === this.socket) this.errors.error(socket);
+  #onError(socket: WebSocket): void {
+    if (socket === this.socket) this.#errors.error(socket);
   }
 
   /** Whether a close with `code` is followed by a timed reconnect. */
-  private retriesAfter(code: number): boolean {
+  #retriesAfter(code: number): boolean {
     const codes = this.settings().reconnectCodes ?? config.reconnectCodes;
     return codes.includes(code) && this.retryCount < (this.number('maxRetries') ?? Infinity);
   }
 
-  private onClose(socket: WebSocket, e: Pick<CloseEvent, 'code' | 'reason' | 'wasClean'>): void {
+  #onClose(socket: WebSocket, e: Pick<CloseEvent, 'code' | 'reason' | 'wasClean'>): void {
     if (socket !== this.socket) return;
-    this.watchdog.clear();
+    this.#watchdog.clear();
     this.socket = null;
     this.status = 'idle';
     // 1005 and 1006 carry no close frame: the server said nothing.
@@ -230,16 +230,16 @@ export class SocketLink {
     // refused what it got (1002, 1003, 1007-1010) or the retries are used up: then they are
     // reported.
     const codes = this.settings().reconnectCodes ?? config.reconnectCodes;
-    const exhausted = codes.includes(e.code) && !this.retriesAfter(e.code);
+    const exhausted = codes.includes(e.code) && !this.#retriesAfter(e.code);
     const cut = this.delivery.interrupt(socket, closedBy, !exhausted && !REFUSALS.includes(e.code));
     if (closedBy && cut === 0 && !QUIET_CLOSES.includes(e.code)) {
       const last = this.delivery.last;
       reportProblem(this.host, 'server-closed', `the server closed the socket with ${closedBy}`, { part: e.reason || undefined, ...(last ? { request: last } : {}) });
     }
     let delay: number | null = null;
-    if (this.retriesAfter(e.code)) {
+    if (this.#retriesAfter(e.code)) {
       const s = this.settings();
-      delay = reconnectDelay(effectiveReconnectDelay(s.reconnectDelay ?? undefined), this.retryCount, this.random);
+      delay = reconnectDelay(effectiveReconnectDelay(s.reconnectDelay ?? undefined), this.retryCount, this.#random);
       this.status = 'retrying';
       this.retry.schedule(delay, !!s.pauseWhileHidden);
     } else {
@@ -248,7 +248,7 @@ export class SocketLink {
     emit(this.host, new HxWsCloseEvent(e.code, e.reason, e.wasClean, delay));
   }
 
-  private retryNow(): void {
+  #retryNow(): void {
     if (this.status !== 'retrying') return;
     this.status = 'idle';
     this.retryCount += 1;
@@ -258,7 +258,7 @@ export class SocketLink {
   protected closeSocket(code: number, reason: string): void {
     const socket = this.socket;
     if (!socket) return;
-    this.watchdog.clear();
+    this.#watchdog.clear();
     this.socket = null;
     if (this.status === 'connecting' || this.status === 'open') this.status = 'idle';
     this.delivery.interrupt(socket);

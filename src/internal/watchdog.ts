@@ -14,26 +14,30 @@ export function inWords(ms: number): string {
 
 /** At most one connect and one idle timer. */
 export class Watchdog {
-  private connectTimer: unknown;
-  private idleTimer: unknown;
+  #connectTimer: unknown;
+  #idleTimer: unknown;
 
-  constructor(private readonly timers: Timers) {}
+  readonly #timers: Timers;
+
+  constructor(timers: Timers) {
+    this.#timers = timers;
+  }
 
   /** Whether the idle clock runs (it is restarted by every message). */
   get idling(): boolean {
-    return this.idleTimer !== undefined;
+    return this.#idleTimer !== undefined;
   }
 
   /** Runs `fire(ms)` after `ms` unless {@link clear}ed first; `ms` of 0 or less: never. */
   connect(ms: number, fire: (ms: number) => void): void {
-    this.timers.clearTimeout(this.connectTimer);
-    this.connectTimer = ms > 0 ? this.timers.setTimeout(() => ((this.connectTimer = undefined), fire(ms)), ms) : undefined;
+    this.#timers.clearTimeout(this.#connectTimer);
+    this.#connectTimer = ms > 0 ? this.#timers.setTimeout(() => ((this.#connectTimer = undefined), fire(ms)), ms) : undefined;
   }
 
   /** (Re)starts the idle clock: `fire(ms)` after `ms` with nothing received; 0 or less: off. */
   idle(ms: number, fire: (ms: number) => void): void {
-    this.timers.clearTimeout(this.idleTimer);
-    this.idleTimer = ms > 0 ? this.timers.setTimeout(() => ((this.idleTimer = undefined), fire(ms)), ms) : undefined;
+    this.#timers.clearTimeout(this.#idleTimer);
+    this.#idleTimer = ms > 0 ? this.#timers.setTimeout(() => ((this.#idleTimer = undefined), fire(ms)), ms) : undefined;
   }
 
   /** Stops both clocks. */
