@@ -24,7 +24,7 @@ import type { ReactiveController } from '@lit/reactive-element';
 import { pageRequestId } from './acks.js';
 import { findConnection, type SocketConnection } from './connection.js';
 import { nextRequestId } from './outbox.js';
-import { parseCount, settingSpec, type SenderSettings } from './settings.js';
+import { readSendLimits, type SenderSettings } from './settings.js';
 
 export type { SenderSettings } from './settings.js';
 import { frameBytes, HEADERS_KEY, REQUEST_ID_HEADER } from '../protocol.js';
@@ -35,7 +35,7 @@ import {
   HxWsValidationHaltedEvent,
   type OutgoingRequest,
 } from '../events.js';
-import { checkFiles, encodeFiles, fileChunks, findFiles, parseByteSize, parseEncoding, type EncodedValues, type FileLimits } from './files.js';
+import { checkFiles, encodeFiles, fileChunks, findFiles, parseEncoding, type EncodedValues } from './files.js';
 import { planChunked } from './resume.js';
 import { invalidControls, submitterOf } from './controls.js';
 import { report, type Problem } from './problem.js';
@@ -66,13 +66,6 @@ export class Sender implements ReactiveController {
   ) {
     this.#settings = settings;
     this.#attributeMode = attributeMode;
-  }
-
-  /** A bad-limit problem naming the attribute of setting `name` in this mode. */
-  #badLimit(name: 'maxFileSize' | 'maxFiles' | 'chunkSize', raw: number | string): Problem {
-    const spec = settingSpec(name);
-    const label = this.#attributeMode ? spec.hxWs : spec.attribute;
-    return { reason: 'bad-limit', message: `${label} '${raw}' is not ${spec.expects}; nothing was sent`, part: String(raw) };
   }
 
   /** The host entered the page: start listening for the triggers. Idempotent. */
@@ -211,8 +204,7 @@ export class Sender implements ReactiveController {
         part: encodingText ?? '',
       });
     }
-    const limits = this.#limits(s, problems);
-    const chunkSize = this.#chunkSize(s, problems);
+    const { limits, chunkSize } = readSendLimits(s, this.#attributeMode, problems);
 
     const invalid = this.#validates(form, submitter) ? invalidControls(collected.controls) : [];
     if (invalid.length) {
@@ -273,37 +265,6 @@ export class Sender implements ReactiveController {
   #noSocket(forId: string | null, values: Record<string, unknown>, why: string): void {
     console.error(`hx-ws: no socket to send to: ${why}`, this.host);
     emit(this.host, new HxWsNoSocketSourceEvent(forId, values));
-  }
-
-  #limits(s: SenderSettings, problems: Problem[]): FileLimits {
-    const limits: FileLimits = { maxFileSize: null, maxFiles: null };
-    const size = s.maxFileSize;
-    if (size != null && size !== '') {
-      limits.maxFileSize = parseByteSize(size);
-      limits.maxFileSizeText = String(size);
-      if (limits.maxFileSize === null) {
-        problems.push(this.#badLimit('maxFileSize', size));
-      }
-    }
-    const count = s.maxFiles;
-    if (count != null && count !== '') {
-      const n = parseCount(count);
-      if (n !== undefined) limits.maxFiles = n;
-      else problems.push(this.#badLimit('maxFiles', count));
-    }
-    return limits;
-  }
-
-  /** `chunk-size` in bytes, `null` when unset; a bad or zero value is a problem. */
-  #chunkSize(s: SenderSettings, problems: Problem[]): number | null {
-    const raw = s.chunkSize;
-    if (raw == null || raw === '') return null;
-    const n = parseByteSize(raw);
-    if (n === null || n < 1) {
-      problems.push(this.#badLimit('chunkSize', raw));
-      return null;
-    }
-    return n;
   }
 
   #deliver(connection: SocketConnection, encoded: EncodedValues, headers: Record<string, string>): OutgoingRequest | null {

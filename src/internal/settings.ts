@@ -9,10 +9,11 @@
  *
  * @module
  */
-import { parseByteSize } from './files.js';
+import { parseByteSize, type FileLimits } from './files.js';
 import { readAttribute } from './attributes.js';
 import type { ReconnectDelay } from '../config.js';
 import { reportProblem, type HxWsErrorReason } from '../events.js';
+import type { Problem } from './problem.js';
 import type { JsonSource } from './json-source.js';
 
 /** What a connection reads from its element each time it opens. */
@@ -166,6 +167,42 @@ export function parseCount(raw: number | string): number | undefined {
 export function attributeSetting(el: Element, name: SettingName): string | null {
   const spec = settingSpec(name);
   return spec.hxWs ? readAttribute(el, spec.hxWs) : null;
+}
+
+/**
+ * The file limits and chunk size of a send. A value that does not parse (or a chunk size below
+ * 1 byte) is a `bad-limit` problem naming the attribute of this mode (`hx-ws-*` in attribute
+ * mode), pushed to `problems`: the send must stop.
+ */
+export function readSendLimits(s: SenderSettings, attributeMode: boolean, problems: Problem[]): { limits: FileLimits; chunkSize: number | null } {
+  const bad = (name: 'maxFileSize' | 'maxFiles' | 'chunkSize', raw: number | string): void => {
+    const spec = settingSpec(name);
+    const label = attributeMode ? spec.hxWs : spec.attribute;
+    problems.push({ reason: 'bad-limit', message: `${label} '${raw}' is not ${spec.expects}; nothing was sent`, part: String(raw) });
+  };
+  const set = (raw: number | string | null | undefined): raw is number | string => raw != null && raw !== '';
+  const limits: FileLimits = { maxFileSize: null, maxFiles: null };
+  const size = s.maxFileSize;
+  if (set(size)) {
+    limits.maxFileSize = parseByteSize(size);
+    limits.maxFileSizeText = String(size);
+    if (limits.maxFileSize === null) bad('maxFileSize', size);
+  }
+  const count = s.maxFiles;
+  if (set(count)) {
+    const n = parseCount(count);
+    if (n !== undefined) limits.maxFiles = n;
+    else bad('maxFiles', count);
+  }
+  let chunkSize: number | null = null;
+  if (set(s.chunkSize)) {
+    chunkSize = parseByteSize(s.chunkSize);
+    if (chunkSize === null || chunkSize < 1) {
+      bad('chunkSize', s.chunkSize);
+      chunkSize = null;
+    }
+  }
+  return { limits, chunkSize };
 }
 
 /**
