@@ -9,11 +9,11 @@
 import { posix } from 'node:path';
 
 /**
- * The modules of the public API (the package's `exports`), and `define` for the elements' base
- * class (the analyzer follows the class chain only through modules it reads). Other helpers stay
- * out of the manifest.
+ * The modules of the public API (the package's `exports`), `define` for the elements' base
+ * class (the analyzer follows the class chain only through modules it reads), and `fragments`,
+ * whose parsing helpers `swap` re-exports. Other helpers stay out of the manifest.
  */
-const PUBLIC = ['index', 'upgrade', 'connect-element', 'send-element', 'events', 'config', 'shim', 'swap', 'internal/define'];
+const PUBLIC = ['index', 'upgrade', 'connect-element', 'send-element', 'events', 'config', 'shim', 'swap', 'internal/define', 'internal/fragments'];
 /** The module whose import registers every element. */
 const REGISTERING_MODULE = 'dist/index.js';
 

@@ -19,6 +19,7 @@
  */
 import { config, effectiveAllowScripts } from './config.js';
 import { activateScripts, captureFocus, processWithHtmx, restoreFocus } from './internal/after-swap.js';
+import { parseFragments, parseSwapSpec, swapStyles, type SwapStyle } from './internal/fragments.js';
 import { scheduleSettle } from './internal/settle.js';
 import {
   HxWsOobAfterSwapEvent,
@@ -28,84 +29,14 @@ import {
   reportProblem,
 } from './events.js';
 
-/** How a fragment goes into its target. */
-export type SwapStyle =
-  | 'outerHTML'
-  | 'innerHTML'
-  | 'beforebegin'
-  | 'afterbegin'
-  | 'beforeend'
-  | 'afterend'
-  | 'delete'
-  | 'none'
-  | 'textContent';
-
-/** Every swap style, spelled as htmx spells it. */
-export const swapStyles: readonly SwapStyle[] = Object.freeze([
-  'outerHTML',
-  'innerHTML',
-  'beforebegin',
-  'afterbegin',
-  'beforeend',
-  'afterend',
-  'delete',
-  'none',
-  'textContent',
-] as const);
-
-const styleByLowerCase = new Map<string, SwapStyle>(swapStyles.map((s) => [s.toLowerCase(), s]));
-
-/** A parsed `hx-swap-oob` value. */
-export interface SwapSpec {
-  /** The swap style. */
-  readonly style: SwapStyle;
-  /** The CSS selector after the colon, or `null`: then the target is the fragment's id. */
-  readonly selector: string | null;
-}
-
-const DEFAULT_SPEC: SwapSpec = Object.freeze({ style: 'outerHTML', selector: null });
-
-/**
- * Parses an `hx-swap-oob` value: `true`, `<style>` or `<style>:<css selector>`.
- *
- * Absent, empty and `true` all mean `outerHTML` by id. Style names are matched without regard to
- * case and around whitespace; an empty selector (`beforeend:`) counts as none.
- * @returns the spec, or `null` when the style is not one of {@link swapStyles}.
- */
-export function parseSwapSpec(value: string | null | undefined): SwapSpec | null {
-  if (value == null) return DEFAULT_SPEC;
-  const text = value.trim();
-  if (text === '' || text.toLowerCase() === 'true') return DEFAULT_SPEC;
-  const colon = text.indexOf(':');
-  const name = colon > 0 ? text.slice(0, colon).trim() : text;
-  const style = styleByLowerCase.get(name.toLowerCase());
-  if (!style) return null;
-  const selector = colon > 0 ? text.slice(colon + 1).trim() : '';
-  return { style, selector: selector || null };
-}
-
-// A full document: `<!doctype` or `<html` first (after whitespace and comments), or a `<body` tag.
-const DOCUMENT_START = /^(?:\s|<!--[\s\S]*?-->)*<(?:!doctype|html)[\s>]/i;
-const BODY_TAG = /<body[\s/>]/i;
-
-/** Whether `html` is a whole document (then its body's children are the fragments). */
-export function isFullDocument(html: string): boolean {
-  return DOCUMENT_START.test(html) || BODY_TAG.test(html);
-}
-
-/**
- * Parses a message into its top-level elements (text between them is dropped). Partial HTML is
- * parsed in a `<template>`, so `<tr>`, `<td>` and `<option>` survive; a full document is parsed with
- * `DOMParser` and its body's children are returned. Scripts in the result are inert.
- */
-export function parseFragments(html: string): Element[] {
-  if (isFullDocument(html)) {
-    return Array.from(new DOMParser().parseFromString(html, 'text/html').body.children);
-  }
-  const template = document.createElement('template');
-  template.innerHTML = html;
-  return Array.from(template.content.children);
-}
+export {
+  isFullDocument,
+  parseFragments,
+  parseSwapSpec,
+  swapStyles,
+  type SwapSpec,
+  type SwapStyle,
+} from './internal/fragments.js';
 
 /** Per-call overrides of the page-wide {@link config}. */
 export interface SwapOptions {
@@ -276,40 +207,31 @@ function byId(root: Document | DocumentFragment | null, id: string): Element | n
  * @returns `false` when the swap could not happen (a sibling position of a target with no parent).
  */
 function insert(style: SwapStyle, target: Element, content: Element, run: Run): boolean {
-  switch (style) {
-    case 'outerHTML':
-      if (!target.parentNode) return false;
-      if (run.addedClass) addClass(content, run.addedClass);
-      run.added.push(content);
-      target.replaceWith(content);
-      return true;
-    case 'innerHTML':
-      target.replaceChildren(takeChildren(content, run));
-      return true;
-    case 'beforebegin':
-      if (!target.parentNode) return false;
-      target.before(takeChildren(content, run));
-      return true;
-    case 'afterbegin':
-      target.prepend(takeChildren(content, run));
-      return true;
-    case 'beforeend':
-      target.append(takeChildren(content, run));
-      return true;
-    case 'afterend':
-      if (!target.parentNode) return false;
-      target.after(takeChildren(content, run));
-      return true;
-    case 'delete':
-      target.remove();
-      return true;
-    case 'textContent':
-      target.textContent = content.textContent;
-      return true;
-    case 'none':
-      return true;
+  const place = PLACES[style as keyof typeof PLACES];
+  if (place) {
+    // beforebegin / afterend put the content next to the target: it needs a parent.
+    if ((place === 'before' || place === 'after') && !target.parentNode) return false;
+    target[place](takeChildren(content, run));
+    return true;
   }
+  if (style === 'outerHTML') {
+    if (!target.parentNode) return false;
+    if (run.addedClass) addClass(content, run.addedClass);
+    run.added.push(content);
+    target.replaceWith(content);
+  } else if (style === 'delete') target.remove();
+  else if (style === 'textContent') target.textContent = content.textContent;
+  return true; // 'none' too
 }
+
+/** The styles that insert the fragment's children, by the `Element` method that does it. */
+const PLACES = {
+  innerHTML: 'replaceChildren',
+  beforebegin: 'before',
+  afterbegin: 'prepend',
+  beforeend: 'append',
+  afterend: 'after',
+} as const;
 
 /** Moves the children of `el` into a document fragment, marking and recording the elements. */
 function takeChildren(el: Element, run: Run): DocumentFragment {

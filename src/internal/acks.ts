@@ -15,25 +15,46 @@ export function pageRequestId(id: number): string {
   return `${PAGE_PREFIX}-${id}`;
 }
 
+/** `the socket closed`, with the server's close in words when the server closed it. */
+export function socketClosed(closedBy?: string): string {
+  return `the socket closed${closedBy ? ` (the server closed it with ${closedBy})` : ''}`;
+}
+
+/**
+ * Reports requests that went out but will not be sent again (`send-unconfirmed`): they may or
+ * may not have reached the server. `why` says what ended the wait.
+ */
+export function reportUnconfirmed(requests: Iterable<OutgoingRequest>, why: string): void {
+  for (const request of requests) {
+    const id = request.headers[REQUEST_ID_HEADER];
+    reportProblem(
+      request.source,
+      'send-unconfirmed',
+      `${why} before the server acknowledged request ${request.id}${id ? ` (${REQUEST_ID_HEADER} ${id})` : ''}; it may or may not have reached the server, and was not sent again`,
+      { request },
+    );
+  }
+}
+
 /** The requests of one connection that wait for the server's `<hx-ws-ack>`. */
 export class Acks {
   /** By `HX-Request-Id`. */
-  private waiting = new Map<string, OutgoingRequest>();
+  #waiting = new Map<string, OutgoingRequest>();
 
   /** Requests sent on the current socket that the server has not acknowledged yet. */
   get unconfirmed(): readonly OutgoingRequest[] {
-    return [...this.waiting.values()];
+    return [...this.#waiting.values()];
   }
 
   /** Starts waiting for the ack of `request`, if it carries an id. */
   track(request: OutgoingRequest): void {
     const id = request.headers[REQUEST_ID_HEADER];
-    if (id) this.waiting.set(id, request);
+    if (id) this.#waiting.set(id, request);
   }
 
   /** Confirms the requests of acknowledged ids (taken off a message by `takeControls`). */
   confirm(ids: readonly string[]): void {
-    for (const id of ids) this.waiting.delete(id);
+    for (const id of ids) this.#waiting.delete(id);
   }
 
   /**
@@ -41,8 +62,8 @@ export class Acks {
    * sent again. Requests in `kept` (chunked uploads, which are continued instead) are left out.
    */
   detach(kept: ReadonlySet<OutgoingRequest> = new Set()): OutgoingRequest[] {
-    const again = [...this.waiting.values()].filter((request) => !kept.has(request));
-    this.waiting = new Map();
+    const again = [...this.#waiting.values()].filter((request) => !kept.has(request));
+    this.#waiting = new Map();
     return again;
   }
 
@@ -55,16 +76,8 @@ export class Acks {
    * @returns the requests reported
    */
   interrupt(closedBy?: string, kept: ReadonlySet<OutgoingRequest> = new Set()): Set<OutgoingRequest> {
-    const lost = new Map([...this.waiting].filter(([, request]) => !kept.has(request)));
-    this.waiting = new Map();
-    for (const [id, request] of lost) {
-      reportProblem(
-        request.source,
-        'send-unconfirmed',
-        `the socket closed before the server acknowledged request ${request.id} (${REQUEST_ID_HEADER} ${id})${closedBy ? ` (the server closed it with ${closedBy})` : ''}; it may or may not have reached the server, and was not sent again`,
-        { request },
-      );
-    }
-    return new Set(lost.values());
+    const lost = new Set(this.detach(kept));
+    reportUnconfirmed(lost, socketClosed(closedBy));
+    return lost;
   }
 }

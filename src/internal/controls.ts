@@ -1,9 +1,11 @@
 /**
  * The one definition of what a form control, a button and a submitter are, shared by value
- * collection, trigger wiring and the sender.
+ * collection, trigger wiring and the sender; the submitter of a send and the controls that fail
+ * native validation.
  *
  * @module
  */
+import type { HxWsValidationError } from '../events.js';
 
 /** An element whose value a send may collect. */
 export type FormControl = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
@@ -37,4 +39,34 @@ export function isSubmitter(el: unknown): el is HTMLButtonElement | HTMLInputEle
 /** A button that would submit its form when clicked (`type=submit` or an image input, inside a form). */
 export function submitsForm(el: unknown): el is HTMLButtonElement | HTMLInputElement {
   return isButton(el) && (el.type === 'submit' || el.type === 'image') && el.form !== null;
+}
+
+/**
+ * The button that has focus in `form`, if any: a form submitted with no submitter (`requestSubmit()`,
+ * Enter in some browsers) counts it as the submitter, as htmx does.
+ */
+function focusedButton(form: EventTarget | null): Element | null {
+  if (!(form instanceof HTMLFormElement)) return null;
+  let el = document.activeElement;
+  while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+  const button = el instanceof HTMLButtonElement || (el instanceof HTMLInputElement && el.type === 'submit') ? el : null;
+  return button && isSubmitter(button) && button.form === form ? button : null;
+}
+
+/** The submitter a triggering event implies: the submit event's (or the focused button), or the clicked button. */
+export function submitterOf(host: Element, event: Event | null | undefined): Element | null {
+  if (isButton(host)) return isSubmitter(host) ? host : null;
+  if (!event) return null;
+  if (event instanceof SubmitEvent) return event.submitter ?? focusedButton(event.target);
+  if (event.type !== 'click') return null;
+  const origin = event.composedPath()[0];
+  const button = origin instanceof Element ? origin.closest('button, input') : null;
+  return isSubmitter(button) && host.contains(button) ? button : null;
+}
+
+/** Controls that fail native validation, with the browser's messages. */
+export function invalidControls(controls: readonly FormControl[]): HxWsValidationError[] {
+  return controls
+    .filter((c) => c.willValidate && !c.validity.valid)
+    .map((c) => ({ elt: c, message: c.validationMessage, validity: c.validity }));
 }

@@ -16,43 +16,43 @@ export function nextRequestId(): number {
 
 /** The requests of one connection that have not reached its socket yet. */
 export class Outbox {
-  private waiting: OutgoingRequest[] = [];
-  private tail: Promise<unknown> = Promise.resolve();
-  private steps = 0;
+  #waiting: OutgoingRequest[] = [];
+  #tail: Promise<unknown> = Promise.resolve();
+  #steps = 0;
 
   /** Requests waiting for the socket to open. */
   get queued(): readonly OutgoingRequest[] {
-    return this.waiting;
+    return this.#waiting;
   }
 
   /** Whether an earlier send is still being prepared (reading files): new sends wait behind it. */
   get busy(): boolean {
-    return this.steps > 0;
+    return this.#steps > 0;
   }
 
   /** Runs `step` after every step handed in before it, whatever became of those. */
   after<T>(step: () => T | Promise<T>): Promise<T> {
-    this.steps += 1;
-    const run = this.tail.then(step);
-    const settle = (): void => void (this.steps -= 1);
-    this.tail = run.then(settle, settle);
+    this.#steps += 1;
+    const run = this.#tail.then(step);
+    const settle = (): void => void (this.#steps -= 1);
+    this.#tail = run.then(settle, settle);
     return run;
   }
 
   /** Keeps `request` until the socket opens. A full queue drops it with an error event. */
   hold(request: OutgoingRequest, limit: number): boolean {
-    if (this.waiting.length >= limit) {
+    if (this.#waiting.length >= limit) {
       reportProblem(request.source, 'queue-overflow', `the send queue is full (${limit} requests); request ${request.id} was dropped`, { request });
       return false;
     }
-    this.waiting.push(request);
+    this.#waiting.push(request);
     return true;
   }
 
   /** Takes every waiting request out, in order. */
   take(): OutgoingRequest[] {
-    const all = this.waiting;
-    this.waiting = [];
+    const all = this.#waiting;
+    this.#waiting = [];
     return all;
   }
 

@@ -22,3 +22,8 @@ export interface Problem<R extends HxWsErrorReason = HxWsErrorReason> {
 export function report(target: EventTarget, { reason, message, part, cause, file }: Problem): void {
   reportProblem(target, reason, message, { part, cause, ...(file ? { file } : {}) });
 }
+
+/** The one `console.error` line of a problem that has its own event (or none). */
+export function logError(message: string, target: unknown): void {
+  console.error(`hx-ws: ${message}`, target);
+}

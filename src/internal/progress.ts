@@ -23,19 +23,23 @@ interface InFlight {
 
 /** Bytes in flight on one socket at a time. */
 export class UploadProgress {
-  private inFlight: InFlight[] = [];
-  private sent = 0;
-  private timer: unknown;
-  private socket: WebSocket | null = null;
+  #inFlight: InFlight[] = [];
+  #sent = 0;
+  #timer: unknown;
+  #socket: WebSocket | null = null;
   /** The last request handed to the current (or last) socket. */
   last: OutgoingRequest | undefined;
 
-  constructor(private readonly timers: Timers) {}
+  readonly #timers: Timers;
+
+  constructor(timers: Timers) {
+    this.#timers = timers;
+  }
 
   /** A new socket: its stream starts at byte 0. */
   reset(socket: WebSocket): void {
-    this.socket = socket;
-    this.sent = 0;
+    this.#socket = socket;
+    this.#sent = 0;
     this.last = undefined;
   }
 
@@ -45,23 +49,23 @@ export class UploadProgress {
    */
   track(request: OutgoingRequest, wire = request.bytes, base = 0): void {
     this.last = request;
-    this.inFlight.push({ request, start: this.sent, wire, base, loaded: -1 });
-    this.sent += wire;
+    this.#inFlight.push({ request, start: this.#sent, wire, base, loaded: -1 });
+    this.#sent += wire;
   }
 
   /** Bytes that belong to no request's progress went out (a continuation's JSON). */
   skip(bytes: number): void {
-    this.sent += bytes;
+    this.#sent += bytes;
   }
 
   /** Fires progress for requests whose bytes are still leaving; polls until all have left. */
   report(): void {
-    this.stopPolling();
-    const socket = this.socket;
+    this.#stopPolling();
+    const socket = this.#socket;
     if (!socket) return;
-    const flushed = this.sent - socket.bufferedAmount;
+    const flushed = this.#sent - socket.bufferedAmount;
     const still: InFlight[] = [];
-    for (const f of this.inFlight) {
+    for (const f of this.#inFlight) {
       const out = Math.min(f.wire, Math.max(0, flushed - f.start));
       const loaded = f.base + out;
       if (loaded !== f.loaded) {
@@ -70,13 +74,13 @@ export class UploadProgress {
       }
       if (out < f.wire) still.push(f);
     }
-    this.inFlight = still;
-    if (still.length) this.timer = this.timers.setTimeout(() => this.report(), PROGRESS_INTERVAL);
+    this.#inFlight = still;
+    if (still.length) this.#timer = this.#timers.setTimeout(() => this.report(), PROGRESS_INTERVAL);
   }
 
-  private stopPolling(): void {
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
-    this.timer = undefined;
+  #stopPolling(): void {
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 
   /**
@@ -86,12 +90,12 @@ export class UploadProgress {
    * @returns how many requests were reported
    */
   interrupt(socket: WebSocket, reported: ReadonlySet<OutgoingRequest>, closedBy?: string): number {
-    this.stopPolling();
-    this.socket = null;
-    const flushed = this.sent - socket.bufferedAmount;
+    this.#stopPolling();
+    this.#socket = null;
+    const flushed = this.#sent - socket.bufferedAmount;
     const why = closedBy ? `: the server closed it with ${closedBy}` : '';
     let count = 0;
-    for (const { request, start, wire, base } of this.inFlight) {
+    for (const { request, start, wire, base } of this.#inFlight) {
       if (reported.has(request) || flushed - start >= wire) continue;
       count += 1;
       reportProblem(
@@ -101,7 +105,7 @@ export class UploadProgress {
         { request },
       );
     }
-    this.inFlight = [];
+    this.#inFlight = [];
     return count;
   }
 }

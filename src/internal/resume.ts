@@ -60,39 +60,45 @@ interface Asking {
 /** The chunked requests of one connection. */
 export class Resumes {
   /** Chunked requests sent on the current socket, with the upload ids not confirmed yet. */
-  private open = new Map<OutgoingRequest, Set<string>>();
+  #open = new Map<OutgoingRequest, Set<string>>();
   /** Cut off by a drop, in request order, to continue on the next socket. */
-  private cut: OutgoingRequest[] = [];
-  private asking: Asking | null = null;
+  #cut: OutgoingRequest[] = [];
+  #asking: Asking | null = null;
+
+  readonly #host: ResumeHost;
+  readonly #timers: Timers;
 
   constructor(
-    private readonly host: ResumeHost,
-    private readonly timers: Timers,
-  ) {}
+    host: ResumeHost,
+    timers: Timers,
+  ) {
+    this.#host = host;
+    this.#timers = timers;
+  }
 
   /** Whether continuations are going on: new requests must wait behind them. */
   get busy(): boolean {
-    return this.asking !== null;
+    return this.#asking !== null;
   }
 
   /** `request` went out whole on the current socket: wait for the server to confirm its files. */
   track(request: OutgoingRequest): void {
     const plan = plans.get(request);
-    if (plan) this.open.set(request, new Set(plan.uploadIds));
+    if (plan) this.#open.set(request, new Set(plan.uploadIds));
   }
 
   /** Upload statuses the server sent on `socket`. */
   status(socket: WebSocket, uploads: readonly UploadStatus[]): void {
-    const asking = this.asking?.socket === socket ? this.asking : null;
+    const asking = this.#asking?.socket === socket ? this.#asking : null;
     for (const u of uploads) {
       if (asking && plans.get(asking.request)!.uploadIds.includes(u.id) && !asking.answers.has(u.id)) {
         asking.answers.set(u.id, u);
         continue;
       }
       if (u.state !== 'done') continue;
-      for (const [request, ids] of this.open) if (ids.delete(u.id) && ids.size === 0) this.open.delete(request);
+      for (const [request, ids] of this.#open) if (ids.delete(u.id) && ids.size === 0) this.#open.delete(request);
     }
-    if (asking && asking.answers.size === plans.get(asking.request)!.uploadIds.length) this.answered(asking);
+    if (asking && asking.answers.size === plans.get(asking.request)!.uploadIds.length) this.#answered(asking);
   }
 
   /**
@@ -101,18 +107,18 @@ export class Resumes {
    * @returns them (they are not reported as interrupted)
    */
   drop(): Set<OutgoingRequest> {
-    if (this.asking) this.timers.clearTimeout(this.asking.timer);
-    this.asking = null;
-    const kept = new Set([...this.cut, ...this.open.keys()]);
-    this.cut = [...kept].sort((a, b) => a.id - b.id);
-    this.open = new Map();
+    if (this.#asking) this.#timers.clearTimeout(this.#asking.timer);
+    this.#asking = null;
+    const kept = new Set([...this.#cut, ...this.#open.keys()]);
+    this.#cut = [...kept].sort((a, b) => a.id - b.id);
+    this.#open = new Map();
     return kept;
   }
 
   /** No socket is coming back: every kept request is reported (`send-interrupted`) and dropped. */
   giveUp(why: string): void {
-    const lost = this.cut;
-    this.cut = [];
+    const lost = this.#cut;
+    this.#cut = [];
     for (const request of lost) {
       reportProblem(request.source, 'send-interrupted', `${why}; chunked request ${request.id} was cut off and is not resumed`, { request });
     }
@@ -123,35 +129,35 @@ export class Resumes {
    * @returns whether there are any (the connection's queue then waits for {@link ResumeHost.resumed})
    */
   begin(socket: WebSocket): boolean {
-    if (this.cut.length === 0) return false;
-    this.next(socket);
+    if (this.#cut.length === 0) return false;
+    this.#next(socket);
     return true;
   }
 
-  private next(socket: WebSocket): void {
-    const request = this.cut.shift();
+  #next(socket: WebSocket): void {
+    const request = this.#cut.shift();
     if (!request) {
-      this.asking = null;
-      this.host.resumed(socket);
+      this.#asking = null;
+      this.#host.resumed(socket);
       return;
     }
     const json = continuationJson(request);
     const asking: Asking = { request, socket, answers: new Map(), timer: undefined };
-    this.asking = asking;
-    asking.timer = this.timers.setTimeout(() => {
-      if (this.asking !== asking) return;
+    this.#asking = asking;
+    asking.timer = this.#timers.setTimeout(() => {
+      if (this.#asking !== asking) return;
       reportProblem(request.source, 'send-interrupted', `the server did not answer the continuation of chunked request ${request.id} within ${ANSWER_TIMEOUT_MS} ms; it is not resumed`, {
         request,
       });
-      this.next(socket);
+      this.#next(socket);
     }, ANSWER_TIMEOUT_MS);
-    this.host.ask(socket, json);
-    this.open.set(request, new Set(plans.get(request)!.uploadIds));
+    this.#host.ask(socket, json);
+    this.#open.set(request, new Set(plans.get(request)!.uploadIds));
   }
 
   /** The server said how much of each file it has: send the rest, then the next continuation. */
-  private answered(asking: Asking): void {
-    this.timers.clearTimeout(asking.timer);
+  #answered(asking: Asking): void {
+    this.#timers.clearTimeout(asking.timer);
     const { request, socket } = asking;
     const plan = plans.get(request)!;
     const from = plan.uploadIds.map((id, i) => {
@@ -169,8 +175,8 @@ export class Resumes {
     }
     const frames = plan.files.flatMap((file, i) => fileChunks(file, plan.chunkSize, from[i]));
     const rest = plan.files.reduce((n, file, i) => n + file.size - from[i]!, 0);
-    if (plan.uploadIds.every((id) => asking.answers.get(id)!.state === 'done')) this.open.delete(request);
-    this.host.transmit(socket, request, frames, request.bytes - rest);
-    this.next(socket);
+    if (plan.uploadIds.every((id) => asking.answers.get(id)!.state === 'done')) this.#open.delete(request);
+    this.#host.transmit(socket, request, frames, request.bytes - rest);
+    this.#next(socket);
   }
 }

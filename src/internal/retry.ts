@@ -53,55 +53,61 @@ export function reconnectDelay(policy: ReconnectDelay, retryCount: number, rando
  * visible. `online`, and `visibilitychange` to visible, run it at once.
  */
 export class RetrySchedule {
-  private timer: unknown;
-  private waiting = false;
+  #timer: unknown;
+  #waiting = false;
+
+  readonly #run: () => void;
+  readonly #timers: Timers;
 
   constructor(
-    private readonly run: () => void,
-    private readonly timers: Timers,
-  ) {}
+    run: () => void,
+    timers: Timers,
+  ) {
+    this.#run = run;
+    this.#timers = timers;
+  }
 
   /** Whether a reconnect is pending. */
   get pending(): boolean {
-    return this.waiting;
+    return this.#waiting;
   }
 
   /** Listens for wake-ups (call when the owner starts). */
   listen(): void {
-    window.addEventListener('online', this.onWake);
-    document.addEventListener('visibilitychange', this.onWake);
+    window.addEventListener('online', this.#onWake);
+    document.addEventListener('visibilitychange', this.#onWake);
   }
 
   /** Stops listening and drops the pending reconnect. */
   unlisten(): void {
-    window.removeEventListener('online', this.onWake);
-    document.removeEventListener('visibilitychange', this.onWake);
+    window.removeEventListener('online', this.#onWake);
+    document.removeEventListener('visibilitychange', this.#onWake);
     this.cancel();
   }
 
   /** Runs after `delay` ms, or only once the tab is visible when `pauseWhileHidden`. */
   schedule(delay: number, pauseWhileHidden: boolean): void {
     this.cancel();
-    this.waiting = true;
+    this.#waiting = true;
     if (pauseWhileHidden && document.visibilityState === 'hidden') return; // a wake-up resumes
-    this.timer = this.timers.setTimeout(() => this.fire(), delay);
+    this.#timer = this.#timers.setTimeout(() => this.#fire(), delay);
   }
 
   /** Drops the pending reconnect, if any. */
   cancel(): void {
-    if (this.timer !== undefined) this.timers.clearTimeout(this.timer);
-    this.timer = undefined;
-    this.waiting = false;
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#waiting = false;
   }
 
-  private fire(): void {
+  #fire(): void {
     this.cancel();
-    this.run();
+    this.#run();
   }
 
-  private readonly onWake = (e: Event): void => {
-    if (!this.waiting) return;
+  readonly #onWake = (e: Event): void => {
+    if (!this.#waiting) return;
     if (e.type === 'visibilitychange' && document.visibilityState !== 'visible') return;
-    this.fire();
+    this.#fire();
   };
 }

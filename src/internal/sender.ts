@@ -24,7 +24,7 @@ import type { ReactiveController } from '@lit/reactive-element';
 import { pageRequestId } from './acks.js';
 import { findConnection, type SocketConnection } from './connection.js';
 import { nextRequestId } from './outbox.js';
-import { parseCount, settingSpec, type SenderSettings } from './settings.js';
+import { readSendLimits, type SenderSettings } from './settings.js';
 
 export type { SenderSettings } from './settings.js';
 import { frameBytes, HEADERS_KEY, REQUEST_ID_HEADER } from '../protocol.js';
@@ -34,11 +34,10 @@ import {
   HxWsNoSocketSourceEvent,
   HxWsValidationHaltedEvent,
   type OutgoingRequest,
-  type HxWsValidationError,
 } from '../events.js';
-import { checkFiles, encodeFiles, fileChunks, findFiles, parseByteSize, parseEncoding, type EncodedValues, type FileLimits } from './files.js';
+import { checkFiles, encodeFiles, fileChunks, findFiles, parseEncoding, type EncodedValues } from './files.js';
 import { planChunked } from './resume.js';
-import { isButton, isSubmitter } from './controls.js';
+import { invalidControls, submitterOf } from './controls.js';
 import { report, type Problem } from './problem.js';
 import { parseTriggers, wireNatural, wireSpec, type WireOptions } from './triggers.js';
 import { attributeChain, closestAttribute, closestAttributeOwner, inheritedAttributes, readAttribute } from './attributes.js';
@@ -47,99 +46,68 @@ import { checkDisabled, describeElement } from './disable.js';
 import { buildHeaders } from './headers.js';
 import { collectValues, contextForm, type FormControl } from './values.js';
 
-/**
- * The button that has focus in `form`, if any: a form submitted with no submitter (`requestSubmit()`,
- * Enter in some browsers) counts it as the submitter, as htmx does.
- */
-function focusedButton(form: EventTarget | null): Element | null {
-  if (!(form instanceof HTMLFormElement)) return null;
-  let el = document.activeElement;
-  while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
-  const button = el instanceof HTMLButtonElement || (el instanceof HTMLInputElement && el.type === 'submit') ? el : null;
-  return button && isSubmitter(button) && button.form === form ? button : null;
-}
-
-/** The submitter a triggering event implies: the submit event's (or the focused button), or the clicked button. */
-function submitterOf(host: Element, event: Event | null | undefined): Element | null {
-  if (isButton(host)) return isSubmitter(host) ? host : null;
-  if (!event) return null;
-  if (event instanceof SubmitEvent) return event.submitter ?? focusedButton(event.target);
-  if (event.type !== 'click') return null;
-  const origin = event.composedPath()[0];
-  const button = origin instanceof Element ? origin.closest('button, input') : null;
-  return isSubmitter(button) && host.contains(button) ? button : null;
-}
-
-/** Controls that fail native validation, with the browser's messages. */
-function invalidControls(controls: readonly FormControl[]): HxWsValidationError[] {
-  return controls
-    .filter((c) => c.willValidate && !c.validity.valid)
-    .map((c) => ({ elt: c, message: c.validationMessage, validity: c.validity }));
-}
-
 /** One element's sending behaviour: triggers, values, files, the request. */
 export class Sender implements ReactiveController {
-  private abort: AbortController | null = null;
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
-  private readonly fired = new Set<string>();
+  #abort: AbortController | null = null;
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  readonly #fired = new Set<string>();
   /** The trigger spec the listeners were wired for. */
-  private wired: string | null = null;
+  #wired: string | null = null;
+
+  readonly #settings: () => SenderSettings;
+  readonly #attributeMode: boolean;
 
   constructor(
     /** The element that sends: events fire on it. */
     readonly host: Element,
-    private readonly settings: () => SenderSettings,
+    settings: () => SenderSettings,
     /** Whether errors name `hx-ws-*` attributes (attribute mode). */
-    private readonly attributeMode = false,
-  ) {}
-
-  /** A bad-limit problem naming the attribute of setting `name` in this mode. */
-  private badLimit(name: 'maxFileSize' | 'maxFiles' | 'chunkSize', raw: number | string): Problem {
-    const spec = settingSpec(name);
-    const label = this.attributeMode ? spec.hxWs : spec.attribute;
-    return { reason: 'bad-limit', message: `${label} '${raw}' is not ${spec.expects}; nothing was sent`, part: String(raw) };
+    attributeMode = false,
+  ) {
+    this.#settings = settings;
+    this.#attributeMode = attributeMode;
   }
 
   /** The host entered the page: start listening for the triggers. Idempotent. */
   hostConnected(): void {
-    if (this.abort || checkDisabled(this.host, describeElement(this.host))) return;
-    this.abort = new AbortController();
+    if (this.#abort || checkDisabled(this.host, describeElement(this.host))) return;
+    this.#abort = new AbortController();
     const opts: WireOptions = {
-      attributeMode: this.attributeMode,
-      signal: this.abort.signal,
-      timers: this.timers,
-      fired: this.fired,
-      problem: (p) => this.report({ reason: 'bad-trigger', ...p }),
+      attributeMode: this.#attributeMode,
+      signal: this.#abort.signal,
+      timers: this.#timers,
+      fired: this.#fired,
+      problem: (p) => this.#report({ reason: 'bad-trigger', ...p }),
     };
     const fire = (e: Event): void => void this.send(e);
-    const raw = this.triggerSpec();
-    this.wired = raw;
+    const raw = this.#triggerSpec();
+    this.#wired = raw;
     if (raw.trim() === '') {
       wireNatural(this.host, fire, opts);
       return;
     }
     const { specs, problems } = parseTriggers(raw);
-    for (const p of problems) this.report({ reason: 'bad-trigger', message: `trigger '${raw}': ${p.message}`, part: p.part });
+    for (const p of problems) this.#report({ reason: 'bad-trigger', message: `trigger '${raw}': ${p.message}`, part: p.part });
     specs.forEach((spec, i) => wireSpec(this.host, spec, i, fire, opts));
   }
 
   /** The host left the page: remove every listener and clear every timer. */
   hostDisconnected(): void {
-    this.abort?.abort();
-    this.abort = null;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
+    this.#abort?.abort();
+    this.#abort = null;
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
   }
 
   /** Re-wires the listeners if the trigger spec changed since they were wired. */
   rewire(): void {
-    if (!this.abort || this.triggerSpec() === this.wired) return;
+    if (!this.#abort || this.#triggerSpec() === this.#wired) return;
     this.hostDisconnected();
     this.hostConnected();
   }
 
-  private triggerSpec(): string {
-    return this.settings().trigger ?? readAttribute(this.host, 'hx-trigger') ?? '';
+  #triggerSpec(): string {
+    return this.#settings().trigger ?? readAttribute(this.host, 'hx-trigger') ?? '';
   }
 
   /**
@@ -148,18 +116,18 @@ export class Sender implements ReactiveController {
    * or `null` when nothing was sent (invalid form, cancelled, bad configuration, no socket).
    */
   send(triggeringEvent: Event | null = null): Promise<OutgoingRequest | null> {
-    return this.prepare(triggeringEvent);
+    return this.#prepare(triggeringEvent);
   }
 
-  private report(p: Problem): void {
+  #report(p: Problem): void {
     report(this.host, p);
   }
 
-  private prepare(event: Event | null): Promise<OutgoingRequest | null> {
+  #prepare(event: Event | null): Promise<OutgoingRequest | null> {
     const host = this.host;
     if (checkDisabled(host, describeElement(host))) return Promise.resolve(null);
-    const s = this.settings();
-    const gathered = this.gather(event, s);
+    const s = this.#settings();
+    const gathered = this.#gather(event, s);
     if (!gathered) return Promise.resolve(null);
     const { chain, form, collected, encoding, limits, allowEval, chunkSize } = gathered;
 
@@ -167,22 +135,22 @@ export class Sender implements ReactiveController {
     const forId = s.for ?? null;
     const connection = findConnection(host, forId);
     if (!connection) {
-      this.noSocket(forId, collected.values, forId ? `no connecting element has id "${forId}"` : 'no connecting element is around the sender');
+      this.#noSocket(forId, collected.values, forId ? `no connecting element has id "${forId}"` : 'no connecting element is around the sender');
       return Promise.resolve(null);
     }
 
     // 4. HEADERS and config-send
     const headerSources = [...(s.headers != null ? [s.headers] : []), ...inheritedAttributes(chain, 'hx-headers')];
     // In attribute mode the sender is the element itself, as in htmx: no stand-in id from its form.
-    const { headers, errors, skipped } = buildHeaders(host, connection.host, headerSources, this.attributeMode ? null : form, allowEval);
+    const { headers, errors, skipped } = buildHeaders(host, connection.host, headerSources, this.#attributeMode ? null : form, allowEval);
     if (errors.length) {
-      for (const p of errors) this.report(p);
+      for (const p of errors) this.#report(p);
       return Promise.resolve(null);
     }
     // Values that needed evaluation while it is off were left out: said once, the rest goes.
     const left = [...collected.skipped, ...skipped];
     if (left.length) {
-      this.report({
+      this.#report({
         reason: 'eval-disallowed',
         message: `${left.map((p) => p.message).join('; ')}; the rest of the request was sent`,
         part: left.map((p) => p.part).join(' '),
@@ -195,18 +163,18 @@ export class Sender implements ReactiveController {
     const files = findFiles(values, collected.files);
     const rejected = checkFiles(files, limits);
     if (rejected.length) {
-      for (const r of rejected) this.report(r);
+      for (const r of rejected) this.#report(r);
       return Promise.resolve(null);
     }
 
     // 6. encode, then hand over in order
     const encoded = encodeFiles(values, files, encoding, chunkSize);
-    if (!(encoded instanceof Promise) && !connection.outbox.busy) return Promise.resolve(this.deliver(connection, encoded, headers));
-    return this.later(connection, encoded, headers, forId);
+    if (!(encoded instanceof Promise) && !connection.outbox.busy) return Promise.resolve(this.#deliver(connection, encoded, headers));
+    return this.#later(connection, encoded, headers, forId);
   }
 
   /** Steps 1 and 2: values, configuration, validation. `null` when the send must stop. */
-  private gather(event: Event | null, s: SenderSettings) {
+  #gather(event: Event | null, s: SenderSettings) {
     const host = this.host;
     const chain = attributeChain(host);
     const submitted = event?.type === 'submit' && event.target instanceof HTMLFormElement && host.contains(event.target) ? event.target : undefined;
@@ -236,10 +204,9 @@ export class Sender implements ReactiveController {
         part: encodingText ?? '',
       });
     }
-    const limits = this.limits(s, problems);
-    const chunkSize = this.chunkSize(s, problems);
+    const { limits, chunkSize } = readSendLimits(s, this.#attributeMode, problems);
 
-    const invalid = this.validates(form, submitter) ? invalidControls(collected.controls) : [];
+    const invalid = this.#validates(form, submitter) ? invalidControls(collected.controls) : [];
     if (invalid.length) {
       const first = invalid[0].elt as FormControl;
       if (form && first.form === form) form.reportValidity();
@@ -248,7 +215,7 @@ export class Sender implements ReactiveController {
       return null;
     }
     if (problems.length || !encoding) {
-      for (const p of problems) this.report(p);
+      for (const p of problems) this.#report(p);
       return null;
     }
     return { chain, form, collected, encoding, limits, allowEval, chunkSize };
@@ -260,9 +227,9 @@ export class Sender implements ReactiveController {
    * the sender is the form itself (without `novalidate`) or has `hx-validate="true"`, and never
    * for a `formnovalidate` submitter.
    */
-  private validates(form: HTMLFormElement | null, submitter: Element | null): boolean {
+  #validates(form: HTMLFormElement | null, submitter: Element | null): boolean {
     if ((submitter as HTMLButtonElement | null)?.formNoValidate) return false;
-    if (!this.attributeMode) return !form?.noValidate;
+    if (!this.#attributeMode) return !form?.noValidate;
     const host = this.host;
     return (host instanceof HTMLFormElement && !host.noValidate) || readAttribute(host, 'hx-validate')?.trim() === 'true';
   }
@@ -271,7 +238,7 @@ export class Sender implements ReactiveController {
    * Hands a request over after every send made before it on the same connection (raw sends
    * included), once its files are read.
    */
-  private later(
+  #later(
     connection: SocketConnection,
     encoded: EncodedValues | Promise<EncodedValues>,
     headers: Record<string, string>,
@@ -282,56 +249,25 @@ export class Sender implements ReactiveController {
       try {
         done = await encoded;
       } catch (err) {
-        this.report({ reason: 'file-read', message: `a file could not be read: ${(err as Error)?.message ?? err}`, cause: err });
+        this.#report({ reason: 'file-read', message: `a file could not be read: ${(err as Error)?.message ?? err}`, cause: err });
         return null;
       }
       // The page may have changed while files were read: look the connection up again.
       const now = findConnection(this.host, forId) ?? (connection.host.isConnected ? connection : undefined);
       if (!now) {
-        this.noSocket(forId, done.values, 'the connecting element went away while files were read');
+        this.#noSocket(forId, done.values, 'the connecting element went away while files were read');
         return null;
       }
-      return this.deliver(now, done, headers);
+      return this.#deliver(now, done, headers);
     });
   }
 
-  private noSocket(forId: string | null, values: Record<string, unknown>, why: string): void {
+  #noSocket(forId: string | null, values: Record<string, unknown>, why: string): void {
     console.error(`hx-ws: no socket to send to: ${why}`, this.host);
     emit(this.host, new HxWsNoSocketSourceEvent(forId, values));
   }
 
-  private limits(s: SenderSettings, problems: Problem[]): FileLimits {
-    const limits: FileLimits = { maxFileSize: null, maxFiles: null };
-    const size = s.maxFileSize;
-    if (size != null && size !== '') {
-      limits.maxFileSize = parseByteSize(size);
-      limits.maxFileSizeText = String(size);
-      if (limits.maxFileSize === null) {
-        problems.push(this.badLimit('maxFileSize', size));
-      }
-    }
-    const count = s.maxFiles;
-    if (count != null && count !== '') {
-      const n = parseCount(count);
-      if (n !== undefined) limits.maxFiles = n;
-      else problems.push(this.badLimit('maxFiles', count));
-    }
-    return limits;
-  }
-
-  /** `chunk-size` in bytes, `null` when unset; a bad or zero value is a problem. */
-  private chunkSize(s: SenderSettings, problems: Problem[]): number | null {
-    const raw = s.chunkSize;
-    if (raw == null || raw === '') return null;
-    const n = parseByteSize(raw);
-    if (n === null || n < 1) {
-      problems.push(this.badLimit('chunkSize', raw));
-      return null;
-    }
-    return n;
-  }
-
-  private deliver(connection: SocketConnection, encoded: EncodedValues, headers: Record<string, string>): OutgoingRequest | null {
+  #deliver(connection: SocketConnection, encoded: EncodedValues, headers: Record<string, string>): OutgoingRequest | null {
     const id = nextRequestId();
     // Ack mode: the id the server echoes back in its `<hx-ws-ack>`.
     if (connection.ack) headers[REQUEST_ID_HEADER] = pageRequestId(id);
@@ -339,7 +275,7 @@ export class Sender implements ReactiveController {
     try {
       json = JSON.stringify({ ...encoded.values, [HEADERS_KEY]: headers });
     } catch (err) {
-      this.report({ reason: 'bad-vals', message: `the values could not be turned into JSON: ${(err as Error).message}`, cause: err });
+      this.#report({ reason: 'bad-vals', message: `the values could not be turned into JSON: ${(err as Error).message}`, cause: err });
       return null;
     }
     const chunked = encoded.chunked;

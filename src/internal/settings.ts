@@ -9,11 +9,12 @@
  *
  * @module
  */
-import { parseByteSize } from './files.js';
+import { parseByteSize, type FileLimits } from './files.js';
 import { readAttribute } from './attributes.js';
 import type { ReconnectDelay } from '../config.js';
 import { reportProblem, type HxWsErrorReason } from '../events.js';
-import type { JsonSource } from './values.js';
+import type { Problem } from './problem.js';
+import type { JsonSource } from './json-source.js';
 
 /** What a connection reads from its element each time it opens. */
 export interface ConnectionSettings {
@@ -169,22 +170,64 @@ export function attributeSetting(el: Element, name: SettingName): string | null 
 }
 
 /**
+ * The file limits and chunk size of a send. A value that does not parse (or a chunk size below
+ * 1 byte) is a `bad-limit` problem naming the attribute of this mode (`hx-ws-*` in attribute
+ * mode), pushed to `problems`: the send must stop.
+ */
+export function readSendLimits(s: SenderSettings, attributeMode: boolean, problems: Problem[]): { limits: FileLimits; chunkSize: number | null } {
+  const bad = (name: 'maxFileSize' | 'maxFiles' | 'chunkSize', raw: number | string): void => {
+    const spec = settingSpec(name);
+    const label = attributeMode ? spec.hxWs : spec.attribute;
+    problems.push({ reason: 'bad-limit', message: `${label} '${raw}' is not ${spec.expects}; nothing was sent`, part: String(raw) });
+  };
+  const set = (raw: number | string | null | undefined): raw is number | string => raw != null && raw !== '';
+  const limits: FileLimits = { maxFileSize: null, maxFiles: null };
+  const size = s.maxFileSize;
+  if (set(size)) {
+    limits.maxFileSize = parseByteSize(size);
+    limits.maxFileSizeText = String(size);
+    if (limits.maxFileSize === null) bad('maxFileSize', size);
+  }
+  const count = s.maxFiles;
+  if (set(count)) {
+    const n = parseCount(count);
+    if (n !== undefined) limits.maxFiles = n;
+    else bad('maxFiles', count);
+  }
+  let chunkSize: number | null = null;
+  if (set(s.chunkSize)) {
+    chunkSize = parseByteSize(s.chunkSize);
+    if (chunkSize === null || chunkSize < 1) {
+      bad('chunkSize', s.chunkSize);
+      chunkSize = null;
+    }
+  }
+  return { limits, chunkSize };
+}
+
+/**
  * Reads numeric settings and reports bad ones once per bad value, not at every read (a
  * connection reads its settings before each open).
  */
 export class SettingReader {
-  private readonly reported = new Map<string, unknown>();
+  readonly #reported = new Map<string, unknown>();
+
+  readonly #host: Element;
+  readonly #attributeMode: boolean;
 
   constructor(
     /** The element errors are reported on. */
-    private readonly host: Element,
+    host: Element,
     /** `true` in attribute mode: messages name `hx-ws-*` attributes. */
-    private readonly attributeMode = false,
-  ) {}
+    attributeMode = false,
+  ) {
+    this.#host = host;
+    this.#attributeMode = attributeMode;
+  }
 
   /** The attribute a message names for setting `spec`. */
-  private label(spec: SettingSpec): string {
-    return (this.attributeMode ? spec.hxWs : spec.attribute) ?? spec.property;
+  #label(spec: SettingSpec): string {
+    return (this.#attributeMode ? spec.hxWs : spec.attribute) ?? spec.property;
   }
 
   /**
@@ -193,19 +236,19 @@ export class SettingReader {
    */
   number(name: SettingName, raw: number | string | null | undefined, reason: HxWsErrorReason = 'bad-limit'): number | null {
     if (raw == null || raw === '') {
-      this.reported.delete(name);
+      this.#reported.delete(name);
       return null;
     }
     const spec = settingSpec(name);
     const n = spec.kind === 'size' ? (parseByteSize(raw) ?? undefined) : parseCount(raw);
     if (n !== undefined) {
-      this.reported.delete(name);
+      this.#reported.delete(name);
       return n;
     }
-    if (this.reported.get(name) !== raw) {
-      this.reported.set(name, raw);
-      const label = this.label(spec);
-      reportProblem(this.host, reason, `${label} '${String(raw)}' is not ${spec.expects}; the default applies`, { part: String(raw) });
+    if (this.#reported.get(name) !== raw) {
+      this.#reported.set(name, raw);
+      const label = this.#label(spec);
+      reportProblem(this.#host, reason, `${label} '${String(raw)}' is not ${spec.expects}; the default applies`, { part: String(raw) });
     }
     return null;
   }

@@ -22,7 +22,8 @@
  */
 import { isButton, isButtonInput, isControl, submitsForm } from './controls.js';
 import type { Problem } from './problem.js';
-import { contextForm, resolveSelector } from './values.js';
+import { resolveSelector } from './selectors.js';
+import { contextForm } from './values.js';
 
 /** One parsed trigger. */
 export interface TriggerSpec {

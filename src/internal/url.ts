@@ -3,6 +3,7 @@
  * `//host/path`, `/path` and `path` resolved against the document's base URL with `wss` on
  * https pages and `ws` elsewhere. A forced `scheme` wins over all of these.
  */
+import type { Problem } from './problem.js';
 
 /** The two socket schemes. */
 export type SocketScheme = 'ws' | 'wss';
@@ -93,5 +94,20 @@ function parseUrl(text: string): URL | undefined {
     return new URL(text);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The socket URL of a connection's `url` (a function is called) and `scheme` settings.
+ * @returns the URL, or the problem (`bad-url`, `bad-scheme`) naming the bad part
+ */
+export function readSocketUrl(url: string | (() => string) | null | undefined, scheme: string | null | undefined): string | Problem {
+  try {
+    const raw = typeof url === 'function' ? url() : url;
+    if (raw == null) throw new SocketUrlError('url is not set', String(raw), 'url');
+    return resolveSocketUrl(raw, parseScheme(scheme));
+  } catch (err) {
+    const e = err instanceof SocketUrlError ? err : undefined;
+    return { reason: e?.field === 'scheme' ? 'bad-scheme' : 'bad-url', message: e?.message ?? `url could not be read: ${String(err)}`, part: e?.part, cause: err };
   }
 }

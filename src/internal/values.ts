@@ -23,6 +23,11 @@ import { CONTROLS, isButtonInput, isControl, type FormControl } from './controls
 import type { Problem } from './problem.js';
 
 export type { FormControl } from './controls.js';
+import { EvalDisallowedError, parseJsonObject, type EvalOptions, type JsonSource } from './json-source.js';
+import { resolveSelector } from './selectors.js';
+
+export { describe, EvalDisallowedError, parseJsonObject, type EvalOptions, type JsonSource } from './json-source.js';
+export { resolveSelector } from './selectors.js';
 
 /** A configuration problem found while collecting: the request must not be sent. */
 export type ValueProblem = Problem<'bad-vals' | 'bad-headers' | 'bad-params' | 'bad-include' | 'eval-disallowed'> & { part: string };
@@ -32,23 +37,6 @@ export interface FileEntry {
   file: File;
   input: HTMLInputElement;
 }
-
-/**
- * A `vals` / `headers` source: JSON text (braces optional, as in htmx; `js:` / `javascript:`
- * text is evaluated), an object, or a function returning one (called at each send).
- */
-export type JsonSource = string | Record<string, unknown> | (() => Record<string, unknown>);
-
-/** How {@link parseJsonObject} treats text that is JavaScript. */
-export interface EvalOptions {
-  /** Evaluate the text even without a `js:` prefix (`hx-vars`). */
-  always?: boolean;
-  /** Whether evaluation is allowed at all; default `true`. */
-  allow?: boolean;
-}
-
-/** Thrown by {@link parseJsonObject} when a value needs evaluation and evaluation is off. */
-export class EvalDisallowedError extends Error {}
 
 /** What {@link collectValues} reads besides the element itself. */
 export interface CollectOptions {
@@ -132,107 +120,6 @@ function controlValue(el: FormControl, files: FileEntry[]): unknown {
     return el.multiple ? picked : (picked[0] ?? null);
   }
   return el.value;
-}
-
-/**
- * Resolves an `include` selector from `elt`: `this` (`owner`, the element that carries the
- * attribute, default `elt`), `closest <sel>`, `find <sel>`, `next` / `previous` (the sibling),
- * `next <sel>` / `previous <sel>` (the first match after / before `elt` in document order),
- * `body`, `document` (the whole page), or a CSS selector matched in the element's root (its shadow root, or the document).
- * A selector after a keyword may be wrapped as `<sel/>`.
- * @throws {DOMException} for a selector that is not valid CSS.
- */
-export function resolveSelector(elt: Element, selector: string, owner: Element = elt): Element[] {
-  const s = selector.trim();
-  if (s === 'this') return [owner];
-  if (s === 'body') return [document.body];
-  if (s === 'document') return [document.documentElement];
-  if (s === 'next' || s === 'previous') {
-    const sibling = s === 'next' ? elt.nextElementSibling : elt.previousElementSibling;
-    return sibling ? [sibling] : [];
-  }
-  const space = s.indexOf(' ');
-  const keyword = space > 0 ? s.slice(0, space) : '';
-  const rest = unwrap(s.slice(space + 1));
-  if (keyword === 'closest') {
-    const found = elt.closest(rest);
-    return found ? [found] : [];
-  }
-  if (keyword === 'find') {
-    const found = elt.querySelector(rest);
-    return found ? [found] : [];
-  }
-  const root = elt.getRootNode() as Document | ShadowRoot;
-  if (keyword === 'next' || keyword === 'previous') {
-    // Strictly after / before: neither an ancestor nor a descendant of `elt`.
-    const all = Array.from(root.querySelectorAll(rest));
-    const where = keyword === 'next' ? Node.DOCUMENT_POSITION_FOLLOWING : Node.DOCUMENT_POSITION_PRECEDING;
-    const found = (keyword === 'next' ? all : all.reverse()).find((el) => elt.compareDocumentPosition(el) === where);
-    return found ? [found] : [];
-  }
-  return Array.from(root.querySelectorAll(s));
-}
-
-/** `<sel/>` → `sel` (htmx's way of writing a selector with spaces after a keyword). */
-function unwrap(sel: string): string {
-  const t = sel.trim();
-  return t.startsWith('<') && t.endsWith('/>') ? t.slice(1, -2).trim() : t;
-}
-
-/**
- * Parses a JSON object the way `hx-vals` / `hx-headers` are written: braces may be left out.
- * Text starting with `js:` / `javascript:` (or any text, with `always`) is a JavaScript object
- * body, evaluated in the page as htmx does, when `allow` (default) says so.
- * @throws {EvalDisallowedError} when the text needs evaluation and `allow` is `false`.
- * @throws {Error} naming the problem.
- */
-export function parseJsonObject(source: JsonSource, opts: EvalOptions = {}): Record<string, unknown> {
-  if (typeof source === 'function') {
-    let made: unknown;
-    try {
-      made = source();
-    } catch (err) {
-      throw new Error(`the function threw (${(err as Error)?.message ?? err})`, { cause: err });
-    }
-    return parseJsonObject(made as Record<string, unknown>);
-  }
-  if (typeof source !== 'string') {
-    if (source === null || typeof source !== 'object' || Array.isArray(source)) {
-      throw new Error(`${describe(source)} is not an object`);
-    }
-    return source;
-  }
-  let text = source.trim();
-  const prefix = /^(js|javascript):/.exec(text);
-  if (prefix) text = text.slice(prefix[0].length).trim();
-  const body = text.startsWith('{') ? text : `{${text}}`;
-  let parsed: unknown;
-  if (prefix || opts.always) {
-    if (opts.allow === false) throw new EvalDisallowedError('evaluation is off (config.allowEval)');
-    try {
-      parsed = evaluate(body);
-    } catch (err) {
-      throw new Error(`it could not be evaluated (${(err as Error)?.message ?? err})`, { cause: err });
-    }
-  } else {
-    try {
-      parsed = JSON.parse(body);
-    } catch (err) {
-      throw new Error(`it is not valid JSON (${(err as Error).message})`, { cause: err });
-    }
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${describe(parsed)} is not an object`);
-  return parsed as Record<string, unknown>;
-}
-
-/** Evaluates a JavaScript expression in the page's global scope, as htmx does for `js:` values. */
-function evaluate(expression: string): unknown {
-  // Evaluation is the feature here (htmx's js: values); callers gate it with config.allowEval.
-  return new Function(`return (${expression});`)() as unknown;
-}
-
-export function describe(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'an array' : `a ${typeof v}`;
 }
 
 export function asList<T>(v: T | readonly T[] | null | undefined): readonly T[] {

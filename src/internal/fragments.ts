@@ -1,0 +1,86 @@
+/**
+ * Reading a received message: its fragments (partial HTML or a whole document) and each
+ * fragment's `hx-swap-oob` value. Pure DOM parsing; `swap.ts` does the swapping and exports
+ * these names.
+ *
+ * @module
+ */
+
+/** How a fragment goes into its target. */
+export type SwapStyle =
+  | 'outerHTML'
+  | 'innerHTML'
+  | 'beforebegin'
+  | 'afterbegin'
+  | 'beforeend'
+  | 'afterend'
+  | 'delete'
+  | 'none'
+  | 'textContent';
+
+/** Every swap style, spelled as htmx spells it. */
+export const swapStyles: readonly SwapStyle[] = Object.freeze([
+  'outerHTML',
+  'innerHTML',
+  'beforebegin',
+  'afterbegin',
+  'beforeend',
+  'afterend',
+  'delete',
+  'none',
+  'textContent',
+] as const);
+
+const styleByLowerCase = new Map<string, SwapStyle>(swapStyles.map((s) => [s.toLowerCase(), s]));
+
+/** A parsed `hx-swap-oob` value. */
+export interface SwapSpec {
+  /** The swap style. */
+  readonly style: SwapStyle;
+  /** The CSS selector after the colon, or `null`: then the target is the fragment's id. */
+  readonly selector: string | null;
+}
+
+const DEFAULT_SPEC: SwapSpec = Object.freeze({ style: 'outerHTML', selector: null });
+
+/**
+ * Parses an `hx-swap-oob` value: `true`, `<style>` or `<style>:<css selector>`.
+ *
+ * Absent, empty and `true` all mean `outerHTML` by id. Style names are matched without regard to
+ * case and around whitespace; an empty selector (`beforeend:`) counts as none.
+ * @returns the spec, or `null` when the style is not one of {@link swapStyles}.
+ */
+export function parseSwapSpec(value: string | null | undefined): SwapSpec | null {
+  if (value == null) return DEFAULT_SPEC;
+  const text = value.trim();
+  if (text === '' || text.toLowerCase() === 'true') return DEFAULT_SPEC;
+  const colon = text.indexOf(':');
+  const name = colon > 0 ? text.slice(0, colon).trim() : text;
+  const style = styleByLowerCase.get(name.toLowerCase());
+  if (!style) return null;
+  const selector = colon > 0 ? text.slice(colon + 1).trim() : '';
+  return { style, selector: selector || null };
+}
+
+// A full document: `<!doctype` or `<html` first (after whitespace and comments), or a `<body` tag.
+const DOCUMENT_START = /^(?:\s|<!--[\s\S]*?-->)*<(?:!doctype|html)[\s>]/i;
+const BODY_TAG = /<body[\s/>]/i;
+
+/** Whether `html` is a whole document (then its body's children are the fragments). */
+export function isFullDocument(html: string): boolean {
+  return DOCUMENT_START.test(html) || BODY_TAG.test(html);
+}
+
+/**
+ * Parses a message into its top-level elements (text between them is dropped). Partial HTML is
+ * parsed in a `<template>`, so `<tr>`, `<td>` and `<option>` survive; a full document is parsed with
+ * `DOMParser` and its body's children are returned. Scripts in the result are inert.
+ */
+export function parseFragments(html: string): Element[] {
+  if (isFullDocument(html)) {
+    return Array.from(new DOMParser().parseFromString(html, 'text/html').body.children);
+  }
+  const template = document.createElement('template');
+  template.innerHTML = html;
+  return Array.from(template.content.children);
+}
