@@ -52,6 +52,8 @@ const FIRST_MS = Number(opt('first-ms', 5_000));
 const STALL_MS = Number(opt('stall-ms', 10_000));
 const ENGINE = flag('firefox') ? 'firefox' : 'chromium';
 const CDP = ENGINE === 'chromium';
+/** Issue 11's size budgets, gzipped bytes, by size row. */
+const SIZE_BUDGETS = { 'one-file build, Lit included': 14_000, 'element modules, Lit external': 10_000 };
 const SECTIONS = ['swap', 'latency', 'churn', 'upload', 'chunked', 'size'];
 const SECTION_ALIASES = { swaps: 'swap', throughput: 'swap', uploads: 'upload', sizes: 'size' };
 const section = (s) => SECTION_ALIASES[s] ?? s;
@@ -896,7 +898,7 @@ if (wanted('size')) {
   };
   for (const [label, o] of rows) {
     const r = await bundle(o);
-    results.size[label] = { entry: o.entry.replace(`${ROOT}/`, ''), minified: r.bytes, gzip: r.gzip, shippedMinGzip: asShipped[label] ?? null };
+    results.size[label] = { entry: o.entry.replace(`${ROOT}/`, ''), minified: r.bytes, gzip: r.gzip, shippedMinGzip: asShipped[label] ?? null, budgetGzip: SIZE_BUDGETS[label] ?? null };
     if (r.inputs) results.size[label].minifiedBytesByFile = Object.fromEntries(Object.entries(r.inputs).sort((a, b) => b[1] - a[1]));
   }
 }
@@ -990,11 +992,15 @@ if (Object.keys(results.chunked).length) {
   out();
 }
 if (Object.keys(results.size).length) {
-  out('Size: esbuild bundle, minified, gzip level 9 (htmx: also their own .min.js files, gzip -9).');
+  out('Size: esbuild bundle, then terser, minified, gzip level 9 (htmx: also their own .min.js files, gzip -9). Budget: issue 11\'s, gzipped (1 KB = 1,000 B).');
   out();
-  out('| build | minified | gzipped | shipped .min.js gzipped |');
-  out('| --- | ---: | ---: | ---: |');
-  for (const [name, s] of Object.entries(results.size)) out(`| ${name} | ${fmt(s.minified)} | ${fmt(s.gzip)} | ${s.shippedMinGzip == null ? '' : fmt(s.shippedMinGzip)} |`);
+  out('| build | minified | gzipped | budget | shipped .min.js gzipped |');
+  out('| --- | ---: | ---: | ---: | ---: |');
+  for (const [name, s] of Object.entries(results.size)) {
+    const budget = SIZE_BUDGETS[name];
+    const verdict = budget === undefined ? '' : `${fmt(budget)} (${s.gzip <= budget ? 'met' : `over by ${fmt(s.gzip - budget)}`})`;
+    out(`| ${name} | ${fmt(s.minified)} | ${fmt(s.gzip)} | ${verdict} | ${s.shippedMinGzip == null ? '' : fmt(s.shippedMinGzip)} |`);
+  }
   out();
 }
 for (const n of results.notes) out(`Note: ${n}`);
