@@ -10,23 +10,15 @@ import { Buffer } from 'node:buffer';
 import { ProtocolError, type ProtocolErrorKind } from './errors.js';
 import { resolveLimits, systemTimers, type DecoderLimits } from './limits.js';
 import { StallClock, type StallReason } from './stall.js';
-import { parseRequest, quote, type HxWsFile, type HxWsRequest } from './request.js';
+import { parseRequest, quote, type HxWsRequest } from './request.js';
 import { SERIALIZATION_OOB_CHUNKED } from '../protocol.js';
+import { advance, type PendingRequest } from './decoder-pending.js';
 import { jsonObject, MemoryChunks, toBuffer, type ChunkTarget, type DecoderOptions, type FrameData } from './decoder-input.js';
 
 export type { FileSerialization } from '../protocol.js';
 export { DEFAULT_LIMITS, resolveLimits, type DecoderLimits, type DecoderTimers } from './limits.js';
 export type { HxWsFile, HxWsFileMetadata, HxWsRequest } from './request.js';
 export type { ChunkTarget, DecoderOptions, FrameData } from './decoder-input.js';
-
-interface PendingRequest {
-  request: HxWsRequest;
-  /** oob files indexed by offset. */
-  byOffset: HxWsFile[];
-  /** Bytes still to come, by offset (a whole frame for `file/oob`, the chunks' rest for chunked). */
-  left: number[];
-  next: number;
-}
 
 /**
  * Decodes one connection's frames into whole {@link HxWsRequest}s.
@@ -189,22 +181,12 @@ export class HxWsDecoder {
     const counted = Math.min(this.partial, frame.length);
     this.partial = 0;
     const fileDone = pending.left[pending.next] === 0;
-    if (fileDone) this.advance(pending);
+    if (fileDone) advance(pending, this.memory);
     if (pending.next < pending.byOffset.length) {
       this.clock.progress(frame.length - counted, fileDone);
       return undefined;
     }
     return this.complete(pending);
-  }
-
-  /** Moves past the current file and any chunked files after it with no bytes left. */
-  private advance(pending: PendingRequest): void {
-    if (pending.byOffset[pending.next]?.chunkSize !== undefined) this.memory?.finish(pending.byOffset[pending.next]!);
-    pending.next += 1;
-    while (pending.next < pending.byOffset.length && pending.left[pending.next] === 0 && pending.byOffset[pending.next]!.chunkSize !== undefined) {
-      this.memory?.finish(pending.byOffset[pending.next]!);
-      pending.next += 1;
-    }
   }
 
   private complete(pending: PendingRequest): HxWsRequest {
@@ -258,7 +240,7 @@ export class HxWsDecoder {
     }
     const pending: PendingRequest = { ...parsed, left, next: -1 };
     this.current = pending;
-    this.advance(pending);
+    advance(pending, this.memory);
     if (pending.next >= pending.byOffset.length) return this.complete(pending);
     this.partial = 0;
     this.clock.start();
