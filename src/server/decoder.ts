@@ -8,82 +8,17 @@
  */
 import { Buffer } from 'node:buffer';
 import { ProtocolError, type ProtocolErrorKind } from './errors.js';
-import { resolveLimits, systemTimers, type DecoderLimits, type DecoderTimers } from './limits.js';
+import { resolveLimits, systemTimers, type DecoderLimits } from './limits.js';
 import { StallClock, type StallReason } from './stall.js';
-import { isPlainObject, parseRequest, quote, type HxWsFile, type HxWsRequest } from './request.js';
+import { parseRequest, quote, type HxWsRequest } from './request.js';
 import { SERIALIZATION_OOB_CHUNKED } from '../protocol.js';
+import { advance, type PendingRequest } from './decoder-pending.js';
+import { jsonObject, MemoryChunks, toBuffer, type ChunkTarget, type DecoderOptions, type FrameData } from './decoder-input.js';
 
 export type { FileSerialization } from '../protocol.js';
 export { DEFAULT_LIMITS, resolveLimits, type DecoderLimits, type DecoderTimers } from './limits.js';
 export type { HxWsFile, HxWsFileMetadata, HxWsRequest } from './request.js';
-
-/** Options of {@link HxWsDecoder}. */
-export interface DecoderOptions {
-  /** Limits to override; the rest come from {@link DEFAULT_LIMITS}. */
-  limits?: Partial<DecoderLimits>;
-  /** Clock for the oob timeout. Default: the global timers and `Date.now`. */
-  timers?: DecoderTimers;
-  /**
-   * Called when pending oob frames time out (the only error that does not come out of
-   * {@link HxWsDecoder.push}). The decoder is dead by then.
-   */
-  onTimeout?: (error: ProtocolError) => void;
-  /**
-   * Where the chunks of `file/oob-chunked` files go. Default: they are kept in memory and
-   * joined into the file's `bytes` when its last chunk arrives (no resume).
-   */
-  chunks?: ChunkTarget;
-}
-
-/** Receives the chunks of `file/oob-chunked` files (see {@link DecoderOptions.chunks}). */
-export interface ChunkTarget {
-  /**
-   * A chunked file's descriptor was read (its request's JSON frame, before any of its chunks).
-   * @returns how many of its bytes the server has already (0 for a new upload; for a resumed
-   *   one, what arrived before the drop, at most its size): the client sends the rest
-   */
-  begin(file: HxWsFile): number;
-  /** The next `bytes` of `file` arrived (in order; the Buffer is the frame's own). */
-  write(file: HxWsFile, bytes: Buffer): void;
-}
-
-/** The default {@link ChunkTarget}: chunks in memory, joined into `bytes` at the last one. */
-class MemoryChunks implements ChunkTarget {
-  private readonly parts = new Map<HxWsFile, Buffer[]>();
-  begin(file: HxWsFile): number {
-    this.parts.set(file, []);
-    return 0;
-  }
-  write(file: HxWsFile, bytes: Buffer): void {
-    this.parts.get(file)!.push(bytes);
-  }
-  finish(file: HxWsFile): void {
-    const parts = this.parts.get(file);
-    this.parts.delete(file);
-    if (parts) file.bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-  }
-  clear(): void {
-    this.parts.clear();
-  }
-}
-
-/** Frame data as `ws` and other libraries hand it over. */
-export type FrameData = Buffer | ArrayBuffer | Buffer[] | string;
-
-interface PendingRequest {
-  request: HxWsRequest;
-  /** oob files indexed by offset. */
-  byOffset: HxWsFile[];
-  /** Bytes still to come, by offset (a whole frame for `file/oob`, the chunks' rest for chunked). */
-  left: number[];
-  next: number;
-}
-
-function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return data.length === 1 ? data[0]! : Buffer.concat(data);
-  return Buffer.from(data);
-}
+export type { ChunkTarget, DecoderOptions, FrameData } from './decoder-input.js';
 
 /**
  * Decodes one connection's frames into whole {@link HxWsRequest}s.
@@ -246,22 +181,12 @@ export class HxWsDecoder {
     const counted = Math.min(this.partial, frame.length);
     this.partial = 0;
     const fileDone = pending.left[pending.next] === 0;
-    if (fileDone) this.advance(pending);
+    if (fileDone) advance(pending, this.memory);
     if (pending.next < pending.byOffset.length) {
       this.clock.progress(frame.length - counted, fileDone);
       return undefined;
     }
     return this.complete(pending);
-  }
-
-  /** Moves past the current file and any chunked files after it with no bytes left. */
-  private advance(pending: PendingRequest): void {
-    if (pending.byOffset[pending.next]?.chunkSize !== undefined) this.memory?.finish(pending.byOffset[pending.next]!);
-    pending.next += 1;
-    while (pending.next < pending.byOffset.length && pending.left[pending.next] === 0 && pending.byOffset[pending.next]!.chunkSize !== undefined) {
-      this.memory?.finish(pending.byOffset[pending.next]!);
-      pending.next += 1;
-    }
   }
 
   private complete(pending: PendingRequest): HxWsRequest {
@@ -284,18 +209,13 @@ export class HxWsDecoder {
       this.fail('frame-too-large', `text frame of ${size} bytes exceeds maxTextFrameBytes ${this.limits.maxTextFrameBytes}`);
     }
     const source = typeof data === 'string' ? data : buffer!.toString('utf8');
-    let parsed: unknown;
+    let values: Record<string, unknown>;
     try {
-      parsed = JSON.parse(source);
+      values = jsonObject(source);
     } catch (error) {
-      // SyntaxError normally; a RangeError would be caught the same way if a runtime ever ran
-      // out of stack on absurd nesting.
-      this.fail('invalid-json', `text frame is not valid JSON (${(error as Error).message.slice(0, 80)})`);
+      this.die(error as ProtocolError);
     }
-    if (!isPlainObject(parsed)) {
-      this.fail('not-an-object', `JSON frame is ${parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : typeof parsed}, not an object`);
-    }
-    return this.decodeRequest(parsed, size, source);
+    return this.decodeRequest(values, size, source);
   }
 
   private decodeRequest(values: Record<string, unknown>, frameBytes: number, source: string): HxWsRequest | undefined {
@@ -320,7 +240,7 @@ export class HxWsDecoder {
     }
     const pending: PendingRequest = { ...parsed, left, next: -1 };
     this.current = pending;
-    this.advance(pending);
+    advance(pending, this.memory);
     if (pending.next >= pending.byOffset.length) return this.complete(pending);
     this.partial = 0;
     this.clock.start();

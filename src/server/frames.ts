@@ -9,18 +9,15 @@
  * stops passing data frames once the connection is closing, so a refused or closing socket never
  * makes `ws` buffer anything big.
  *
- * How it is attached: `ws` feeds every chunk of the TCP stream to its receiver's `write()`; the
- * guard replaces that method on the one receiver instance (`ws._receiver`, present in ws 7 and
- * 8) and calls the original with what it lets through. If a future `ws` has no such receiver,
- * {@link installFrameGuard} returns undefined and the socket runs with `ws`'s own limit only.
+ * How it is put in front of `ws`: frame-install.ts.
  *
  * @module
  */
 import { Buffer } from 'node:buffer';
-import type { WebSocket } from 'ws';
 import { ProtocolError, type ProtocolErrorKind } from './errors.js';
 import type { DecoderTimers } from './limits.js';
 import { StallClock, type StallReason } from './stall.js';
+import { headerSize, MAX_HEADER, OP_BINARY, OP_CONTINUATION, OP_TEXT, payloadLength } from './frame-header.js';
 
 /** Options of {@link installFrameGuard}. */
 export interface FrameGuardOptions {
@@ -45,10 +42,6 @@ export interface FrameGuardOptions {
 /** What the guard passes on: everything, control frames only, or nothing at all. */
 type Mode = 'pass' | 'control-only' | 'nothing';
 
-const OP_CONTINUATION = 0;
-const OP_TEXT = 1;
-const OP_BINARY = 2;
-const MAX_HEADER = 14;
 /** Payload bytes of a refused frame the guard still reads through, to see the peer's close. */
 const DRAIN_LIMIT = 64 * 1024;
 
@@ -166,7 +159,7 @@ export class FrameGuard {
       }
       if (this.headerLength === 0) this.carried = 0;
       this.header[this.headerLength++] = chunk[i++]!;
-      if (this.headerLength < this.headerSize()) continue;
+      if (this.headerLength < headerSize(this.header, this.headerLength)) continue;
       // A whole header: bytes before it in this chunk are [runStart, start).
       const start = i - (this.headerLength - this.carried);
       this.decide(() => flush(start));
@@ -193,22 +186,6 @@ export class FrameGuard {
     return this.result;
   }
 
-  private headerSize(): number {
-    if (this.headerLength < 2) return 2;
-    const len7 = this.header[1]! & 0x7f;
-    const masked = (this.header[1]! & 0x80) !== 0;
-    return 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (masked ? 4 : 0);
-  }
-
-  private payloadLength(): number {
-    const len7 = this.header[1]! & 0x7f;
-    if (len7 < 126) return len7;
-    if (len7 === 126) return this.header.readUInt16BE(2);
-    const high = this.header.readUInt32BE(2);
-    // Over 2^53: no limit can allow it; Infinity keeps the comparisons right.
-    return high >= 0x200000 ? Infinity : high * 2 ** 32 + this.header.readUInt32BE(6);
-  }
-
   /**
    * Decides what to do with the frame whose header just completed.
    * @param catchUp passes on the bytes before this header, so that `ws` and the decoder have
@@ -216,7 +193,7 @@ export class FrameGuard {
    */
   private decide(catchUp: () => void): void {
     const opcode = this.header[0]! & 0x0f;
-    const length = this.payloadLength();
+    const length = payloadLength(this.header);
     const binary = opcode === OP_BINARY || (opcode === OP_CONTINUATION && this.message === OP_BINARY);
     if (binary && this.mode === 'pass') catchUp();
     this.opcode = opcode;
@@ -290,23 +267,4 @@ export class FrameGuard {
           ),
     );
   }
-}
-
-let warned = false;
-
-/**
- * Puts a {@link FrameGuard} in front of the socket's frame parser.
- * @returns the guard, or undefined when this `ws` has no receiver to guard (warned once)
- */
-export function installFrameGuard(socket: WebSocket, options: FrameGuardOptions): FrameGuard | undefined {
-  const receiver = (socket as unknown as { _receiver?: { write?: unknown } })._receiver;
-  if (!receiver || typeof receiver.write !== 'function') {
-    if (!warned) console.warn('hx-ws: this ws version has no _receiver; frame limits fall back to ws maxPayload');
-    warned = true;
-    return undefined;
-  }
-  const original = (receiver.write as (chunk: Buffer) => boolean).bind(receiver);
-  const guard = new FrameGuard(original, options);
-  receiver.write = (chunk: Buffer) => guard.write(chunk);
-  return guard;
 }

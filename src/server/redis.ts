@@ -30,13 +30,13 @@ import { PublishError, type AdapterHost, type AdapterMessage, type AdapterState,
 import type { LogEntry, RecoveryStore } from './recovery-store.js';
 import type { RecoveryOptions } from './recovery.js';
 import { redisRecoveryStore, type RedisRecoveryStore } from './redis-recovery.js';
+import { streamReader } from './redis-reader.js';
 import {
   COUNT_SCRIPT,
   errorOf,
   fieldOf,
   idAfter,
   messageFields,
-  parseEntry,
   PRESENCE_SCRIPT,
   READ_POSITIONS_SCRIPT,
   type ScriptedRedis,
@@ -81,8 +81,6 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
   let state: AdapterState | undefined;
   let closed = false;
   let lastError: Error | undefined;
-  /** Last stream id this process has read; undefined until the first connect tells it. */
-  let lastId: string | undefined;
   let readyWaiters: (() => void)[] = [];
   const dirty = new Map<string, number>();
   const resendLast = options.resendLast ?? 10_000;
@@ -90,12 +88,8 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
   let seq = 0;
   /** Entries Redis accepted from this process that not every live process has read yet. */
   const recent: { id: string; args: string[]; message: StreamMessage }[] = [];
-  /** Where this process's reader started: a resent entry after it is for this process too. */
-  let startId: string | undefined;
   /** How many of this process's publishes failed (reported), in entries as `f`. */
   let failed = 0;
-  /** Per publishing server: the highest sequence number read from it, and its `f` then. */
-  const seen = new Map<string, { seq: number; failed: number }>();
   /** Whether `pub` has been ready before (a later ready is a reconnect). */
   let pubWasReady = false;
   /**
@@ -105,10 +99,21 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
   let pubOpen = false;
   let flushScheduled = false;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
-  let wakeReader: (() => void) | undefined;
   /** Recovery: where every entry goes, in stream order, once a store was asked for. */
   let feed: ((entry: LogEntry) => void) | undefined;
   let store: RedisRecoveryStore | undefined;
+  const reader = streamReader({
+    sub,
+    streamKey,
+    blockMs,
+    host: () => host!,
+    closed: () => closed,
+    feed: () => feed,
+    started: () => maybeUp(),
+    failed: (error) => {
+      lastError = error;
+    },
+  });
 
   /** Adds a message to the stream (with this publisher's sequence number). */
   const add = (message: StreamMessage): Promise<LogPosition> => {
@@ -142,14 +147,14 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
 
   /** Writes this process's whole presence again (after a (re)connect: Redis may have lost it). */
   const resync = async (): Promise<void> => {
-    const args: (string | number)[] = [ttl, host!.serverId, '1', 'a', host!.localCount(), 'l', lastId ?? '0-0'];
+    const args: (string | number)[] = [ttl, host!.serverId, '1', 'a', host!.localCount(), 'l', reader.lastId ?? '0-0'];
     for (const [room, count] of host!.localRooms()) args.push(fieldOf(room), count);
     dirty.clear();
     await pub.hxwsPresence(nodesKey, hash, ...args);
   };
 
   const maybeUp = (): void => {
-    if (closed || state === 'up' || pub.status !== 'ready' || sub.status !== 'ready' || lastId === undefined) return;
+    if (closed || state === 'up' || pub.status !== 'ready' || sub.status !== 'ready' || reader.lastId === undefined) return;
     resync().then(
       () => {
         if (!closed && pub.status === 'ready' && sub.status === 'ready') setState('up');
@@ -173,7 +178,7 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
   /** Heartbeat: presence kept alive with this reader's position; drop what everyone has read. */
   const beat = (): void => {
     if (closed || state !== 'up') return;
-    pub.hxwsPresence(nodesKey, hash, ttl, host!.serverId, '0', 'l', lastId ?? '0-0').catch(() => {});
+    pub.hxwsPresence(nodesKey, hash, ttl, host!.serverId, '0', 'l', reader.lastId ?? '0-0').catch(() => {});
     if (recent.length === 0) return;
     pub.hxwsReadPositions(nodesKey, hashPrefix).then((positions) => {
       const min = positions.reduce((a, b) => (idAfter(a, b) ? b : a), recent[recent.length - 1]!.id);
@@ -181,67 +186,6 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
       while (drop < recent.length && !idAfter(recent[drop]!.id, min)) drop += 1;
       recent.splice(0, drop);
     }, () => {});
-  };
-
-  const handleEntry = (id: string, fields: string[]): void => {
-    lastId = id;
-    const { origin, seq: number, failed: failedBefore, resentFrom, room, except, session, local, html } = parseEntry(fields);
-    const own = origin === host!.serverId;
-    // Recovery reads this process's own entries too, for its recovering connections.
-    if (origin === undefined || (own && !feed)) return;
-    const last = seen.get(origin);
-    // Each entry once; a resent one only if it was first added after this reader started.
-    if (last === undefined ? resentFrom !== undefined && !idAfter(resentFrom, startId!) : number <= last.seq) return;
-    if (last) {
-      // Numbers skipped by failed publishes were reported where they failed; any other is lost.
-      const missed = number - last.seq - 1 - Math.max(0, failedBefore - last.failed);
-      if (missed > 0) {
-        host!.error(
-          new Error(`hx-ws redis adapter: ${missed} message(s) from server ${origin} before its #${number} never reached this process (trimmed from ${streamKey} unread? raise maxLen)`),
-        );
-      }
-    }
-    seen.set(origin, { seq: number, failed: failedBefore });
-    // A direct send (recovery) or a local message is for the recovering connections only.
-    if (!own && session === undefined && !local) host!.deliver(except === undefined ? { room, html } : { room, html, except }, id);
-    if (feed && (own || !local)) feed({ position: id, html, ...(room === undefined ? {} : { room }), ...(except === undefined ? {} : { except }), ...(session === undefined ? {} : { session }) });
-  };
-
-  const waitReady = (): Promise<void> =>
-    new Promise((resolve) => {
-      if (closed || sub.status === 'ready') return resolve();
-      wakeReader = resolve;
-      sub.once('ready', () => resolve());
-    });
-
-  const readLoop = async (): Promise<void> => {
-    while (!closed) {
-      if (sub.status !== 'ready') {
-        await waitReady();
-        continue;
-      }
-      try {
-        if (lastId === undefined) {
-          const last = (await sub.call('XREVRANGE', streamKey, '+', '-', 'COUNT', '1')) as [string, string[]][];
-          lastId = last[0]?.[0] ?? '0-0';
-          startId = lastId;
-          maybeUp();
-        }
-        const reply = (await sub.call('XREAD', 'COUNT', '1000', 'BLOCK', blockMs, 'STREAMS', streamKey, lastId)) as
-          | [string, [string, string[]][]][]
-          | null;
-        if (!reply) continue;
-        for (const [, entries] of reply) for (const [id, fields] of entries) handleEntry(id, fields);
-      } catch (error) {
-        if (closed) break;
-        lastError = errorOf(error);
-        if (sub.status === 'ready') {
-          // A reply we could not use while the link is fine: report it and go on after a pause.
-          host!.error(lastError);
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-      }
-    }
   };
 
   for (const client of [pub, sub]) {
@@ -274,7 +218,7 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
       hash = `${hashPrefix}${h.serverId}`;
       pub.connect().catch(() => {});
       sub.connect().catch(() => {});
-      void readLoop();
+      void reader.run();
       heartbeat = setInterval(beat, Math.max(50, Math.floor(ttl / 3)));
       heartbeat.unref();
     },
@@ -286,7 +230,7 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
     recovery(options: RecoveryOptions, onEntry: (entry: LogEntry) => void): RecoveryStore {
       if (!host) throw new Error('hx-ws redis adapter: recovery() before start()');
       if (store) throw new Error('hx-ws redis adapter: one recovery store per adapter');
-      store = redisRecoveryStore({ redis: pub, prefix, streamKey, serverId: host.serverId, position: () => lastId, add, error: (e) => host!.error(e) }, options);
+      store = redisRecoveryStore({ redis: pub, prefix, streamKey, serverId: host.serverId, position: () => reader.lastId, add, error: (e) => host!.error(e) }, options);
       feed = onEntry;
       return store;
     },
@@ -310,7 +254,7 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
       closed = true;
       clearInterval(heartbeat);
       await store?.close();
-      wakeReader?.();
+      reader.wake();
       if (pub.status === 'ready' && host) {
         await pub.multi().zrem(nodesKey, host.serverId).del(hash).exec().catch(() => {});
       }
