@@ -1,6 +1,6 @@
 // Helpers of the recovery tests (not a test file itself): a recovering page on a channel of the
 // test server, and a drop that keeps the page out while something happens.
-import { fixture, html, waitUntil } from '@open-wc/testing';
+import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import '../../src/index.js';
 import type { HxWsConnectElement } from '../../src/connect-element.js';
 import type { HxWsErrorEvent, HxWsOpenEvent } from '../../src/events.js';
@@ -51,3 +51,31 @@ export async function down(ch: Channel, page: Page, whileDown: () => Promise<unk
   await waitUntil(() => page.opens.length === before + 1, 'reopened', { timeout: 5000 });
 }
 
+
+/**
+ * The 50-missed-messages run: 5 messages live, the page cut off while `roomcast` sends 50 to its
+ * room, back (`onBack` runs then), 5 live again; the page must have all 60 in order, once, with
+ * one recovered reconnect, one snapshot and no error but the socket's.
+ */
+export async function missFifty(
+  ch: Channel,
+  page: Page,
+  roomcast: (start: number, count: number) => Promise<unknown>,
+  onBack: () => Promise<void> = async () => {},
+  settleMs = 50,
+): Promise<void> {
+  expect(page.opens[0]!.recovered).to.equal(false);
+  await roomcast(0, 5);
+  await waitUntil(() => page.log().length === 5, 'live messages', { timeout: 5000 });
+  await down(ch, page, () => roomcast(5, 50));
+  await onBack();
+  expect(page.opens[1]!.recovered).to.equal(true);
+  await waitUntil(() => page.log().length >= 55, 'the missed messages', { timeout: 5000 });
+  await roomcast(55, 5);
+  await waitUntil(() => page.log().length >= 60, 'live again', { timeout: 5000 });
+  await new Promise((r) => setTimeout(r, settleMs));
+  expect(page.log()).to.deep.equal(range(0, 60));
+  expect(await ch.recoveries()).to.deep.equal([false, true]);
+  expect(page.el.parentElement!.querySelector('#snapshot')!.textContent, 'no second snapshot').to.equal('snapshot 1');
+  expect(page.errors.map((e) => e.reason).filter((r) => r !== 'socket')).to.deep.equal([]);
+}
