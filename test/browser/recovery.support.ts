@@ -79,3 +79,27 @@ export async function missFifty(
   expect(page.el.parentElement!.querySelector('#snapshot')!.textContent, 'no second snapshot').to.equal('snapshot 1');
   expect(page.errors.map((e) => e.reason).filter((r) => r !== 'socket')).to.deep.equal([]);
 }
+
+/**
+ * The trimmed-log run: 3 messages live, the page cut off while `roomcast` sends `missed` more
+ * (past what the log keeps), back (`onBack` runs then): it must come back not recovered, with a
+ * fresh snapshot and none of the missed messages (no partial replay).
+ */
+export async function missTrimmed(
+  ch: Channel,
+  page: Page,
+  roomcast: (start: number, count: number) => Promise<unknown>,
+  missed: number,
+  onBack: () => Promise<void> = async () => {},
+): Promise<void> {
+  await roomcast(0, 3);
+  await waitUntil(() => page.log().length === 3, 'live messages', { timeout: 5000 });
+  await down(ch, page, () => roomcast(3, missed));
+  await onBack();
+  expect(page.opens[1]!.recovered).to.equal(false);
+  await waitUntil(async () => (await ch.recoveries()).length === 2, 'second connection', { timeout: 5000 });
+  expect(await ch.recoveries()).to.deep.equal([false, false]);
+  await waitUntil(() => page.el.parentElement!.querySelector('#snapshot')!.textContent === 'snapshot 2', 'the fresh snapshot', { timeout: 5000 });
+  await new Promise((r) => setTimeout(r, 100));
+  expect(page.log(), 'none of the missed messages').to.deep.equal(range(0, 3));
+}

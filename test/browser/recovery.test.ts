@@ -7,9 +7,7 @@ import '../../src/index.js';
 import type { HxWsConnectElement } from '../../src/connect-element.js';
 import type { HxWsErrorEvent, HxWsOpenEvent } from '../../src/events.js';
 import { Channel } from '../support/server.js';
-import { down, MESSAGE, missFifty, range, recoveringPage } from './recovery.support.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { MESSAGE, missFifty, missTrimmed, range, recoveringPage } from './recovery.support.js';
 
 beforeEach(() => sinon.stub(console, 'error'));
 afterEach(() => sinon.restore());
@@ -42,16 +40,8 @@ describe('recovery: messages sent while the page was down', () => {
   it('a position the log trimmed away: recovered false, the snapshot hook ran, no partial replay', async () => {
     const ch = new Channel();
     const page = await recoveringPage(ch);
-    await ch.roomcast(0, 3, MESSAGE);
-    await waitUntil(() => page.log().length === 3, 'live messages', { timeout: 5000 });
     // 250 messages to the page's room while it is down: the log keeps 200.
-    await down(ch, page, () => ch.roomcast(3, 250, MESSAGE));
-    expect(page.opens[1]!.recovered).to.equal(false);
-    await waitUntil(async () => (await ch.recoveries()).length === 2, 'second connection', { timeout: 5000 });
-    expect(await ch.recoveries()).to.deep.equal([false, false]);
-    await waitUntil(() => page.el.parentElement!.querySelector('#snapshot')!.textContent === 'snapshot 2', 'the fresh snapshot', { timeout: 5000 });
-    await sleep(100);
-    expect(page.log(), 'none of the missed messages').to.deep.equal(range(0, 3));
+    await missTrimmed(ch, page, (start, count) => ch.roomcast(start, count, MESSAGE), 250);
   });
 
   it('resume-from: messages published between rendering the page and opening its socket are replayed', async () => {
