@@ -13,7 +13,7 @@ import { posix } from 'node:path';
  * class (the analyzer follows the class chain only through modules it reads), and `fragments`,
  * whose parsing helpers `swap` re-exports. Other helpers stay out of the manifest.
  */
-const PUBLIC = ['index', 'upgrade', 'connect-element', 'send-element', 'events', 'config', 'shim', 'swap', 'internal/define', 'internal/fragments'];
+const PUBLIC = ['index', 'upgrade', 'elements/connect-element', 'elements/send-element', 'events', 'config', 'features/shim/shim', 'swap/swap', 'elements/wrapper-element', 'swap/fragments'];
 /** The module whose import registers every element. */
 const REGISTERING_MODULE = 'dist/index.js';
 

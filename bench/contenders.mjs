@@ -66,7 +66,7 @@ export function contenders(root) {
       requires: ['src/index.ts'],
       connect: (url) => [`<hx-ws-connect url="${url}">`, '</hx-ws-connect>'],
       churn: { html: (url) => `<hx-ws-connect url="${url}"></hx-ws-connect>`, process: null },
-      upload: has('src/send-element.ts')
+      upload: has('src/elements/send-element.ts')
         ? {
             html: (url, encoding) =>
               `<hx-ws-connect url="${url}"><hx-ws-send encoding="${encoding}"><form><input type="file" name="file"></form></hx-ws-send></hx-ws-connect>`,

@@ -727,7 +727,7 @@ async function uploadRun(c, encoding, bytes) {
 if (wanted('upload')) {
   const uploaders = contenders.filter((c) => c.upload);
   if (!uploaders.some((c) => c.name !== 'raw')) {
-    results.notes.push('upload: no sending contender exists yet (src/send-element.ts); only the raw baseline could run');
+    results.notes.push('upload: no sending contender exists yet (src/elements/send-element.ts); only the raw baseline could run');
   }
   const uploads = new Map();
   for (let round = 0; round < UPLOAD_ROUNDS; round++) {
@@ -881,7 +881,7 @@ if (wanted('size')) {
   const rows = [
     ['one-file build, Lit included', { entry: defaultEntry() }],
     ['element modules, Lit external', { entry: 'src/index.ts', external: LIT_EXTERNAL, breakdown: true }],
-    ['receiving only (connect-element.ts), Lit external', { entry: 'src/connect-element.ts', external: LIT_EXTERNAL }],
+    ['receiving only (connect-element.ts), Lit external', { entry: 'src/elements/connect-element.ts', external: LIT_EXTERNAL }],
   ];
   if (existsSync(join(ROOT, 'src/upgrade.ts'))) {
     rows.push(['shim entry (upgrade), Lit included', { entry: 'src/upgrade.ts' }]);

@@ -1,4 +1,4 @@
-// The README's settings tables, made from the one table in src/internal/settings.ts (property,
+// The README's settings tables, made from the one table in src/settings.ts (property,
 // attribute, hx-ws-* name) plus the words below (default, meaning), which only the docs need.
 //
 //   node --import tsx scripts/settings-table.ts          -> exit 1 if README.md is stale
@@ -8,7 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CONNECT_SETTINGS, SEND_SETTINGS, type SettingName, type SettingSpec } from '../src/internal/settings.js';
+import { CONNECT_SETTINGS, SEND_SETTINGS, type SettingName, type SettingSpec } from '../src/settings.js';
 
 /** Default and meaning of each setting, for the docs. */
 export const SETTING_WORDS: Record<SettingName, [defaultText: string, meaning: string]> = {

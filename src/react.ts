@@ -14,15 +14,15 @@
  * @module
  */
 import type { DetailedHTMLProps, HTMLAttributes } from 'react';
-import type { HxWsConnectElement } from './connect-element.js';
+import type { HxWsConnectElement } from './elements/connect-element.js';
 import type {
   HxWsConnectAttributes,
   HxWsConnectProperties,
   HxWsSendAttributes,
   HxWsSendProperties,
-} from './element-props.js';
+} from './elements/element-props.js';
 import type { HxWsEventMap } from './events.js';
-import type { HxWsSendElement } from './send-element.js';
+import type { HxWsSendElement } from './elements/send-element.js';
 
 /** Listener props for every hx-ws event, typed with its event class: `onhx-ws-open={(e) => ...}`. */
 export type HxWsReactEventProps = {

@@ -8,10 +8,10 @@
  * connectionOf(document.querySelector('[hx-ws]')!)?.send('ping'); // an element's connection
  */
 import './index.js';
-import { observeHxWs } from './shim.js';
+import { observeHxWs } from './features/shim/shim.js';
 
 /** The document-wide attribute shim, started on import. */
 export const shim = observeHxWs(document);
 
-export { connectionOf, observeHxWs, type ShimHandle } from './shim.js';
+export { connectionOf, observeHxWs, type ShimHandle } from './features/shim/shim.js';
 export * from './index.js';

@@ -17,10 +17,10 @@
  * @module
  */
 import type { EmitFn, HTMLAttributes, PublicProps } from 'vue';
-import type { HxWsConnectElement } from './connect-element.js';
-import type { HxWsConnectAttributes, HxWsConnectPropertyName, HxWsSendAttributes, HxWsSendPropertyName } from './element-props.js';
+import type { HxWsConnectElement } from './elements/connect-element.js';
+import type { HxWsConnectAttributes, HxWsConnectPropertyName, HxWsSendAttributes, HxWsSendPropertyName } from './elements/element-props.js';
 import type { HxWsEventMap } from './events.js';
-import type { HxWsSendElement } from './send-element.js';
+import type { HxWsSendElement } from './elements/send-element.js';
 
 /** Vue's `$emit` shape for a map of event names to event classes. */
 type VueEmit<Events extends object> = EmitFn<{

@@ -1,8 +1,8 @@
 // SocketConnection through its seams (socket factory, random source, timers): backoff, status
 // and queueing driven without a server, without patching Math.random or the page's timers.
 import { expect } from '@open-wc/testing';
-import { SocketConnection, type ConnectionSettings } from '../../src/internal/connection.js';
-import type { Timers } from '../../src/internal/retry.js';
+import { SocketConnection, type ConnectionSettings } from '../../src/connection/socket-connection.js';
+import type { Timers } from '../../src/connection/retry.js';
 import type { HxWsCloseEvent } from '../../src/events.js';
 
 class FakeSocket extends EventTarget {

@@ -1,6 +1,6 @@
-// The one definition of control / button / submitter (src/internal/controls.ts).
+// The one definition of control / button / submitter (src/send/controls.ts).
 import { expect, fixture, html } from '@open-wc/testing';
-import { isButton, isButtonInput, isControl, isSubmitter, submitsForm } from '../../src/internal/controls.js';
+import { isButton, isButtonInput, isControl, isSubmitter, submitsForm } from '../../src/send/controls.js';
 
 describe('controls', () => {
   it('classifies fields, buttons, submitters and form submitters, reset buttons included', async () => {

@@ -5,7 +5,7 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import { LitElement, html as litHtml, type TemplateResult } from 'lit';
 import '../../src/index.js';
-import type { HxWsConnectElement } from '../../src/connect-element.js';
+import type { HxWsConnectElement } from '../../src/elements/connect-element.js';
 import type { HxWsAfterSendEvent } from '../../src/events.js';
 import { Channel, type RecordedFrame } from '../support/server.js';
 import { next } from '../support/events.js';

@@ -1,7 +1,7 @@
 import { expect, html } from '@open-wc/testing';
 import sinon from 'sinon';
-import { acceptsFile, bytesToBase64, findFiles, parseByteSize, parseEncoding } from '../../src/internal/files.js';
-import type { HxWsSendElement } from '../../src/send-element.js';
+import { acceptsFile, bytesToBase64, findFiles, parseByteSize, parseEncoding } from '../../src/send/files.js';
+import type { HxWsSendElement } from '../../src/elements/send-element.js';
 import { bytesFile, expectNothingSent, next, page, setFiles, sha256, slowBase64, textFile, withoutHeaders } from './send.support.js';
 
 afterEach(() => {

@@ -2,7 +2,7 @@
 // input (and quotes it in its message); the valid parts still work whatever surrounds them.
 import { expect } from '@open-wc/testing';
 import fc from 'fast-check';
-import { parseHxWs } from '../../src/internal/grammar.js';
+import { parseHxWs } from '../../src/features/shim/grammar.js';
 
 type Token = { text: string; connect?: { url: string; scheme?: 'ws' | 'wss' }; send?: true; bad?: true };
 

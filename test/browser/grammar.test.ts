@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { parseHxWs } from '../../src/internal/grammar.js';
+import { parseHxWs } from '../../src/features/shim/grammar.js';
 
 describe('hx-ws grammar', () => {
   const ok: [string, object][] = [

@@ -8,7 +8,7 @@ import sinon from 'sinon';
 import '../../src/upgrade.js';
 import { config } from '../../src/config.js';
 import type { HxWsErrorEvent } from '../../src/events.js';
-import type { HxWsSendElement } from '../../src/send-element.js';
+import type { HxWsSendElement } from '../../src/elements/send-element.js';
 import { Channel } from '../support/server.js';
 import { attributeMode, connection, elementMode, mount, unmountAll, whenOpen, type Mode } from '../support/modes.js';
 import { htmx, loadScript, unloadHtmx } from '../support/scripts.js';

@@ -2,7 +2,7 @@
 // processes it, and the shim closes its own socket, so one socket is left.
 import { expect } from '@open-wc/testing';
 import sinon from 'sinon';
-import { connectionOf } from '../../src/internal/connection.js';
+import { connectionOf } from '../../src/connection/socket-connection.js';
 import { shim } from '../../src/upgrade.js';
 import { Channel } from '../support/server.js';
 import { mount, unmountAll, whenOpen } from '../support/modes.js';

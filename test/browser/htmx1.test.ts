@@ -2,7 +2,7 @@
 // the shim opens no second socket for it and says so once on the console.
 import { expect, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
-import { connectionOf } from '../../src/internal/connection.js';
+import { connectionOf } from '../../src/connection/socket-connection.js';
 import { shim } from '../../src/upgrade.js';
 import { Channel } from '../support/server.js';
 import { mount, unmountAll } from '../support/modes.js';

@@ -8,9 +8,9 @@ import { flushSync } from 'react-dom';
 import { createRoot, type Root } from 'react-dom/client';
 import '../../src/index.js';
 import type {} from '../../src/react.js';
-import type { HxWsConnectElement } from '../../src/connect-element.js';
+import type { HxWsConnectElement } from '../../src/elements/connect-element.js';
 import type { HxWsAfterSendEvent, HxWsOpenEvent } from '../../src/events.js';
-import type { HxWsSendElement } from '../../src/send-element.js';
+import type { HxWsSendElement } from '../../src/elements/send-element.js';
 import { Channel, type RecordedFrame } from '../support/server.js';
 
 let root: Root | undefined;

@@ -2,7 +2,7 @@
 // test server, and a drop that keeps the page out while something happens.
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import '../../src/index.js';
-import type { HxWsConnectElement } from '../../src/connect-element.js';
+import type { HxWsConnectElement } from '../../src/elements/connect-element.js';
 import type { HxWsErrorEvent, HxWsOpenEvent } from '../../src/events.js';
 import type { Channel } from '../support/server.js';
 

@@ -4,7 +4,7 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
 import '../../src/index.js';
-import type { HxWsConnectElement } from '../../src/connect-element.js';
+import type { HxWsConnectElement } from '../../src/elements/connect-element.js';
 import type { HxWsErrorEvent, HxWsOpenEvent } from '../../src/events.js';
 import { Channel } from '../support/server.js';
 import { MESSAGE, missFifty, missTrimmed, range, recoveringPage } from './recovery.support.js';

@@ -3,7 +3,7 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
 import '../../src/index.js';
-import type { HxWsConnectElement } from '../../src/connect-element.js';
+import type { HxWsConnectElement } from '../../src/elements/connect-element.js';
 import { Channel } from '../support/server.js';
 import { next } from '../support/events.js';
 

@@ -2,9 +2,9 @@
 // numbered requests, with or without files, through the real server helper (`/hx/` channels).
 import { expect, fixture, html } from '@open-wc/testing';
 import '../../src/index.js';
-import type { HxWsConnectElement } from '../../src/connect-element.js';
+import type { HxWsConnectElement } from '../../src/elements/connect-element.js';
 import type { HxWsErrorEvent, HxWsRequest } from '../../src/events.js';
-import type { HxWsSendElement } from '../../src/send-element.js';
+import type { HxWsSendElement } from '../../src/elements/send-element.js';
 import type { Channel, Delivery } from '../support/server.js';
 
 /** How a request travels: no file, files out of band, files inline. */

@@ -3,10 +3,10 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
 import '../../src/index.js';
-import type { HxWsConnectElement } from '../../src/connect-element.js';
-import { connectionOf } from '../../src/internal/connection.js';
+import type { HxWsConnectElement } from '../../src/elements/connect-element.js';
+import { connectionOf } from '../../src/connection/socket-connection.js';
 import type { HxWsCloseEvent, HxWsConnectingEvent, HxWsErrorEvent } from '../../src/events.js';
-import { observeHxWs } from '../../src/shim.js';
+import { observeHxWs } from '../../src/features/shim/shim.js';
 import { Channel, type RecordedFrame } from '../support/server.js';
 import { next, opened } from '../support/events.js';
 import { expectWhole, sendingPage, type Kind } from './reliability.support.js';

@@ -1,7 +1,7 @@
 import { expect, html, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
-import { Sender } from '../../src/internal/sender.js';
-import { parseInterval, parseTriggers } from '../../src/internal/triggers.js';
+import { Sender } from '../../src/send/sender.js';
+import { parseInterval, parseTriggers } from '../../src/send/triggers.js';
 import { expectNothingSent, next, page, sentJson, sleep, withoutHeaders } from './send.support.js';
 import type { Channel } from '../support/server.js';
 

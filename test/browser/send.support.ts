@@ -2,8 +2,8 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import type { TemplateResult } from 'lit';
 import '../../src/index.js';
-import type { HxWsConnectElement } from '../../src/connect-element.js';
-import type { HxWsSendElement } from '../../src/send-element.js';
+import type { HxWsConnectElement } from '../../src/elements/connect-element.js';
+import type { HxWsSendElement } from '../../src/elements/send-element.js';
 import { Channel } from '../support/server.js';
 import { next } from '../support/events.js';
 

@@ -1,9 +1,9 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
-import type { HxWsConnectElement } from '../../src/connect-element.js';
+import type { HxWsConnectElement } from '../../src/elements/connect-element.js';
 import type { HxWsErrorEvent, HxWsRequest } from '../../src/events.js';
-import type { HxWsSendElement } from '../../src/send-element.js';
-import { Sender } from '../../src/internal/sender.js';
+import type { HxWsSendElement } from '../../src/elements/send-element.js';
+import { Sender } from '../../src/send/sender.js';
 import { bytesFile, Channel, expectNothingSent, next, page, sentJson, setFiles, sha256, textFile, withoutHeaders } from './send.support.js';
 
 afterEach(() => {

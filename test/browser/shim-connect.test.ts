@@ -4,7 +4,7 @@ import { expect, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
 import '../../src/upgrade.js';
 import { config } from '../../src/config.js';
-import { connectionOf } from '../../src/internal/connection.js';
+import { connectionOf } from '../../src/connection/socket-connection.js';
 import type { HxWsConnectingEvent, HxWsErrorEvent } from '../../src/events.js';
 import { next } from '../support/events.js';
 import { Channel } from '../support/server.js';

@@ -2,7 +2,7 @@
 // a changed attribute value reconnects or drops the behaviour. The server's counts are the proof.
 import { expect, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
-import { connectionOf } from '../../src/internal/connection.js';
+import { connectionOf } from '../../src/connection/socket-connection.js';
 import { shim } from '../../src/upgrade.js';
 import { next } from '../support/events.js';
 import { Channel } from '../support/server.js';

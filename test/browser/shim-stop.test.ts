@@ -1,7 +1,7 @@
 // shim.stop() on the document-wide shim of `hx-ws-elements/upgrade`. Its own file: the stop is
 // for good, and the page's shim is not started again.
 import { expect, waitUntil } from '@open-wc/testing';
-import { connectionOf } from '../../src/internal/connection.js';
+import { connectionOf } from '../../src/connection/socket-connection.js';
 import { observeHxWs, shim } from '../../src/upgrade.js';
 import { Channel } from '../support/server.js';
 import { mount, unmountAll, whenOpen } from '../support/modes.js';

@@ -13,7 +13,7 @@ import { expect, fixture, html } from '@open-wc/testing';
 import fc from 'fast-check';
 import sinon from 'sinon';
 import { HxWsOobBeforeSwapEvent } from '../../src/events.js';
-import { swapMessage, swapStyles } from '../../src/swap.js';
+import { swapMessage, swapStyles } from '../../src/swap/swap.js';
 
 const IDS = ['t0', 't1', 't2', 't3', 'row', 'cell', 'opt', 'in', 'missing', 'x y', '0bad', 'a"b'];
 

@@ -2,7 +2,7 @@ import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
 import { config } from '../../src/config.js';
 import type { HxWsEventMap } from '../../src/events.js';
-import { parseFragments, parseSwapSpec, swapMessage } from '../../src/swap.js';
+import { parseFragments, parseSwapSpec, swapMessage } from '../../src/swap/swap.js';
 
 type Win = { htmx?: unknown; __swapRuns?: number };
 const win = window as unknown as Win;

@@ -1,8 +1,8 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import sinon from 'sinon';
-import { attributeChain, closestAttribute, inheritedAttributes } from '../../src/internal/attributes.js';
-import { buildHeaders } from '../../src/internal/headers.js';
-import { checkParams, collectValues, contextForm, filterParams, parseJsonObject } from '../../src/internal/values.js';
+import { attributeChain, closestAttribute, inheritedAttributes } from '../../src/core/attributes.js';
+import { buildHeaders } from '../../src/send/headers.js';
+import { checkParams, collectValues, contextForm, filterParams, parseJsonObject } from '../../src/send/values.js';
 import { page, sentJson, withoutHeaders, expectNothingSent, next } from './send.support.js';
 
 afterEach(() => {

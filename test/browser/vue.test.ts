@@ -8,9 +8,9 @@ import { expect, waitUntil } from '@open-wc/testing';
 import { createApp, nextTick, ref, type App } from 'vue';
 import '../../src/index.js';
 import type {} from '../../src/vue.js';
-import type { HxWsConnectElement } from '../../src/connect-element.js';
+import type { HxWsConnectElement } from '../../src/elements/connect-element.js';
 import type { HxWsAfterMessageEvent, HxWsAfterSendEvent, HxWsOpenEvent } from '../../src/events.js';
-import type { HxWsSendElement } from '../../src/send-element.js';
+import type { HxWsSendElement } from '../../src/elements/send-element.js';
 import { Channel, type RecordedFrame } from '../support/server.js';
 
 let app: App | undefined;

@@ -1,9 +1,9 @@
-// The README's settings tables are made from src/internal/settings.ts: this fails when they drift.
+// The README's settings tables are made from src/settings.ts: this fails when they drift.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { README, SETTING_WORDS, withTables } from '../../scripts/settings-table.js';
-import { CONNECT_SETTINGS, SEND_SETTINGS } from '../../src/internal/settings.js';
+import { CONNECT_SETTINGS, SEND_SETTINGS } from '../../src/settings.js';
 
 test('README settings tables match the settings table (scripts/settings-table.ts --write)', () => {
   const readme = readFileSync(README, 'utf8');

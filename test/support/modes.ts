@@ -2,8 +2,8 @@
 // The two ways to write the same page: elements (`<hx-ws-connect>`, `<hx-ws-send>`) and
 // attributes (`hx-ws="connect:..."`, `hx-ws="send"`). Tests written against `Mode` run once per
 // mode from one table of cases, so attribute mode cannot drift from element mode.
-import { connectionOf, type SocketConnection as Connection } from '../../src/internal/connection.js';
-import { settingSpec, type SettingName } from '../../src/internal/settings.js';
+import { connectionOf, type SocketConnection as Connection } from '../../src/connection/socket-connection.js';
+import { settingSpec, type SettingName } from '../../src/settings.js';
 
 export type ModeName = 'element' | 'attribute';
 

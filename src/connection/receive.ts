@@ -5,7 +5,7 @@
  * @module
  */
 import { emit, HxWsAfterMessageEvent, HxWsBeforeMessageEvent, reportProblem } from '../events.js';
-import { swapMessage } from '../swap.js';
+import { swapMessage } from '../swap/swap.js';
 
 /** Hands `data` to the page on behalf of the connecting element `host`. */
 export function receive(host: Element, data: string | ArrayBuffer | Blob): void {

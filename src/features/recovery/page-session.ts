@@ -5,10 +5,10 @@
  *
  * @module
  */
-import { emit, HxWsErrorEvent, type OutgoingRequest } from '../events.js';
-import { comparePositions, formatOffer, mayHaveRecoveryControls, RECOVER_QUERY, takeRecoveryControls } from '../protocol.js';
-import { reportUnconfirmed } from './acks.js';
-import { logError } from './problem.js';
+import { emit, HxWsErrorEvent, type OutgoingRequest } from '../../events.js';
+import { comparePositions, formatOffer, mayHaveRecoveryControls, RECOVER_QUERY, takeRecoveryControls } from '../../protocol.js';
+import { reportUnconfirmed } from '../acks/ack-tracker.js';
+import { logError } from '../../core/problems.js';
 
 /** `url` with the query flag that asks the server for recovery. */
 export function recoveryUrl(url: string): string {

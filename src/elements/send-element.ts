@@ -1,8 +1,8 @@
 import type { PropertyValues } from '@lit/reactive-element';
 import { property } from 'lit/decorators.js';
-import { WrapperElement } from './internal/define.js';
-import type { OutgoingRequest } from './events.js';
-import { Sender } from './internal/sender.js';
+import { WrapperElement } from './wrapper-element.js';
+import type { OutgoingRequest } from '../events.js';
+import { Sender } from '../send/sender.js';
 
 /**
  * `<hx-ws-send>` sends form values (files included) over the nearest `<hx-ws-connect>`'s socket,

@@ -1,9 +1,9 @@
 import type { PropertyValues } from '@lit/reactive-element';
 import { property } from 'lit/decorators.js';
-import type { ReconnectDelay } from './config.js';
-import { SocketConnection } from './internal/connection.js';
-import { WrapperElement } from './internal/define.js';
-import { checkDisabled } from './internal/disable.js';
+import type { ReconnectDelay } from '../config.js';
+import { SocketConnection } from '../connection/socket-connection.js';
+import { WrapperElement } from './wrapper-element.js';
+import { checkDisabled } from '../core/disable.js';
 
 /**
  * `<hx-ws-connect>` owns one WebSocket. It opens when the element is connected, closes (1000)

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { reportProblem, type OutgoingRequest } from '../events.js';
-import { REQUEST_ID_HEADER } from '../protocol.js';
+import { reportProblem, type OutgoingRequest } from '../../events.js';
+import { REQUEST_ID_HEADER } from '../../protocol.js';
 
 /** Random per page load, so ids of two tabs (or two loads of one tab) never meet on a server. */
 const PAGE_PREFIX = Array.from(crypto.getRandomValues(new Uint32Array(2)), (n) => n.toString(36)).join('');

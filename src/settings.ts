@@ -9,12 +9,12 @@
  *
  * @module
  */
-import { parseByteSize, type FileLimits } from './files.js';
-import { readAttribute } from './attributes.js';
-import type { ReconnectDelay } from '../config.js';
-import { reportProblem, type HxWsErrorReason } from '../events.js';
-import type { Problem } from './problem.js';
-import type { JsonSource } from './json-source.js';
+import { parseByteSize, type FileLimits } from './send/files.js';
+import { readAttribute } from './core/attributes.js';
+import type { ReconnectDelay } from './config.js';
+import { reportProblem, type HxWsErrorReason } from './events.js';
+import type { Problem } from './core/problems.js';
+import type { JsonSource } from './send/json-source.js';
 
 /** What a connection reads from its element each time it opens. */
 export interface ConnectionSettings {

@@ -21,12 +21,12 @@
  * reading files: sends to one connection wait for the ones before them.
  */
 import type { ReactiveController } from '@lit/reactive-element';
-import { pageRequestId } from './acks.js';
-import { findConnection, type SocketConnection } from './connection.js';
-import { nextRequestId } from './outbox.js';
-import { readSendLimits, type SenderSettings } from './settings.js';
+import { pageRequestId } from '../features/acks/ack-tracker.js';
+import { findConnection, type SocketConnection } from '../connection/socket-connection.js';
+import { nextRequestId } from '../connection/outbox.js';
+import { readSendLimits, type SenderSettings } from '../settings.js';
 
-export type { SenderSettings } from './settings.js';
+export type { SenderSettings } from '../settings.js';
 import { frameBytes, HEADERS_KEY, REQUEST_ID_HEADER } from '../protocol.js';
 import {
   emit,
@@ -36,13 +36,13 @@ import {
   type OutgoingRequest,
 } from '../events.js';
 import { checkFiles, encodeFiles, fileChunks, findFiles, parseEncoding, type EncodedValues } from './files.js';
-import { planChunked } from './resume.js';
+import { planChunked } from '../features/chunked/chunked-uploads.js';
 import { invalidControls, submitterOf } from './controls.js';
-import { report, type Problem } from './problem.js';
+import { report, type Problem } from '../core/problems.js';
 import { parseTriggers, wireNatural, wireSpec, type WireOptions } from './triggers.js';
-import { attributeChain, closestAttribute, closestAttributeOwner, inheritedAttributes, readAttribute } from './attributes.js';
+import { attributeChain, closestAttribute, closestAttributeOwner, inheritedAttributes, readAttribute } from '../core/attributes.js';
 import { effectiveAllowEval } from '../config.js';
-import { checkDisabled, describeElement } from './disable.js';
+import { checkDisabled, describeElement } from '../core/disable.js';
 import { buildHeaders } from './headers.js';
 import { collectValues, contextForm, type FormControl } from './values.js';
 

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { reportProblem, type OutgoingRequest } from '../events.js';
-import { HEADERS_KEY, SERIALIZATION_OOB_CHUNKED, type UploadStatus } from '../protocol.js';
-import { fileChunks } from './files.js';
-import type { Timers } from './retry.js';
+import { reportProblem, type OutgoingRequest } from '../../events.js';
+import { HEADERS_KEY, SERIALIZATION_OOB_CHUNKED, type UploadStatus } from '../../protocol.js';
+import { fileChunks } from '../../send/files.js';
+import type { Timers } from '../../connection/retry.js';
 
 /** What a chunked request needs to be continued. */
 interface ChunkPlan {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { SocketConnection } from './connection.js';
+import type { SocketConnection } from './socket-connection.js';
 
 const connections = new WeakMap<Element, SocketConnection>();
 

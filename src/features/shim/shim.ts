@@ -4,16 +4,16 @@
  * the same {@link SocketConnection} and {@link Sender} classes, reading the same settings table.
  * No side effects until called.
  */
-import { readAttribute } from './internal/attributes.js';
-import { htmxGlobal } from './config.js';
-import { SocketConnection } from './internal/connection.js';
-import { checkDisabled, describeElement } from './internal/disable.js';
-import { reportProblem } from './events.js';
-import { parseHxWs } from './internal/grammar.js';
-import { Sender } from './internal/sender.js';
-import { attributeSetting } from './internal/settings.js';
+import { readAttribute } from '../../core/attributes.js';
+import { htmxGlobal } from '../../config.js';
+import { SocketConnection } from '../../connection/socket-connection.js';
+import { checkDisabled, describeElement } from '../../core/disable.js';
+import { reportProblem } from '../../events.js';
+import { parseHxWs } from './grammar.js';
+import { Sender } from '../../send/sender.js';
+import { attributeSetting } from '../../settings.js';
 
-export { connectionOf, type SocketConnection, type ConnectionStatus } from './internal/connection.js';
+export { connectionOf, type SocketConnection, type ConnectionStatus } from '../../connection/socket-connection.js';
 
 const SELECTOR = '[hx-ws],[data-hx-ws]';
 

@@ -6,8 +6,8 @@
  * @module
  */
 import { emit, HxWsErrorEvent } from '../events.js';
-import { logError } from './problem.js';
-import { crossOriginHint, socketOrigin } from './url.js';
+import { logError } from '../core/problems.js';
+import { crossOriginHint, socketOrigin } from './socket-url.js';
 import { inWords } from './watchdog.js';
 
 /** The failure streaks of one connection. */

@@ -6,7 +6,7 @@
  * @module
  */
 import type { HxWsConnectElement } from './connect-element.js';
-import type { HxWsEventMap } from './events.js';
+import type { HxWsEventMap } from '../events.js';
 import type { HxWsSendElement } from './send-element.js';
 
 /** Properties of `<hx-ws-connect>` a template may set (`url` may be a function). */

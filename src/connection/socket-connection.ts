@@ -16,7 +16,7 @@ import { nextRequestId } from './outbox.js';
 import { register, unregister } from './registry.js';
 import { SocketLink } from './socket-link.js';
 
-export type { ConnectionSettings } from './settings.js';
+export type { ConnectionSettings } from '../settings.js';
 export type { ConnectionSeams, ConnectionStatus } from './socket-link.js';
 export { connectionOf, findConnection } from './registry.js';
 

@@ -17,17 +17,17 @@
  * holds its own `<hx-ws-connect>` in its shadow DOM therefore updates its own content first and
  * can still reach ids of the page around it.
  */
-import { config, effectiveAllowScripts } from './config.js';
-import { activateScripts, captureFocus, processWithHtmx, restoreFocus } from './internal/after-swap.js';
-import { parseFragments, parseSwapSpec, swapStyles, type SwapStyle } from './internal/fragments.js';
-import { scheduleSettle } from './internal/settle.js';
+import { config, effectiveAllowScripts } from '../config.js';
+import { activateScripts, captureFocus, processWithHtmx, restoreFocus } from './after-swap.js';
+import { parseFragments, parseSwapSpec, swapStyles, type SwapStyle } from './fragments.js';
+import { scheduleSettle } from './settle.js';
 import {
   HxWsOobAfterSwapEvent,
   HxWsOobBeforeSwapEvent,
   HxWsOobErrorNoTargetEvent,
   emit,
   reportProblem,
-} from './events.js';
+} from '../events.js';
 
 export {
   isFullDocument,
@@ -36,7 +36,7 @@ export {
   swapStyles,
   type SwapSpec,
   type SwapStyle,
-} from './internal/fragments.js';
+} from './fragments.js';
 
 /** Per-call overrides of the page-wide {@link config}. */
 export interface SwapOptions {

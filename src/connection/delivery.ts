@@ -8,11 +8,11 @@
  */
 import { emit, HxWsAfterSendEvent, HxWsBeforeSendEvent, type OutgoingRequest } from '../events.js';
 import { frameBytes, type UploadStatus } from '../protocol.js';
-import { Acks, socketClosed } from './acks.js';
+import { Acks, socketClosed } from '../features/acks/ack-tracker.js';
 import type { Outbox } from './outbox.js';
-import { UploadProgress } from './progress.js';
-import type { Recovery } from './recovery.js';
-import { Resumes } from './resume.js';
+import { UploadProgress } from './upload-progress.js';
+import type { Recovery } from '../features/recovery/page-session.js';
+import { Resumes } from '../features/chunked/chunked-uploads.js';
 import type { Timers } from './retry.js';
 
 /** The sending side of one connection. */

@@ -14,7 +14,7 @@
  * top-level array. Offsets count from 0 per request in visiting order (document order of the
  * inputs, then file order); files an app added to the values itself come after, in JSON order.
  */
-import type { Problem } from './problem.js';
+import type { Problem } from '../core/problems.js';
 import type { FileEntry } from './values.js';
 
 import {

@@ -11,13 +11,13 @@ import { emit, HxWsCloseEvent, HxWsConnectingEvent, HxWsErrorEvent, HxWsOpenEven
 import { describeClose, mayHaveControls, takeControls } from '../protocol.js';
 import { Delivery } from './delivery.js';
 import { Outbox } from './outbox.js';
-import { report } from './problem.js';
+import { report } from '../core/problems.js';
 import { receive } from './receive.js';
-import { Recovery, recoveryUrl } from './recovery.js';
+import { Recovery, recoveryUrl } from '../features/recovery/page-session.js';
 import { pageRandom, pageTimers, reconnectDelay, RetrySchedule, type Timers } from './retry.js';
-import { SettingReader, type ConnectionSettings } from './settings.js';
+import { SettingReader, type ConnectionSettings } from '../settings.js';
 import { SocketErrors } from './socket-errors.js';
-import { readSocketUrl } from './url.js';
+import { readSocketUrl } from './socket-url.js';
 import { Watchdog } from './watchdog.js';
 
 /** What a connection uses from the outside world; tests pass their own. */

@@ -6,7 +6,7 @@
  */
 import { htmxGlobal } from '../config.js';
 import { reportProblem } from '../events.js';
-import { disabledRegion } from './disable.js';
+import { disabledRegion } from '../core/disable.js';
 
 /**
  * Runs the scripts of `added[from...]`, now in the page. Parsed scripts are inert (the parser marks
