@@ -9,7 +9,7 @@
  * - the notice (`#notice`) saying why a send failed, with the typed message and the files put
  *   back so nothing has to be typed or picked again.
  */
-import type { HxWsRequest } from '../src/index.js';
+import type { OutgoingRequest } from '../src/index.js';
 
 /** Bytes for people: `812 B`, `40.2 KB`, `12.5 MB` (powers of 1024, as `max-file-size` counts). */
 export function formatBytes(n: number): string {
@@ -99,7 +99,7 @@ export function wireStatus(conn: Element): void {
 
   // The form is emptied once a request has left; if the request is lost after all, the message
   // and the files come back, with the reason.
-  const drafts = new WeakMap<HxWsRequest, Draft>();
+  const drafts = new WeakMap<OutgoingRequest, Draft>();
   let lost = ''; // the notice about requests lost in this task, which a close event adds to
   const formOf = (source: Element) => source.closest('form') ?? source.querySelector('form');
   conn.addEventListener('hx-ws-before-send', (e) => {

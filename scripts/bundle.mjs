@@ -1,14 +1,16 @@
 // One-file build for a plain `<script type="module">` (no bundler on the page), and the
 // bundling + gzip measurement the benchmarks use for every contender.
 //
-//   node scripts/bundle.mjs               -> dist/hx-ws.js (Lit included, minified)
+//   node scripts/bundle.mjs               -> dist/hx-ws.js (everything) and dist/hx-ws-lite.js
+//                                            (core + attribute mode), Lit included, minified
 //   node scripts/bundle.mjs --entry src/upgrade.ts --out dist/hx-ws-upgrade.js
 //
 // Entry: src/standalone.ts when it exists, else src/index.ts. As a module:
 //   import { bundle, gzipSize, defaultEntry, LIT_EXTERNAL } from './scripts/bundle.mjs';
 import { build } from 'esbuild';
 import { minify as terse } from 'terser';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -32,18 +34,21 @@ export function defaultEntry(root = ROOT) {
   return existsSync(standalone) ? standalone : join(root, 'src/index.ts');
 }
 
+/** The lite one-file build's entry: the core elements and attribute mode, no other feature. */
+export const LITE_ENTRY = 'src/upgrade.ts';
+
 /**
  * package.json's `sideEffects` names the built files (`./dist/index.js`, ...), which is right for
  * people who install the package, but it makes esbuild drop side-effect imports between the
  * *source* files (`import './index.js'` in `src/upgrade.ts` registers the elements). Everything
- * under `src/` is kept as having side effects.
+ * under `src/` is kept as having side effects, whoever imports it.
  */
 const sourceHasSideEffects = {
   name: 'src-has-side-effects',
   setup(build) {
     const src = join(ROOT, 'src') + sep;
     build.onResolve({ filter: /^\.\.?\// }, async (args) => {
-      if (args.pluginData === 'inner' || !args.importer.startsWith(src)) return undefined;
+      if (args.pluginData === 'inner') return undefined;
       const r = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'inner' });
       if (r.errors.length > 0 || !r.path.startsWith(src)) return undefined;
       return { ...r, sideEffects: true };
@@ -158,6 +163,22 @@ export async function bundle({ entry, outfile, external = [], alias, minify = tr
   return out;
 }
 
+/**
+ * The gzipped bytes a module adds on top of another (a feature entry on top of the core
+ * elements): one bundle of both, less the bundle of `on` alone. Same options as {@link bundle}.
+ */
+export async function bundleOnTop({ entry, on, ...o }) {
+  const dir = mkdtempSync(join(tmpdir(), 'hxws-size-'));
+  try {
+    const both = join(dir, 'both.js');
+    writeFileSync(both, `import ${JSON.stringify(resolve(ROOT, on))};\nimport ${JSON.stringify(resolve(ROOT, entry))};\n`);
+    const [sum, base] = await Promise.all([bundle({ ...o, entry: both }), bundle({ ...o, entry: on })]);
+    return { code: sum.code, bytes: sum.bytes - base.bytes, gzip: sum.gzip - base.gzip };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const isMain = process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
 if (isMain) {
   const args = process.argv.slice(2);
@@ -165,9 +186,13 @@ if (isMain) {
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  const entry = opt('--entry') ?? defaultEntry();
-  const outfile = opt('--out') ?? 'dist/hx-ws.js';
   const external = args.includes('--no-lit') ? LIT_EXTERNAL : [];
-  const r = await bundle({ entry, outfile, external });
-  console.log(`${relative(ROOT, resolve(ROOT, outfile))}: ${r.bytes} bytes, ${r.gzip} gzipped (from ${relative(ROOT, resolve(ROOT, entry))})`);
+  // Without --entry: both one-file builds, the full one and the lite one (core + attribute mode).
+  const jobs = opt('--entry')
+    ? [[opt('--entry'), opt('--out') ?? 'dist/hx-ws.js']]
+    : [[defaultEntry(), 'dist/hx-ws.js'], [LITE_ENTRY, 'dist/hx-ws-lite.js']];
+  for (const [entry, outfile] of jobs) {
+    const r = await bundle({ entry, outfile, external });
+    console.log(`${relative(ROOT, resolve(ROOT, outfile))}: ${r.bytes} bytes, ${r.gzip} gzipped (from ${relative(ROOT, resolve(ROOT, entry))})`);
+  }
 }

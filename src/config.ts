@@ -1,7 +1,9 @@
 /**
- * Page-wide settings. Per-element properties win over these; where one of ours is left unset
- * and htmx is on the page, htmx's own `htmx.config` value is used, so one setting serves both.
+ * Page-wide settings. Per-element properties win over these; where one of ours is left unset,
+ * htmx is on the page and the htmx feature (`hx-ws-elements/htmx`) is loaded, htmx's own
+ * `htmx.config` value is used, so one setting serves both.
  */
+import { features } from './core/features.js';
 
 /** A reconnect delay: `'full-jitter'` or a function of the retry count returning milliseconds. */
 export type ReconnectDelay = 'full-jitter' | ((retryCount: number) => number);
@@ -53,36 +55,25 @@ export const config: HxWsConfig = {
   settleDelay: 20,
 };
 
-interface HtmxLike {
-  config?: { wsReconnectDelay?: unknown; allowScriptTags?: unknown; allowEval?: unknown };
-  process?: (elt: Element) => void;
-}
-
-/** htmx's global object, when htmx is on the page. */
-export function htmxGlobal(): HtmxLike | undefined {
-  if (typeof window === 'undefined') return undefined;
-  return (window as unknown as { htmx?: HtmxLike }).htmx ?? undefined;
-}
-
-/** The reconnect delay in force: ours, then htmx's, then `'full-jitter'`. */
+/** The reconnect delay in force: ours, then htmx's (with the htmx feature), then `'full-jitter'`. */
 export function effectiveReconnectDelay(own?: ReconnectDelay): ReconnectDelay {
   if (own) return own;
   if (config.wsReconnectDelay) return config.wsReconnectDelay;
-  const theirs = htmxGlobal()?.config?.wsReconnectDelay;
+  const theirs = features.fallback?.('wsReconnectDelay');
   if (theirs === 'full-jitter' || typeof theirs === 'function') return theirs as ReconnectDelay;
   return 'full-jitter';
 }
 
-/** Whether swapped `<script>` elements run: ours, then htmx's, then `true`. */
-export function effectiveAllowScripts(): boolean {
-  if (config.allowScriptTags !== undefined) return config.allowScriptTags;
-  const theirs = htmxGlobal()?.config?.allowScriptTags;
+/** A boolean setting: ours, then htmx's (with the htmx feature), then `true`. */
+function flag(key: 'allowScriptTags' | 'allowEval'): boolean {
+  const ours = config[key];
+  if (ours !== undefined) return ours;
+  const theirs = features.fallback?.(key);
   return typeof theirs === 'boolean' ? theirs : true;
 }
 
+/** Whether swapped `<script>` elements run: ours, then htmx's, then `true`. */
+export const effectiveAllowScripts = (): boolean => flag('allowScriptTags');
+
 /** Whether `js:` values and `hx-vars` are evaluated: ours, then htmx's, then `true`. */
-export function effectiveAllowEval(): boolean {
-  if (config.allowEval !== undefined) return config.allowEval;
-  const theirs = htmxGlobal()?.config?.allowEval;
-  return typeof theirs === 'boolean' ? theirs : true;
-}
+export const effectiveAllowEval = (): boolean => flag('allowEval');

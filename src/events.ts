@@ -5,9 +5,11 @@
  * for socket and swap events, the sending element for send events). All bubble and are composed,
  * so a listener on `document` hears events from inside shadow roots too.
  *
- * When `window.htmx` exists, each event is followed by its htmx twin (`htmx:wsOpen`,
- * `htmx:oobAfterSwap`, ...), a `CustomEvent` whose `detail` has the shape htmx listeners expect.
- * Cancelling either the event or its twin cancels the step.
+ * With the htmx feature loaded (`hx-ws-elements/htmx`) and `window.htmx` on the page, each event
+ * is followed by its htmx twin (`htmx:wsOpen`, `htmx:oobAfterSwap`, ...), a `CustomEvent` whose
+ * `detail` has the shape htmx listeners expect. Cancelling either cancels the step.
+ *
+ * This module is the catalogue only: the classes, their map and the error reasons.
  */
 
 /** Why an {@link HxWsErrorEvent} was fired. */
@@ -62,6 +64,12 @@ export type HxWsErrorReason =
   | 'no-recovery'
   /** `idle-timeout`: an open socket received nothing for that long; it is dropped and reconnected. */
   | 'idle-timeout'
+  /**
+   * A setting or attribute needs a feature module the page has not imported (`recover` needs
+   * `hx-ws-elements/recovery`, ...). Said once per element and setting; the message names the
+   * import. The element goes on without the feature.
+   */
+  | 'feature-missing'
   /** `vals` / `hx-vals` is not a JSON object. */
   | 'bad-vals'
   /** `headers` / `hx-headers` is not a JSON object. */
@@ -87,7 +95,8 @@ export type HxWsErrorReason =
   | 'disabled'
   /**
    * A `js:` / `javascript:` value (`hx-vals`, `hx-headers`) or an `hx-vars` value was left out
-   * because evaluation is off (`config.allowEval`); the rest of the request was sent.
+   * because evaluation is off (`config.allowEval`) or the eval feature (`hx-ws-elements/eval`)
+   * is not loaded; the rest of the request was sent.
    */
   | 'eval-disallowed';
 
@@ -107,51 +116,13 @@ export interface OutgoingRequest {
   readonly bytes: number;
 }
 
-/**
- * The old name of {@link OutgoingRequest}.
- * @deprecated Use `OutgoingRequest` (the server helper's `HxWsRequest` is the decoded request).
- */
-export type HxWsRequest = OutgoingRequest;
-
-const htmxPresent = (): boolean =>
-  typeof window !== 'undefined' && (window as unknown as { htmx?: unknown }).htmx != null;
-
-/** The htmx twin of an event: its name, detail and (if not the same) the element it fires on. */
-export interface HtmxTwin {
-  name: string;
-  detail: Record<string, unknown>;
-  target?: EventTarget;
-}
-
-/** The common base: bubbling, composed, with an optional htmx twin. */
+/** The common base: bubbling and composed. */
 export abstract class HxWsEvent extends Event {
   constructor(type: string, cancelable = false) {
     super(type, { bubbles: true, composed: true, cancelable });
   }
-  /** The htmx event that mirrors this one, or `undefined` when htmx has none. */
-  htmxTwin(): HtmxTwin | undefined {
-    return undefined;
-  }
 }
 
-/**
- * Dispatches `event` on `target`, then its htmx twin when htmx is on the page.
- * @returns `false` when either was cancelled.
- */
-export function emit(target: EventTarget, event: HxWsEvent): boolean {
-  const go = target.dispatchEvent(event);
-  if (!go || !htmxPresent()) return go;
-  const twin = event.htmxTwin();
-  if (!twin) return go;
-  const twinTarget = twin.target ?? target;
-  const e = new CustomEvent(twin.name, {
-    bubbles: true,
-    composed: true,
-    cancelable: event.cancelable,
-    detail: { elt: twinTarget, ...twin.detail },
-  });
-  return twinTarget.dispatchEvent(e);
-}
 
 /** Fired when a socket is about to be opened (first time and every reconnect). */
 export class HxWsConnectingEvent extends HxWsEvent {
@@ -163,9 +134,6 @@ export class HxWsConnectingEvent extends HxWsEvent {
     readonly retryCount: number,
   ) {
     super(HxWsConnectingEvent.eventName);
-  }
-  override htmxTwin(): HtmxTwin {
-    return { name: 'htmx:wsConnecting', detail: { event: { type: 'connecting' } } };
   }
 }
 
@@ -183,9 +151,6 @@ export class HxWsOpenEvent extends HxWsEvent {
     readonly recovered?: boolean,
   ) {
     super(HxWsOpenEvent.eventName);
-  }
-  override htmxTwin(): HtmxTwin {
-    return { name: 'htmx:wsOpen', detail: { socket: this.socket } };
   }
 }
 
@@ -210,9 +175,6 @@ export class HxWsCloseEvent extends HxWsEvent {
   /** Whether a reconnect has been scheduled. */
   get willReconnect(): boolean {
     return this.reconnectDelay !== null;
-  }
-  override htmxTwin(): HtmxTwin {
-    return { name: 'htmx:wsClose', detail: { event: { code: this.code, reason: this.reason, wasClean: this.wasClean } } };
   }
 }
 
@@ -246,9 +208,6 @@ export class HxWsErrorEvent extends HxWsEvent {
   get request(): OutgoingRequest | undefined {
     return this.info.request;
   }
-  override htmxTwin(): HtmxTwin {
-    return { name: 'htmx:wsError', detail: { error: this.message, reason: this.reason, ...this.info } };
-  }
 }
 
 /** Fired before a received message is swapped. Cancel it to handle the message yourself. */
@@ -259,9 +218,6 @@ export class HxWsBeforeMessageEvent extends HxWsEvent {
     readonly data: string | ArrayBuffer | Blob,
   ) {
     super(HxWsBeforeMessageEvent.eventName, true);
-  }
-  override htmxTwin(): HtmxTwin {
-    return { name: 'htmx:wsBeforeMessage', detail: { message: this.data } };
   }
 }
 
@@ -275,9 +231,6 @@ export class HxWsAfterMessageEvent extends HxWsEvent {
     readonly swapped: boolean,
   ) {
     super(HxWsAfterMessageEvent.eventName);
-  }
-  override htmxTwin(): HtmxTwin {
-    return { name: 'htmx:wsAfterMessage', detail: { message: this.data } };
   }
 }
 
@@ -297,12 +250,6 @@ export class HxWsConfigSendEvent extends HxWsEvent {
   ) {
     super(HxWsConfigSendEvent.eventName, true);
   }
-  override htmxTwin(): HtmxTwin {
-    return {
-      name: 'htmx:wsConfigSend',
-      detail: { parameters: this.values, headers: this.headers, triggeringEvent: this.triggeringEvent },
-    };
-  }
 }
 
 /** Fired when a request is about to go to the socket. Cancel it to send nothing. */
@@ -314,9 +261,6 @@ export class HxWsBeforeSendEvent extends HxWsEvent {
   ) {
     super(HxWsBeforeSendEvent.eventName, true);
   }
-  override htmxTwin(): HtmxTwin {
-    return { name: 'htmx:wsBeforeSend', detail: { message: this.request.frames[0], request: this.request } };
-  }
 }
 
 /** Fired when every frame of a request has been handed to the socket. */
@@ -327,9 +271,6 @@ export class HxWsAfterSendEvent extends HxWsEvent {
     readonly request: OutgoingRequest,
   ) {
     super(HxWsAfterSendEvent.eventName);
-  }
-  override htmxTwin(): HtmxTwin {
-    return { name: 'htmx:wsAfterSend', detail: { message: this.request.frames[0], request: this.request } };
   }
 }
 
@@ -365,13 +306,6 @@ export class HxWsOobBeforeSwapEvent extends HxWsEvent {
   ) {
     super(HxWsOobBeforeSwapEvent.eventName, true);
   }
-  override htmxTwin(): HtmxTwin {
-    return {
-      name: 'htmx:oobBeforeSwap',
-      target: this.swapTarget,
-      detail: { shouldSwap: true, target: this.swapTarget, fragment: this.fragment },
-    };
-  }
 }
 
 /** Fired after one fragment was swapped into its target. */
@@ -387,13 +321,6 @@ export class HxWsOobAfterSwapEvent extends HxWsEvent {
   ) {
     super(HxWsOobAfterSwapEvent.eventName);
   }
-  override htmxTwin(): HtmxTwin {
-    return {
-      name: 'htmx:oobAfterSwap',
-      target: this.swapTarget.isConnected ? this.swapTarget : undefined,
-      detail: { shouldSwap: true, target: this.swapTarget, fragment: this.fragment },
-    };
-  }
 }
 
 /** Fired when a fragment names no element on the page (or has neither id nor selector). */
@@ -407,9 +334,6 @@ export class HxWsOobErrorNoTargetEvent extends HxWsEvent {
   ) {
     super(HxWsOobErrorNoTargetEvent.eventName);
   }
-  override htmxTwin(): HtmxTwin {
-    return { name: 'htmx:oobErrorNoTarget', detail: { content: this.fragment } };
-  }
 }
 
 /** Fired on a sender that found no socket to send to. The request is on the event. */
@@ -422,9 +346,6 @@ export class HxWsNoSocketSourceEvent extends HxWsEvent {
     readonly values: Record<string, unknown> | null,
   ) {
     super(HxWsNoSocketSourceEvent.eventName);
-  }
-  override htmxTwin(): HtmxTwin {
-    return { name: 'htmx:noWebSocketSourceError', detail: { wanted: this.wanted } };
   }
 }
 
@@ -443,9 +364,6 @@ export class HxWsValidationHaltedEvent extends HxWsEvent {
     readonly errors: readonly HxWsValidationError[],
   ) {
     super(HxWsValidationHaltedEvent.eventName);
-  }
-  override htmxTwin(): HtmxTwin {
-    return { name: 'htmx:validation:halted', detail: { errors: this.errors } };
   }
 }
 
@@ -477,25 +395,3 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-empty-object-type
   interface ElementEventMap extends HxWsEventMap {}
 }
-
-/**
- * Reports a problem the way the project promises: one error event on `target` and one
- * `console.error`. Returns the event.
- */
-export function reportProblem(
-  target: EventTarget,
-  reason: HxWsErrorReason,
-  message: string,
-  info: HxWsErrorEvent['info'] = {},
-): HxWsErrorEvent {
-  const event = new HxWsErrorEvent(reason, message, info);
-  console.error(`hx-ws: ${message}`, target);
-  emit(target, event);
-  return event;
-}
-
-/**
- * The old name of {@link reportProblem}; it hid the browser's global `reportError`.
- * @deprecated Use `reportProblem`.
- */
-export const reportError = reportProblem;

@@ -12,8 +12,9 @@
 import { parseByteSize, type FileLimits } from './send/files.js';
 import { readAttribute } from './core/attributes.js';
 import type { ReconnectDelay } from './config.js';
-import { reportProblem, type HxWsErrorReason } from './events.js';
-import type { Problem } from './core/problems.js';
+import { type HxWsErrorReason } from './events.js';
+import { reportProblem } from './core/dispatch.js';
+import type { Problem } from './core/dispatch.js';
 import type { JsonSource } from './send/json-source.js';
 
 /** What a connection reads from its element each time it opens. */
@@ -157,6 +158,12 @@ export function settingSpec(name: SettingName): SettingSpec {
   return ROWS.get(name)!;
 }
 
+/** How messages name setting `name`: its attribute, `hx-ws-*` in attribute mode, else the property. */
+export function settingLabel(name: SettingName, attributeMode: boolean): string {
+  const spec = settingSpec(name);
+  return (attributeMode ? spec.hxWs : spec.attribute) ?? spec.property;
+}
+
 /** A whole number `>= 0` from a number or its text; `undefined` when it is not one. */
 export function parseCount(raw: number | string): number | undefined {
   const n = typeof raw === 'number' ? raw : /^\s*\d+\s*$/.test(raw) ? Number(raw) : NaN;
@@ -225,11 +232,6 @@ export class SettingReader {
     this.#attributeMode = attributeMode;
   }
 
-  /** The attribute a message names for setting `spec`. */
-  #label(spec: SettingSpec): string {
-    return (this.#attributeMode ? spec.hxWs : spec.attribute) ?? spec.property;
-  }
-
   /**
    * The numeric value of `name`, or `null` when unset. A value that does not parse is reported
    * (`reason`, default `bad-limit`) and read as unset, so the default applies.
@@ -247,7 +249,7 @@ export class SettingReader {
     }
     if (this.#reported.get(name) !== raw) {
       this.#reported.set(name, raw);
-      const label = this.#label(spec);
+      const label = settingLabel(name, this.#attributeMode);
       reportProblem(this.#host, reason, `${label} '${String(raw)}' is not ${spec.expects}; the default applies`, { part: String(raw) });
     }
     return null;

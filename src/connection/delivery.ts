@@ -2,61 +2,83 @@
  * A connection's requests from the socket on: handing one to the socket (`before-send`, every
  * frame in one task, `after-send`, progress), the queue flowing out once the socket is open
  * (after the chunked uploads a drop cut off, and in recovery mode the requests kept for a
- * resend), and what a close cuts short. Acks, progress and resumes are the pieces it drives.
+ * resend), and what a close cuts short. It holds the connection's feature parts (acks, the
+ * recovery session, chunked uploads), made by {@link Delivery.attach} from the features loaded.
  *
  * @module
  */
-import { emit, HxWsAfterSendEvent, HxWsBeforeSendEvent, type OutgoingRequest } from '../events.js';
-import { frameBytes, type UploadStatus } from '../protocol.js';
-import { Acks, socketClosed } from '../features/acks/ack-tracker.js';
+import { emit } from '../core/dispatch.js';
+import { features, type AckTracking, type ChunkedPart, type SessionPart } from '../core/features.js';
+import { HxWsAfterSendEvent, HxWsBeforeSendEvent, type OutgoingRequest } from '../events.js';
+import { frameBytes } from '../protocol.js';
 import type { Outbox } from './outbox.js';
-import { UploadProgress } from './upload-progress.js';
-import type { Recovery } from '../features/recovery/page-session.js';
-import { Resumes } from '../features/chunked/chunked-uploads.js';
 import type { Timers } from './retry.js';
+import { UploadProgress } from './upload-progress.js';
+
+/** The feature parts of one connection; a part is absent when its feature is not loaded. */
+export interface Parts {
+  acks?: AckTracking;
+  session?: SessionPart;
+  chunks?: ChunkedPart;
+}
+
+/** `the socket closed`, with the server's close in words when the server closed it. */
+export function socketClosed(closedBy?: string): string {
+  return `the socket closed${closedBy ? ` (the server closed it with ${closedBy})` : ''}`;
+}
+
+const NONE: ReadonlySet<OutgoingRequest> = new Set();
 
 /** The sending side of one connection. */
 export class Delivery {
-  readonly #acks = new Acks();
+  readonly parts: Parts = {};
   readonly #progress: UploadProgress;
-  readonly #resumes: Resumes;
-
   readonly #outbox: Outbox;
-  readonly #recovery: Recovery;
   readonly #current: () => WebSocket | null;
+  readonly #timers: Timers;
 
   constructor(
     outbox: Outbox,
-    recovery: Recovery,
     /** The connection's current socket, if any. */
     current: () => WebSocket | null,
     timers: Timers,
   ) {
     this.#outbox = outbox;
-    this.#recovery = recovery;
     this.#current = current;
-    const progress = (this.#progress = new UploadProgress(timers));
-    this.#resumes = new Resumes(
-      {
-        ask: (socket, json) => {
-          socket.send(json);
-          progress.skip(frameBytes(json));
+    this.#timers = timers;
+    this.#progress = new UploadProgress(timers);
+  }
+
+  /** Makes the parts of the features loaded by now (once each). @returns the parts */
+  attach(host: Element): Parts {
+    const p = this.parts;
+    p.acks ??= features.acks?.part();
+    p.session ??= features.recovery?.(host);
+    if (!p.chunks && features.chunked) {
+      const progress = this.#progress;
+      p.chunks = features.chunked.part(
+        {
+          ask: (socket, json) => {
+            socket.send(json);
+            progress.skip(frameBytes(json));
+          },
+          transmit: (socket, request, frames, base) => {
+            for (const frame of frames) socket.send(frame);
+            p.acks?.track(request);
+            progress.track(request, frames.reduce((n, f) => n + f.size, 0), base);
+            progress.report();
+          },
+          resumed: (socket) => this.#flush(socket),
         },
-        transmit: (socket, request, frames, base) => {
-          for (const frame of frames) socket.send(frame);
-          this.#acks.track(request);
-          progress.track(request, frames.reduce((n, f) => n + f.size, 0), base);
-          progress.report();
-        },
-        resumed: (socket) => this.#flush(socket),
-      },
-      timers,
-    );
+        this.#timers,
+      );
+    }
+    return p;
   }
 
   /** Whether chunked uploads are being continued: new requests queue behind them. */
   get busy(): boolean {
-    return this.#resumes.busy;
+    return !!this.parts.chunks?.busy;
   }
 
   /** The last request handed to the current (or last) socket. */
@@ -66,7 +88,7 @@ export class Delivery {
 
   /** Requests not acknowledged yet, those kept for a resend (recovery mode) first. */
   get unconfirmed(): readonly OutgoingRequest[] {
-    return [...this.#recovery.resend, ...this.#acks.unconfirmed];
+    return [...(this.parts.session?.resend ?? []), ...(this.parts.acks?.unconfirmed ?? [])];
   }
 
   /** A new socket: its byte stream starts at 0. */
@@ -80,19 +102,30 @@ export class Delivery {
    * queue.
    */
   opened(socket: WebSocket, recovered: boolean | undefined): void {
-    for (const request of this.#recovery.again(recovered)) this.transmit(socket, request);
-    if (!this.#resumes.begin(socket)) this.#flush(socket);
+    const { session, chunks } = this.parts;
+    if (session) for (const request of session.again(recovered)) this.transmit(socket, request);
+    if (!chunks?.begin(socket)) this.#flush(socket);
   }
 
-  /** Acks and upload statuses the server sent on `socket`. */
-  confirm(socket: WebSocket, ids: readonly string[], uploads: readonly UploadStatus[]): void {
-    this.#acks.confirm(ids);
-    this.#resumes.status(socket, uploads);
+  /**
+   * Takes the ack and upload controls off a text message of `socket` (when a feature reads them).
+   * @returns the rest, or `null` when nothing is left
+   */
+  confirm(socket: WebSocket, data: string): string | null {
+    const taken = features.controls?.(data);
+    if (!taken) return data;
+    this.parts.acks?.confirm(taken.ids);
+    this.parts.chunks?.status(socket, taken.uploads);
+    return taken.rest.trim() === '' ? null : taken.rest;
   }
 
-  /** No socket is coming back for the chunked uploads kept over a drop: they are reported. */
-  giveUp(why: string): void {
-    this.#resumes.giveUp(why);
+  /**
+   * No socket is coming back: the chunked uploads kept over a drop are reported, and with
+   * `sessionWhy` the requests the recovery session kept for a resend.
+   */
+  giveUp(why: string, sessionWhy?: string): void {
+    this.parts.chunks?.giveUp(why);
+    if (sessionWhy) this.parts.session?.giveUp(sessionWhy);
   }
 
   /** Sends every queued request, in order. */
@@ -109,8 +142,8 @@ export class Delivery {
     if (!emit(request.source, new HxWsBeforeSendEvent(request))) return;
     // All frames in one task: WebSocket.send keeps order, so no other request can interleave.
     for (const frame of request.frames) socket.send(frame);
-    this.#acks.track(request);
-    this.#resumes.track(request);
+    this.parts.acks?.track(request);
+    this.parts.chunks?.track(request);
     this.#progress.track(request);
     emit(request.source, new HxWsAfterSendEvent(request));
     this.#progress.report();
@@ -124,12 +157,13 @@ export class Delivery {
    * @returns how many requests were cut (kept ones included)
    */
   interrupt(socket: WebSocket, closedBy?: string, keep = true): number {
-    if (!keep) this.#recovery.giveUp(socketClosed(closedBy));
-    const kept = this.#resumes.drop();
-    const again = keep && this.#recovery.keeps(socket);
-    const cut = again ? this.#acks.detach(kept) : [...this.#acks.interrupt(closedBy, kept)];
+    const { acks, session, chunks } = this.parts;
+    if (!keep) session?.giveUp(socketClosed(closedBy));
+    const kept = chunks?.drop() ?? NONE;
+    const again = keep && !!session?.keeps(socket);
+    const cut = !acks ? [] : again ? acks.detach(kept) : [...acks.interrupt(closedBy, kept)];
     // Recovery: kept to be sent again if the session is recovered, reported if not.
-    if (again) this.#recovery.resend.push(...cut);
+    if (again) session!.resend.push(...cut);
     return kept.size + cut.length + this.#progress.interrupt(socket, new Set([...cut, ...kept]), closedBy);
   }
 }

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { reportProblem, type OutgoingRequest } from '../events.js';
+import { type OutgoingRequest } from '../events.js';
+import { reportProblem } from '../core/dispatch.js';
 
 let requestIds = 0;
 

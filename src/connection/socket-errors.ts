@@ -5,8 +5,9 @@
  *
  * @module
  */
-import { emit, HxWsErrorEvent } from '../events.js';
-import { logError } from '../core/problems.js';
+import { HxWsErrorEvent } from '../events.js';
+import { emit } from '../core/dispatch.js';
+import { logError } from '../core/dispatch.js';
 import { crossOriginHint, socketOrigin } from './socket-url.js';
 import { inWords } from './watchdog.js';
 

@@ -3,7 +3,7 @@
  * `//host/path`, `/path` and `path` resolved against the document's base URL with `wss` on
  * https pages and `ws` elsewhere. A forced `scheme` wins over all of these.
  */
-import type { Problem } from '../core/problems.js';
+import type { Problem } from '../core/dispatch.js';
 
 /** The two socket schemes. */
 export type SocketScheme = 'ws' | 'wss';

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { emit, HxWsUploadProgressEvent, reportProblem, type OutgoingRequest } from '../events.js';
+import { HxWsUploadProgressEvent, type OutgoingRequest } from '../events.js';
+import { emit, reportProblem } from '../core/dispatch.js';
 import type { Timers } from './retry.js';
 
 const PROGRESS_INTERVAL = 50;

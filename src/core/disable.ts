@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { emit, HxWsErrorEvent } from '../events.js';
+import { HxWsErrorEvent } from '../events.js';
+import { emit } from './dispatch.js';
 
 /** Elements that make their content inert, as htmx's `hx-disable`. */
 export const DISABLE_SELECTOR = '[hx-disable],[data-hx-disable]';

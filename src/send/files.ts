@@ -5,8 +5,8 @@
  * - `multipart/json-files-oob` (default): each file becomes a descriptor with
  *   `serialization: "file/oob"` and an `offset`; the request's frames are the JSON text, then one
  *   binary frame per file in offset order, each the `File` itself (never read into JS memory).
- *   With a chunk size, the descriptor is `file/oob-chunked` (with `chunkSize` and a random
- *   `uploadId`) and each file goes as frames of at most that size, sliced from the `File`.
+ *   With a chunk size and the chunked feature, the descriptors become `file/oob-chunked`
+ *   (`features/chunked/`).
  * - `multipart/json-files-inline`: one frame; a `text/*` file becomes `file/inline-text` with its
  *   text in `body`, any other `file/inline-base64` with its bytes in base64.
  *
@@ -14,7 +14,7 @@
  * top-level array. Offsets count from 0 per request in visiting order (document order of the
  * inputs, then file order); files an app added to the values itself come after, in JSON order.
  */
-import type { Problem } from '../core/problems.js';
+import type { Problem } from '../core/dispatch.js';
 import type { FileEntry } from './values.js';
 
 import {
@@ -23,7 +23,6 @@ import {
   SERIALIZATION_INLINE_BASE64,
   SERIALIZATION_INLINE_TEXT,
   SERIALIZATION_OOB,
-  SERIALIZATION_OOB_CHUNKED,
   type FileEncoding,
 } from '../protocol.js';
 
@@ -151,24 +150,10 @@ export interface EncodedValues {
   values: Record<string, unknown>;
   /** oob files, in offset order (empty for inline). */
   blobs: File[];
+  /** The oob descriptors, in offset order (the chunked feature rewrites them). */
+  descriptors: Record<string, unknown>[];
   /** For `file/oob-chunked`: the chunk size, and each file's upload id (in offset order). */
   chunked?: { chunkSize: number; uploadIds: string[] };
-}
-
-/** A fresh upload id: 128 random bits in base64url (22 characters). */
-export function newUploadId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-/**
- * The binary frames of `file` from byte `from` on: slices of at most `chunkSize` bytes (a slice
- * is a reference into the file; nothing is read until the socket sends it).
- */
-export function fileChunks(file: Blob, chunkSize: number, from = 0): Blob[] {
-  const out: Blob[] = [];
-  for (let at = from; at < file.size; at += chunkSize) out.push(file.slice(at, Math.min(file.size, at + chunkSize)));
-  return out;
 }
 
 function meta(file: File): { name: string; lastModified: number; size: number; type: string } {
@@ -205,20 +190,16 @@ export function encodeFiles(
   values: Record<string, unknown>,
   files: readonly FileSlot[],
   encoding: FileEncoding,
-  chunkSize: number | null = null,
 ): EncodedValues | Promise<EncodedValues> {
-  if (files.length === 0) return { values, blobs: [] };
+  if (files.length === 0) return { values, blobs: [], descriptors: [] };
   const { out, put } = copyHolders(values, files);
-  if (encoding === OOB && chunkSize !== null) {
-    const uploadIds = files.map(() => newUploadId());
-    files.forEach((slot, offset) =>
-      put(slot, { serialization: SERIALIZATION_OOB_CHUNKED, offset, ...meta(slot.file), chunkSize, uploadId: uploadIds[offset] }),
-    );
-    return { values: out, blobs: files.map((f) => f.file), chunked: { chunkSize, uploadIds } };
-  }
   if (encoding === OOB) {
-    files.forEach((slot, offset) => put(slot, { serialization: SERIALIZATION_OOB, offset, ...meta(slot.file) }));
-    return { values: out, blobs: files.map((f) => f.file) };
+    const descriptors = files.map((slot, offset) => {
+      const d = { serialization: SERIALIZATION_OOB, offset, ...meta(slot.file) };
+      put(slot, d);
+      return d;
+    });
+    return { values: out, blobs: files.map((f) => f.file), descriptors };
   }
   return Promise.all(
     files.map(async (slot) => {
@@ -226,7 +207,7 @@ export function encodeFiles(
       const body = text ? await slot.file.text() : bytesToBase64(new Uint8Array(await slot.file.arrayBuffer()));
       put(slot, { serialization: text ? SERIALIZATION_INLINE_TEXT : SERIALIZATION_INLINE_BASE64, ...meta(slot.file), body });
     }),
-  ).then(() => ({ values: out, blobs: [] }));
+  ).then(() => ({ values: out, blobs: [], descriptors: [] }));
 }
 
 const CHUNK = 3 * 8192; // a multiple of 3, so chunk encodings join without padding in between

@@ -1,9 +1,11 @@
 /**
  * JSON objects as `vals` / `headers` / `hx-vars` are written: JSON text with optional braces,
- * `js:` text evaluated in the page (when `config.allowEval` allows), an object, or a function.
+ * `js:` text evaluated in the page (with the eval feature, when `config.allowEval` allows), an
+ * object, or a function.
  *
  * @module
  */
+import { features } from '../core/features.js';
 
 /**
  * A `vals` / `headers` source: JSON text (braces optional, as in htmx; `js:` / `javascript:`
@@ -52,6 +54,8 @@ export function parseJsonObject(source: JsonSource, opts: EvalOptions = {}): Rec
   let parsed: unknown;
   if (prefix || opts.always) {
     if (opts.allow === false) throw new EvalDisallowedError('evaluation is off (config.allowEval)');
+    const evaluate = features.evaluate;
+    if (!evaluate) throw new EvalDisallowedError("evaluation needs import 'hx-ws-elements/eval'");
     try {
       parsed = evaluate(body);
     } catch (err) {
@@ -66,12 +70,6 @@ export function parseJsonObject(source: JsonSource, opts: EvalOptions = {}): Rec
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`${describe(parsed)} is not an object`);
   return parsed as Record<string, unknown>;
-}
-
-/** Evaluates a JavaScript expression in the page's global scope, as htmx does for `js:` values. */
-function evaluate(expression: string): unknown {
-  // Evaluation is the feature here (htmx's js: values); callers gate it with config.allowEval.
-  return new Function(`return (${expression});`)() as unknown;
 }
 
 export function describe(v: unknown): string {

@@ -21,24 +21,18 @@
  * reading files: sends to one connection wait for the ones before them.
  */
 import type { ReactiveController } from '@lit/reactive-element';
-import { pageRequestId } from '../features/acks/ack-tracker.js';
 import { findConnection, type SocketConnection } from '../connection/socket-connection.js';
 import { nextRequestId } from '../connection/outbox.js';
-import { readSendLimits, type SenderSettings } from '../settings.js';
+import { readSendLimits, settingLabel, type SenderSettings } from '../settings.js';
 
 export type { SenderSettings } from '../settings.js';
 import { frameBytes, HEADERS_KEY, REQUEST_ID_HEADER } from '../protocol.js';
-import {
-  emit,
-  HxWsConfigSendEvent,
-  HxWsNoSocketSourceEvent,
-  HxWsValidationHaltedEvent,
-  type OutgoingRequest,
-} from '../events.js';
-import { checkFiles, encodeFiles, fileChunks, findFiles, parseEncoding, type EncodedValues } from './files.js';
-import { planChunked } from '../features/chunked/chunked-uploads.js';
+import { HxWsConfigSendEvent, HxWsNoSocketSourceEvent, HxWsValidationHaltedEvent, type OutgoingRequest } from '../events.js';
+import { emit, needFeature } from '../core/dispatch.js';
+import { checkFiles, encodeFiles, findFiles, OOB, parseEncoding, type EncodedValues } from './files.js';
+import { features } from '../core/features.js';
 import { invalidControls, submitterOf } from './controls.js';
-import { report, type Problem } from '../core/problems.js';
+import { report, type Problem } from '../core/dispatch.js';
 import { parseTriggers, wireNatural, wireSpec, type WireOptions } from './triggers.js';
 import { attributeChain, closestAttribute, closestAttributeOwner, inheritedAttributes, readAttribute } from '../core/attributes.js';
 import { effectiveAllowEval } from '../config.js';
@@ -168,7 +162,8 @@ export class Sender implements ReactiveController {
     }
 
     // 6. encode, then hand over in order
-    const encoded = encodeFiles(values, files, encoding, chunkSize);
+    const encoded = encodeFiles(values, files, encoding);
+    if (chunkSize !== null && encoding === OOB && !(encoded instanceof Promise)) features.chunked?.encode(encoded, chunkSize);
     if (!(encoded instanceof Promise) && !connection.outbox.busy) return Promise.resolve(this.#deliver(connection, encoded, headers));
     return this.#later(connection, encoded, headers, forId);
   }
@@ -204,7 +199,10 @@ export class Sender implements ReactiveController {
         part: encodingText ?? '',
       });
     }
-    const { limits, chunkSize } = readSendLimits(s, this.#attributeMode, problems);
+    const read = readSendLimits(s, this.#attributeMode, problems);
+    const { limits } = read;
+    // Without the chunked feature, `chunk-size` is said once and files go whole.
+    const chunkSize = read.chunkSize !== null && needFeature(host, 'chunked', settingLabel('chunkSize', this.#attributeMode), 'chunked') ? read.chunkSize : null;
 
     const invalid = this.#validates(form, submitter) ? invalidControls(collected.controls) : [];
     if (invalid.length) {
@@ -270,7 +268,7 @@ export class Sender implements ReactiveController {
   #deliver(connection: SocketConnection, encoded: EncodedValues, headers: Record<string, string>): OutgoingRequest | null {
     const id = nextRequestId();
     // Ack mode: the id the server echoes back in its `<hx-ws-ack>`.
-    if (connection.ack) headers[REQUEST_ID_HEADER] = pageRequestId(id);
+    if (connection.ack) headers[REQUEST_ID_HEADER] = features.acks!.id(id);
     let json: string;
     try {
       json = JSON.stringify({ ...encoded.values, [HEADERS_KEY]: headers });
@@ -278,16 +276,17 @@ export class Sender implements ReactiveController {
       this.#report({ reason: 'bad-vals', message: `the values could not be turned into JSON: ${(err as Error).message}`, cause: err });
       return null;
     }
-    const chunked = encoded.chunked;
+    const { chunked, blobs } = encoded;
+    const frames: (string | Blob)[] = [json];
     const request: OutgoingRequest = {
       id,
       source: this.host,
       values: encoded.values,
       headers,
-      frames: chunked ? [json, ...encoded.blobs.flatMap((b) => fileChunks(b, chunked.chunkSize))] : [json, ...encoded.blobs],
-      bytes: frameBytes(json) + encoded.blobs.reduce((n, b) => n + b.size, 0),
+      frames,
+      bytes: frameBytes(json) + blobs.reduce((n, b) => n + b.size, 0),
     };
-    if (chunked) planChunked(request, encoded.blobs, chunked.chunkSize, chunked.uploadIds);
+    frames.push(...(chunked ? features.chunked!.frames(request, blobs, chunked.chunkSize, chunked.uploadIds) : blobs));
     connection.sendRequest(request);
     return request;
   }

@@ -21,7 +21,7 @@
  * it do not count).
  */
 import { isButton, isButtonInput, isControl, submitsForm } from './controls.js';
-import type { Problem } from '../core/problems.js';
+import type { Problem } from '../core/dispatch.js';
 import { resolveSelector } from './selectors.js';
 import { contextForm } from './values.js';
 

@@ -20,7 +20,7 @@
  * `multiple`, an array of them. A name seen twice becomes an array.
  */
 import { CONTROLS, isButtonInput, isControl, type FormControl } from './controls.js';
-import type { Problem } from '../core/problems.js';
+import type { Problem } from '../core/dispatch.js';
 
 export type { FormControl } from './controls.js';
 import { EvalDisallowedError, parseJsonObject, type EvalOptions, type JsonSource } from './json-source.js';

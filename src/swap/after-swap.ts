@@ -1,11 +1,9 @@
 /**
- * What follows the swaps of one message: scripts of new content run, focus moves to a replaced
- * element's successor, and htmx (when on the page) processes the new elements.
+ * What follows the swaps of one message: scripts of new content run, and focus moves to a
+ * replaced element's successor.
  *
  * @module
  */
-import { htmxGlobal } from '../config.js';
-import { reportProblem } from '../events.js';
 import { disabledRegion } from '../core/disable.js';
 
 /**
@@ -79,23 +77,6 @@ export function restoreFocus(saved: SavedFocus, added: readonly Element[]): void
       next.setSelectionRange(saved.start, saved.end ?? saved.start);
     } catch {
       // Not every input type has a selection.
-    }
-  }
-}
-
-/** Hands the new elements still in the page to `htmx.process`, when htmx is on the page. */
-export function processWithHtmx(source: Element, added: readonly Element[]): void {
-  const htmx = htmxGlobal();
-  const process = htmx?.process;
-  if (typeof process !== 'function') return;
-  for (const el of added) {
-    if (!el.isConnected) continue;
-    try {
-      process.call(htmx, el);
-    } catch (cause) {
-      reportProblem(source, 'swap', `htmx.process failed on swapped content: ${(cause as Error)?.message ?? cause}`, {
-        cause,
-      });
     }
   }
 }

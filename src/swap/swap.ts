@@ -18,16 +18,12 @@
  * can still reach ids of the page around it.
  */
 import { config, effectiveAllowScripts } from '../config.js';
-import { activateScripts, captureFocus, processWithHtmx, restoreFocus } from './after-swap.js';
+import { activateScripts, captureFocus, restoreFocus } from './after-swap.js';
+import { features } from '../core/features.js';
 import { parseFragments, parseSwapSpec, swapStyles, type SwapStyle } from './fragments.js';
 import { scheduleSettle } from './settle.js';
-import {
-  HxWsOobAfterSwapEvent,
-  HxWsOobBeforeSwapEvent,
-  HxWsOobErrorNoTargetEvent,
-  emit,
-  reportProblem,
-} from '../events.js';
+import { HxWsOobAfterSwapEvent, HxWsOobBeforeSwapEvent, HxWsOobErrorNoTargetEvent } from '../events.js';
+import { emit, reportProblem } from '../core/dispatch.js';
 
 export {
   isFullDocument,
@@ -81,7 +77,7 @@ interface Run {
  * `hx-ws-oob-error-no-target`; an unknown style or a selector that is not CSS fires `hx-ws-error`
  * (reason `swap`). Either way the other fragments still swap. Afterwards: focus (and caret) of a
  * replaced focused element move to its same-id successor, `htmx.process` runs on the new elements
- * when htmx is on the page, and the added class is removed once the message has settled.
+ * when htmx is on the page and the htmx feature is loaded, and the added class is removed once the message has settled.
  *
  * The events' `fragment` is the parsed element itself, not a copy: the last (or only) target takes
  * its nodes, so after that swap it is the new element (`outerHTML`) or an empty shell (the inline
@@ -111,7 +107,7 @@ export function swapMessage(html: string, source: Element, options: SwapOptions 
 
   if (added.length === 0) return outcome;
   if (focus) restoreFocus(focus, added);
-  processWithHtmx(source, added);
+  features.swapped?.(source, added);
   if (run.addedClass) scheduleSettle(added, run.addedClass, options.settleDelay ?? config.settleDelay);
   return outcome;
 }

@@ -10,6 +10,7 @@ import type { HxWsOpenEvent } from '../../src/events.js';
 import { Channel } from '../support/server.js';
 import { opened } from '../support/events.js';
 import { CHAOS_SWAP as SWAP, expectWhole, fault, newFaults, seeded, sendingPage, sendRandomly } from './reliability.support.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 const SEED = 0x5eed2027;
 const REQUESTS = 500;

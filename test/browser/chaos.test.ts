@@ -14,6 +14,7 @@ import type { HxWsCloseEvent } from '../../src/events.js';
 import { Channel } from '../support/server.js';
 import { opened } from '../support/events.js';
 import { CHAOS_SWAP as SWAP, expectWhole, fault, newFaults, seeded, sendingPage, sendRandomly } from './reliability.support.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 const SEED = 0x5eed2026;
 const REQUESTS = 500;

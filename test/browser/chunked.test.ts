@@ -9,6 +9,7 @@ import { Channel, type Delivery } from '../support/server.js';
 import { engine } from '../support/engine.js';
 import { next } from '../support/events.js';
 import { bytesFile, setFiles, sha256 } from './send.support.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 const MiB = 1024 * 1024;
 /** The big file of the upload tests. */

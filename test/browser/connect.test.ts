@@ -9,6 +9,7 @@ import { frameBytes, utf8Length } from '../../src/protocol.js';
 import { Channel } from '../support/server.js';
 import { next, opened } from '../support/events.js';
 import { seenCloseCode } from '../support/engine.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 const instant = () => 0;
 

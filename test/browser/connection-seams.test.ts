@@ -4,6 +4,7 @@ import { expect } from '@open-wc/testing';
 import { SocketConnection, type ConnectionSettings } from '../../src/connection/socket-connection.js';
 import type { Timers } from '../../src/connection/retry.js';
 import type { HxWsCloseEvent } from '../../src/events.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 class FakeSocket extends EventTarget {
   readyState: number = WebSocket.CONNECTING;

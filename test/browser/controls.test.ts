@@ -1,6 +1,7 @@
 // The one definition of control / button / submitter (src/send/controls.ts).
 import { expect, fixture, html } from '@open-wc/testing';
 import { isButton, isButtonInput, isControl, isSubmitter, submitsForm } from '../../src/send/controls.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 describe('controls', () => {
   it('classifies fields, buttons, submitters and form submitters, reset buttons included', async () => {

@@ -4,6 +4,7 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { engine } from '../support/engine.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 async function tab(src: string): Promise<HTMLIFrameElement> {
   const frame = await fixture<HTMLIFrameElement>(html`<iframe src=${src} style="width: 800px; height: 500px"></iframe>`);

@@ -9,6 +9,7 @@ import type { HxWsConnectElement } from '../../src/elements/connect-element.js';
 import type { HxWsAfterSendEvent } from '../../src/events.js';
 import { Channel, type RecordedFrame } from '../support/server.js';
 import { next } from '../support/events.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 /** A composer of the "design system": a form with a send button, all in its shadow root. */
 class DsComposer extends LitElement {

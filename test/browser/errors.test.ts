@@ -7,6 +7,7 @@ import type { HxWsConnectElement } from '../../src/elements/connect-element.js';
 import type { HxWsErrorEvent } from '../../src/events.js';
 import { Channel } from '../support/server.js';
 import { engine, seenCloseCode } from '../support/engine.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 /** The `hx-ws-error` events heard on `el`. */
 function errorsOn(el: Element): HxWsErrorEvent[] {

@@ -3,6 +3,7 @@ import sinon from 'sinon';
 import { acceptsFile, bytesToBase64, findFiles, parseByteSize, parseEncoding } from '../../src/send/files.js';
 import type { HxWsSendElement } from '../../src/elements/send-element.js';
 import { bytesFile, expectNothingSent, next, page, setFiles, sha256, slowBase64, textFile, withoutHeaders } from './send.support.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 afterEach(() => {
   sinon.restore();

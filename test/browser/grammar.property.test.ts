@@ -3,6 +3,7 @@
 import { expect } from '@open-wc/testing';
 import fc from 'fast-check';
 import { parseHxWs } from '../../src/features/shim/grammar.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 type Token = { text: string; connect?: { url: string; scheme?: 'ws' | 'wss' }; send?: true; bad?: true };
 

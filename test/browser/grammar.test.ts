@@ -1,5 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { parseHxWs } from '../../src/features/shim/grammar.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 describe('hx-ws grammar', () => {
   const ok: [string, object][] = [

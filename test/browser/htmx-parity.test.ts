@@ -12,6 +12,7 @@ import type { HxWsSendElement } from '../../src/elements/send-element.js';
 import { Channel } from '../support/server.js';
 import { attributeMode, connection, elementMode, mount, unmountAll, whenOpen, type Mode } from '../support/modes.js';
 import { htmx, loadScript, unloadHtmx } from '../support/scripts.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 // An unwired form (inside hx-disable) would let the browser submit and leave the test page.
 const keepPage = (e: Event) => e.preventDefault();

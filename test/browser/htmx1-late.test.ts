@@ -7,6 +7,7 @@ import { shim } from '../../src/upgrade.js';
 import { Channel } from '../support/server.js';
 import { mount, unmountAll, whenOpen } from '../support/modes.js';
 import { loadScript, unloadHtmx } from '../support/scripts.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 let script: HTMLScriptElement | undefined;
 

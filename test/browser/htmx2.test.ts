@@ -9,6 +9,7 @@ import { next } from '../support/events.js';
 import { Channel } from '../support/server.js';
 import { mount, unmountAll, whenOpen } from '../support/modes.js';
 import { htmx, loadScript, unloadHtmx } from '../support/scripts.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 let script: HTMLScriptElement | undefined;
 const undo: (() => void)[] = [];

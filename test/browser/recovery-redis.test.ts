@@ -8,6 +8,7 @@ import sinon from 'sinon';
 import '../../src/index.js';
 import { Channel } from '../support/server.js';
 import { MESSAGE, missFifty, missTrimmed, recoveringPage } from './recovery.support.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 describe('recovery through Redis: the page comes back on another server', () => {
   before(async function () {

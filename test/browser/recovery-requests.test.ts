@@ -10,6 +10,7 @@ import type { HxWsOpenEvent } from '../../src/events.js';
 import { Channel } from '../support/server.js';
 import { opened } from '../support/events.js';
 import { expectWhole, seeded, sendingPage, sendRandomly } from './reliability.support.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 const REQUESTS = 100;
 const SEED = 0x100d;

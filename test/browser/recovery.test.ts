@@ -8,6 +8,7 @@ import type { HxWsConnectElement } from '../../src/elements/connect-element.js';
 import type { HxWsErrorEvent, HxWsOpenEvent } from '../../src/events.js';
 import { Channel } from '../support/server.js';
 import { MESSAGE, missFifty, missTrimmed, range, recoveringPage } from './recovery.support.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 beforeEach(() => sinon.stub(console, 'error'));
 afterEach(() => sinon.restore());

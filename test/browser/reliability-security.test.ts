@@ -6,6 +6,7 @@ import '../../src/index.js';
 import type { HxWsConnectElement } from '../../src/elements/connect-element.js';
 import { Channel } from '../support/server.js';
 import { next } from '../support/events.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 /** The same server under another host name: another origin for the browser. */
 function otherOrigin(): string {

@@ -3,7 +3,7 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import '../../src/index.js';
 import type { HxWsConnectElement } from '../../src/elements/connect-element.js';
-import type { HxWsErrorEvent, HxWsRequest } from '../../src/events.js';
+import type { HxWsErrorEvent, OutgoingRequest } from '../../src/events.js';
 import type { HxWsSendElement } from '../../src/elements/send-element.js';
 import type { Channel, Delivery } from '../support/server.js';
 
@@ -35,7 +35,7 @@ export interface SendingPage {
   senders: Record<Kind, HxWsSendElement>;
   errors: HxWsErrorEvent[];
   /** Sends request `rid` of `kind`; resolves to the request (sent or queued), or null. */
-  send(rid: number, kind: Kind): Promise<HxWsRequest | null>;
+  send(rid: number, kind: Kind): Promise<OutgoingRequest | null>;
 }
 
 /**

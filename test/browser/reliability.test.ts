@@ -10,6 +10,7 @@ import { observeHxWs } from '../../src/features/shim/shim.js';
 import { Channel, type RecordedFrame } from '../support/server.js';
 import { next, opened } from '../support/events.js';
 import { expectWhole, sendingPage, type Kind } from './reliability.support.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const KINDS: Kind[] = ['plain', 'oob', 'inline'];

@@ -1,5 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { Channel } from '../support/server.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 describe('test rig', () => {
   it('a real ws server on the page origin records frames and counts sockets', async () => {

@@ -1,6 +1,7 @@
 import { expect, html, waitUntil } from '@open-wc/testing';
 import type { HxWsUploadProgressEvent } from '../../src/events.js';
 import { bytesFile, page, setFiles, sha256 } from './send.support.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 describe('<hx-ws-send> a 50 MB file', function () {
   this.timeout(90_000);

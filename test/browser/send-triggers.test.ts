@@ -4,6 +4,7 @@ import { Sender } from '../../src/send/sender.js';
 import { parseInterval, parseTriggers } from '../../src/send/triggers.js';
 import { expectNothingSent, next, page, sentJson, sleep, withoutHeaders } from './send.support.js';
 import type { Channel } from '../support/server.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 afterEach(() => {
   sinon.restore();

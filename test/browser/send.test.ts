@@ -1,10 +1,11 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
 import type { HxWsConnectElement } from '../../src/elements/connect-element.js';
-import type { HxWsErrorEvent, HxWsRequest } from '../../src/events.js';
+import type { HxWsErrorEvent, OutgoingRequest } from '../../src/events.js';
 import type { HxWsSendElement } from '../../src/elements/send-element.js';
 import { Sender } from '../../src/send/sender.js';
 import { bytesFile, Channel, expectNothingSent, next, page, sentJson, setFiles, sha256, textFile, withoutHeaders } from './send.support.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 afterEach(() => {
   sinon.restore();
@@ -222,7 +223,7 @@ describe('<hx-ws-send> the queue and ordering', () => {
     const sender = conn.querySelector('hx-ws-send')!;
     expect(conn.readyState).to.not.equal(WebSocket.OPEN);
     const dropped = next(sender, 'hx-ws-error');
-    const requests: (HxWsRequest | null)[] = [];
+    const requests: (OutgoingRequest | null)[] = [];
     for (const n of [1, 2, 3]) requests.push(await sendNumber(sender, n));
     const e: HxWsErrorEvent = await dropped;
     expect(e.reason).to.equal('queue-overflow');

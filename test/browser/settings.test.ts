@@ -12,6 +12,7 @@ import { HxWsSendElement } from '../../src/elements/send-element.js';
 import { Channel } from '../support/server.js';
 import { connection, modes, mount, openRoom, unmountAll, whenOpen } from '../support/modes.js';
 import { setFiles, textFile } from './send.support.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 const keepPage = (e: Event) => e.preventDefault();
 before(() => document.addEventListener('submit', keepPage));

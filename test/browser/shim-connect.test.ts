@@ -10,6 +10,7 @@ import { next } from '../support/events.js';
 import { Channel } from '../support/server.js';
 import { seenCloseCode } from '../support/engine.js';
 import { attributeMode, connection, modes, mount, openRoom, unmountAll, whenOpen } from '../support/modes.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 const saved = { ...config };
 

@@ -6,6 +6,7 @@ import '../../src/upgrade.js';
 import { Channel } from '../support/server.js';
 import { modes, mount, openRoom, unmountAll, whenOpen, type Mode } from '../support/modes.js';
 import { bytesFile, setFiles, sha256, textFile } from './send.support.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 // A sender that is not wired would let the browser submit the form and leave the test page.
 const keepPage = (e: Event) => e.preventDefault();

@@ -1,6 +1,7 @@
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import { shim } from '../../src/upgrade.js';
 import { Channel } from '../support/server.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 describe('attribute shim (smoke)', () => {
   it('connects, swaps, sends, follows added and removed content', async () => {

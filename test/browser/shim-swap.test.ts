@@ -5,6 +5,7 @@ import type { HxWsOobErrorNoTargetEvent } from '../../src/events.js';
 import { next } from '../support/events.js';
 import { Channel } from '../support/server.js';
 import { modes, openRoom, settledHtml, unmountAll } from '../support/modes.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 afterEach(() => {
   unmountAll();

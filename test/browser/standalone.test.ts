@@ -3,6 +3,7 @@
 // and runs the demo's chat room (the real chat server at /chat) with attribute markup.
 // Nothing from src/ is imported here: the page gets everything from the one file.
 import { expect, waitUntil } from '@open-wc/testing';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 const BUILD = '/dist/hx-ws.js';
 const PAGE = '/test/fixtures/standalone-chat.html';

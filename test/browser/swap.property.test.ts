@@ -14,6 +14,7 @@ import fc from 'fast-check';
 import sinon from 'sinon';
 import { HxWsOobBeforeSwapEvent } from '../../src/events.js';
 import { swapMessage, swapStyles } from '../../src/swap/swap.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 const IDS = ['t0', 't1', 't2', 't3', 'row', 'cell', 'opt', 'in', 'missing', 'x y', '0bad', 'a"b'];
 

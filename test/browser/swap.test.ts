@@ -3,6 +3,7 @@ import sinon from 'sinon';
 import { config } from '../../src/config.js';
 import type { HxWsEventMap } from '../../src/events.js';
 import { parseFragments, parseSwapSpec, swapMessage } from '../../src/swap/swap.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 type Win = { htmx?: unknown; __swapRuns?: number };
 const win = window as unknown as Win;

@@ -4,6 +4,7 @@ import { attributeChain, closestAttribute, inheritedAttributes } from '../../src
 import { buildHeaders } from '../../src/send/headers.js';
 import { checkParams, collectValues, contextForm, filterParams, parseJsonObject } from '../../src/send/values.js';
 import { page, sentJson, withoutHeaders, expectNothingSent, next } from './send.support.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 afterEach(() => {
   sinon.restore();

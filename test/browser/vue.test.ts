@@ -12,6 +12,7 @@ import type { HxWsConnectElement } from '../../src/elements/connect-element.js';
 import type { HxWsAfterMessageEvent, HxWsAfterSendEvent, HxWsOpenEvent } from '../../src/events.js';
 import type { HxWsSendElement } from '../../src/elements/send-element.js';
 import { Channel, type RecordedFrame } from '../support/server.js';
+import '../../src/full.js'; // every feature, as before the core/feature split
 
 let app: App | undefined;
 let container: HTMLElement | undefined;

@@ -6,7 +6,6 @@ import {
   HxWsSendElement,
   type HxWsErrorReason,
   type HxWsEventMap,
-  type HxWsRequest,
   type OutgoingRequest,
   type SocketConnection,
 } from 'hx-ws-elements';
@@ -32,12 +31,10 @@ yes<Equal<typeof config, typeof sameConfig>>();
 yes<Equal<typeof observeHxWs, typeof observe>>();
 yes<Equal<typeof connectionOf, typeof connectionOfShim>>();
 
-// Attribute mode reaches the same connection object the element exposes; the old request name
-// is an alias of the new one.
+// Attribute mode reaches the same connection object the element exposes.
 const found: SocketConnection | undefined = connectionOf(document.body);
 const viaElement: SocketConnection = new HxWsConnectElement().connection;
 void [found?.status, viaElement.queued];
-yes<Equal<HxWsRequest, OutgoingRequest>>();
 
 // The tag name map.
 const connect = document.createElement('hx-ws-connect');
@@ -69,7 +66,7 @@ document.addEventListener('hx-ws-close', (e) => {
 });
 document.body.addEventListener('hx-ws-error', (e) => {
   const reason: HxWsErrorReason = e.reason;
-  const request: HxWsRequest | undefined = e.request;
+  const request: OutgoingRequest | undefined = e.request;
   void reason, request;
 });
 send!.addEventListener('hx-ws-config-send', (e) => {

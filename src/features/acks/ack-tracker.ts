@@ -1,11 +1,15 @@
 /**
- * Acknowledgement mode: requests sent with an `HX-Request-Id` that the server has not acked yet,
- * and the page-unique ids they carry.
+ * Acknowledgement mode (`hx-ws-elements/ack`): requests sent with an `HX-Request-Id` that the
+ * server has not acked yet, the page-unique ids they carry, and the ack and upload controls taken
+ * off the start of a message.
  *
  * @module
  */
-import { reportProblem, type OutgoingRequest } from '../../events.js';
-import { REQUEST_ID_HEADER } from '../../protocol.js';
+import { type OutgoingRequest } from '../../events.js';
+import { reportProblem } from '../../core/dispatch.js';
+import { socketClosed } from '../../connection/delivery.js';
+import type { AckTracking, Features } from '../../core/features.js';
+import { mayHaveControls, REQUEST_ID_HEADER, takeControls } from '../../protocol.js';
 
 /** Random per page load, so ids of two tabs (or two loads of one tab) never meet on a server. */
 const PAGE_PREFIX = Array.from(crypto.getRandomValues(new Uint32Array(2)), (n) => n.toString(36)).join('');
@@ -13,11 +17,6 @@ const PAGE_PREFIX = Array.from(crypto.getRandomValues(new Uint32Array(2)), (n) =
 /** The `HX-Request-Id` of request `id`: unique within the page and across page loads. */
 export function pageRequestId(id: number): string {
   return `${PAGE_PREFIX}-${id}`;
-}
-
-/** `the socket closed`, with the server's close in words when the server closed it. */
-export function socketClosed(closedBy?: string): string {
-  return `the socket closed${closedBy ? ` (the server closed it with ${closedBy})` : ''}`;
 }
 
 /**
@@ -37,7 +36,7 @@ export function reportUnconfirmed(requests: Iterable<OutgoingRequest>, why: stri
 }
 
 /** The requests of one connection that wait for the server's `<hx-ws-ack>`. */
-export class Acks {
+export class AckTracker implements AckTracking {
   /** By `HX-Request-Id`. */
   #waiting = new Map<string, OutgoingRequest>();
 
@@ -81,3 +80,14 @@ export class Acks {
     return lost;
   }
 }
+
+/** Ack and upload controls at the start of `data`, taken off; `null` when it starts with none. */
+export function readControls(data: string): ReturnType<typeof takeControls> | null {
+  return mayHaveControls(data) ? takeControls(data) : null;
+}
+
+/** Ack mode's slots. */
+export const ackFeature: Partial<Features> = {
+  acks: { part: () => new AckTracker(), id: pageRequestId },
+  controls: readControls,
+};

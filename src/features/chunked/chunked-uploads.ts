@@ -1,15 +1,19 @@
 /**
- * Chunked uploads (`chunk-size`) across drops: which chunked requests the server has not
+ * Chunked uploads (`chunk-size`, `hx-ws-elements/chunked`): the chunked descriptors and frames
+ * of a send, and across drops: which chunked requests the server has not
  * confirmed yet (`<hx-ws-upload state="done">`), and after a reconnect, one after the other, the
  * continuation of each: the same JSON with `resume: true` in every chunked descriptor, the
  * server's answer (how many bytes of each file it has), then the rest of the files' chunks.
  *
  * @module
  */
-import { reportProblem, type OutgoingRequest } from '../../events.js';
+import { type OutgoingRequest } from '../../events.js';
+import { reportProblem } from '../../core/dispatch.js';
 import { HEADERS_KEY, SERIALIZATION_OOB_CHUNKED, type UploadStatus } from '../../protocol.js';
-import { fileChunks } from '../../send/files.js';
 import type { Timers } from '../../connection/retry.js';
+import type { ChunkedHost, ChunkedPart, Features } from '../../core/features.js';
+import type { EncodedValues } from '../../send/files.js';
+import { readControls } from '../acks/ack-tracker.js';
 
 /** What a chunked request needs to be continued. */
 interface ChunkPlan {
@@ -23,9 +27,39 @@ const plans = new WeakMap<OutgoingRequest, ChunkPlan>();
 /** How long a continuation waits for the server's answer before it is given up. */
 export const ANSWER_TIMEOUT_MS = 15_000;
 
-/** Marks `request` as chunked: its files, in offset order, and their upload ids. */
-export function planChunked(request: OutgoingRequest, files: readonly Blob[], chunkSize: number, uploadIds: readonly string[]): void {
+/** A fresh upload id: 128 random bits in base64url (22 characters). */
+export function newUploadId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/**
+ * The binary frames of `file` from byte `from` on: slices of at most `chunkSize` bytes (a slice
+ * is a reference into the file; nothing is read until the socket sends it).
+ */
+export function fileChunks(file: Blob, chunkSize: number, from = 0): Blob[] {
+  const out: Blob[] = [];
+  for (let at = from; at < file.size; at += chunkSize) out.push(file.slice(at, Math.min(file.size, at + chunkSize)));
+  return out;
+}
+
+/**
+ * Turns the `file/oob` descriptors of a send into `file/oob-chunked` ones, each with the chunk
+ * size and a random upload id.
+ */
+export function encodeChunked(encoded: EncodedValues, chunkSize: number): void {
+  const uploadIds = encoded.descriptors.map((d) => {
+    const uploadId = newUploadId();
+    Object.assign(d, { serialization: SERIALIZATION_OOB_CHUNKED, chunkSize, uploadId });
+    return uploadId;
+  });
+  encoded.chunked = { chunkSize, uploadIds };
+}
+
+/** The file frames of chunked `request`, remembered so that a drop can be resumed. */
+export function chunkFrames(request: OutgoingRequest, files: readonly Blob[], chunkSize: number, uploadIds: readonly string[]): Blob[] {
   plans.set(request, { files, chunkSize, uploadIds });
+  return files.flatMap((b) => fileChunks(b, chunkSize));
 }
 
 /** The JSON of a continuation: the request's, each chunked descriptor with `resume: true`. */
@@ -37,19 +71,6 @@ export function continuationJson(request: OutgoingRequest): string {
   return JSON.stringify({ ...values, [HEADERS_KEY]: request.headers });
 }
 
-/** What {@link Resumes} needs from its connection. */
-export interface ResumeHost {
-  /** Sends a continuation's JSON frame (not counted as the request's progress). */
-  ask(socket: WebSocket, json: string): void;
-  /**
-   * Hands the rest of a continued request's chunks to `socket` in one task; the request's first
-   * `base` bytes count as sent already.
-   */
-  transmit(socket: WebSocket, request: OutgoingRequest, frames: Blob[], base: number): void;
-  /** Every continuation has gone out: the connection's queue may flow again. */
-  resumed(socket: WebSocket): void;
-}
-
 interface Asking {
   request: OutgoingRequest;
   socket: WebSocket;
@@ -58,18 +79,18 @@ interface Asking {
 }
 
 /** The chunked requests of one connection. */
-export class Resumes {
+export class ChunkedUploads implements ChunkedPart {
   /** Chunked requests sent on the current socket, with the upload ids not confirmed yet. */
   #open = new Map<OutgoingRequest, Set<string>>();
   /** Cut off by a drop, in request order, to continue on the next socket. */
   #cut: OutgoingRequest[] = [];
   #asking: Asking | null = null;
 
-  readonly #host: ResumeHost;
+  readonly #host: ChunkedHost;
   readonly #timers: Timers;
 
   constructor(
-    host: ResumeHost,
+    host: ChunkedHost,
     timers: Timers,
   ) {
     this.#host = host;
@@ -126,7 +147,7 @@ export class Resumes {
 
   /**
    * A new socket opened: continues the kept requests one by one.
-   * @returns whether there are any (the connection's queue then waits for {@link ResumeHost.resumed})
+   * @returns whether there are any (the connection's queue then waits for {@link ChunkedHost.resumed})
    */
   begin(socket: WebSocket): boolean {
     if (this.#cut.length === 0) return false;
@@ -180,3 +201,9 @@ export class Resumes {
     this.#next(socket);
   }
 }
+
+/** The chunked uploads' slots. */
+export const chunkedFeature: Partial<Features> = {
+  chunked: { encode: encodeChunked, frames: chunkFrames, part: (host, timers) => new ChunkedUploads(host, timers) },
+  controls: readControls,
+};

@@ -1,24 +1,19 @@
 /**
- * Recovery mode (`recover`) on the page side: the session the server gave this connection, the
+ * Recovery mode (`recover`, `hx-ws-elements/recovery`) on the page side: the session the server gave this connection, the
  * position of the last message applied, the offer each socket opens with, the server's answer,
  * positions already applied (skipped), and the requests kept over a drop to be sent again.
  *
  * @module
  */
-import { emit, HxWsErrorEvent, type OutgoingRequest } from '../../events.js';
+import { HxWsErrorEvent, type OutgoingRequest } from '../../events.js';
+import { emit } from '../../core/dispatch.js';
 import { comparePositions, formatOffer, mayHaveRecoveryControls, RECOVER_QUERY, takeRecoveryControls } from '../../protocol.js';
+import type { Features, SessionPart } from '../../core/features.js';
 import { reportUnconfirmed } from '../acks/ack-tracker.js';
-import { logError } from '../../core/problems.js';
+import { logError } from '../../core/dispatch.js';
 
-/** `url` with the query flag that asks the server for recovery. */
-export function recoveryUrl(url: string): string {
-  const withFlag = new URL(url);
-  withFlag.searchParams.set(RECOVER_QUERY, '1');
-  return withFlag.href;
-}
-
-/** The page session of one connection. */
-export class Recovery {
+/** The page's recovery session on one connection. */
+export class PageSession implements SessionPart {
   /** The socket that offered recovery (it waits for the session answer before `open`). */
   #socket: WebSocket | null = null;
   /** Whether the current socket has sent its offer and waits for the answer. */
@@ -34,6 +29,13 @@ export class Recovery {
 
   constructor(host: Element) {
     this.#host = host;
+  }
+
+  /** `url` with the query flag that asks the server for recovery. */
+  url(url: string): string {
+    const withFlag = new URL(url);
+    withFlag.searchParams.set(RECOVER_QUERY, '1');
+    return withFlag.href;
   }
 
   /** A new socket: it offers recovery when `on`. */
@@ -125,3 +127,8 @@ export class Recovery {
     return kept;
   }
 }
+
+/** Recovery's slot (the entry point also loads ack mode, which recovery builds on). */
+export const recoveryFeature: Partial<Features> = {
+  recovery: (host) => new PageSession(host),
+};

@@ -3,7 +3,7 @@
  * `connect:<url>`, `connect:<ws|wss>:<url>` and `send`.
  */
 
-import type { Problem } from '../../core/problems.js';
+import type { Problem } from '../../core/dispatch.js';
 
 /** One part that was not understood, with a message that names it. */
 export type GrammarError = Omit<Problem<'bad-grammar'>, 'reason'> & { part: string };

@@ -5,10 +5,9 @@
  * No side effects until called.
  */
 import { readAttribute } from '../../core/attributes.js';
-import { htmxGlobal } from '../../config.js';
 import { SocketConnection } from '../../connection/socket-connection.js';
 import { checkDisabled, describeElement } from '../../core/disable.js';
-import { reportProblem } from '../../events.js';
+import { reportProblem } from '../../core/dispatch.js';
 import { parseHxWs } from './grammar.js';
 import { Sender } from '../../send/sender.js';
 import { attributeSetting } from '../../settings.js';
@@ -40,7 +39,7 @@ const valueOf = (el: Element): string | null => readAttribute(el, 'hx-ws');
 
 /** htmx 1.x implements `hx-ws` itself; the shim must not open a second socket beside it. */
 function htmx1Present(): boolean {
-  const version = (htmxGlobal() as { version?: unknown } | undefined)?.version;
+  const version = (window as { htmx?: { version?: unknown } }).htmx?.version;
   return typeof version === 'string' && version.startsWith('1.');
 }
 
