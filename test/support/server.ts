@@ -1,55 +1,26 @@
 /// <reference types="mocha" />
-// Browser-side handle on the real ws test server (test/support/ws-test-server.mjs).
+// Browser-side handle on the real ws test server (test/support/socket-server/), through the
+// commands declared once, for both sides, in test/support/socket-server/commands.ts.
 import { executeServerCommand } from '@web/test-runner-commands';
 import { waitUntil } from '@open-wc/testing';
+import {
+  SERVER_COMMAND,
+  type ArgsParam,
+  type ChannelState,
+  type CommandName,
+  type CommandPayload,
+  type CommandResult,
+  type Delivery,
+  type OutgoingFrame,
+  type RecordedFrame,
+  type UploadState,
+} from './socket-server/commands.js';
 
-/** A frame as the test server recorded it. */
-export interface RecordedFrame {
-  conn: number;
-  binary: boolean;
-  size: number;
-  sha256: string;
-  text?: string;
-  base64?: string;
-}
+export type { ChannelState, Delivery, RecordedFrame, UploadState } from './socket-server/commands.js';
 
-export interface ChannelState {
-  open: number;
-  /** The most sockets that were open at once on this channel. */
-  maxOpen: number;
-  total: number;
-  /** Every upgrade request, refused ones included; `at` is the server's clock (ms). */
-  upgrades: { url: string; at: number; host: string; origin: string | null; cookie: string | null; protocol: string | null }[];
-  closes: { conn: number; code: number }[];
-  frameCount: number;
-  /** Requests the real server helper handed to its handler (`/hx/` channels). */
-  deliveryCount: number;
-}
-
-/** A request as the real server helper's handler got it (`/hx/` channels). */
-export interface Delivery {
-  conn: number;
-  /** The request's `rid` value, if it had one. */
-  rid: string | null;
-  /** Its `HX-Request-Id` header, if any. */
-  requestId: string | null;
-  /** Its string (and string array) values. */
-  values: Record<string, string | string[]>;
-  files: { field: string; name: string; serialization: string; size: number; length: number; sha256: string; path: boolean }[];
-}
-
-/** What the `/hx/` disk sink got of chunked files on one channel. */
-export interface UploadState {
-  /** Bytes written to the channel's sinks. */
-  received: number;
-  /** Sinks made (one per new chunked file). */
-  files: number;
-  /** Sockets dropped by `killAt`. */
-  kills: number;
-  /** Writes that found the socket paused (the sink was full). */
-  pausedWrites: number;
-  /** Files in the upload directory now (every channel). */
-  onDisk: number;
+/** Runs `action` on `channel`: its arguments and result are the ones commands.ts declares. */
+function command<N extends CommandName>(channel: string, action: N, ...[args]: ArgsParam<N>): Promise<CommandResult<N>> {
+  return executeServerCommand<CommandResult<N>, CommandPayload<N>>(SERVER_COMMAND, { channel, action, ...args } as CommandPayload<N>);
 }
 
 let seq = 0;
@@ -104,8 +75,8 @@ export class Channel {
   hxPath(rest = ''): string {
     return `/hx/${this.name}${rest}`;
   }
-  private cmd<T>(action: string, args: object = {}): Promise<T> {
-    return executeServerCommand('ws', { channel: this.name, action, ...args }) as Promise<T>;
+  private cmd<N extends CommandName>(action: N, ...args: ArgsParam<N>): Promise<CommandResult<N>> {
+    return command(this.name, action, ...args);
   }
   state(): Promise<ChannelState> {
     return this.cmd('state');
@@ -114,22 +85,22 @@ export class Channel {
     return this.cmd('frames', { from });
   }
   /** Sends frames to every open socket: strings as text, `{ base64 }` as binary. */
-  send(...frames: (string | { base64: string } | { repeat: string; times: number })[]): Promise<number> {
+  send(...frames: OutgoingFrame[]): Promise<number> {
     return this.cmd('send', { frames });
   }
   flood(count: number, template: string): Promise<number> {
     return this.cmd('flood', { count, template });
   }
-  close(code = 1000, reason = ''): Promise<void> {
-    return this.cmd('close', { code, reason });
+  async close(code = 1000, reason = ''): Promise<void> {
+    await this.cmd('close', { code, reason });
   }
   /** Cuts the TCP connection with no close frame: the browser sees 1006. */
-  drop(): Promise<void> {
-    return this.cmd('drop');
+  async drop(): Promise<void> {
+    await this.cmd('drop');
   }
   /** Refuses the next `count` upgrades with HTTP 503. */
-  refuse(count = 1): Promise<void> {
-    return this.cmd('refuse', { count });
+  async refuse(count = 1): Promise<void> {
+    await this.cmd('refuse', { count });
   }
   /**
    * `on`: keeps the channel's next upgrades unanswered (under 3 s, or the server helpers answer
@@ -139,8 +110,8 @@ export class Channel {
   hold(on = true): Promise<number> {
     return this.cmd('hold', { on });
   }
-  echo(on = true): Promise<void> {
-    return this.cmd('echo', { on });
+  async echo(on = true): Promise<void> {
+    await this.cmd('echo', { on });
   }
   /** Requests the real server helper delivered to its handler, in order (`/hx/` channels). */
   deliveries(from = 0): Promise<Delivery[]> {
@@ -155,22 +126,22 @@ export class Channel {
     return this.cmd('pushed');
   }
   /** Chunked uploads on `/hx/`: drop the socket once `killAt` bytes arrived; `slowMs` per sink write. */
-  upload(options: { killAt?: number | null; slowMs?: number }): Promise<void> {
-    return this.cmd('upload', options);
+  async upload(options: { killAt?: number | null; slowMs?: number }): Promise<void> {
+    await this.cmd('upload', options);
   }
   uploadState(): Promise<UploadState> {
     return this.cmd('uploadState');
   }
   /** Makes the `/hx/` handler answer each request with `template` (`{rid}` replaced); null: no answer. */
-  reply(template: string | null): Promise<void> {
-    return this.cmd('reply', { template });
+  async reply(template: string | null): Promise<void> {
+    await this.cmd('reply', { template });
   }
   /** Every `every`-th request the handler is given cuts the TCP connection before its ack (0: off). */
-  dropAfterDelivery(every: number): Promise<void> {
-    return this.cmd('dropAfterDelivery', { every });
+  async dropAfterDelivery(every: number): Promise<void> {
+    await this.cmd('dropAfterDelivery', { every });
   }
-  reset(): Promise<void> {
-    return this.cmd('reset');
+  async reset(): Promise<void> {
+    await this.cmd('reset');
   }
   async waitOpen(open = 1, total?: number): Promise<ChannelState> {
     let s!: ChannelState;
@@ -188,4 +159,9 @@ export class Channel {
     }, `channel ${this.name}: expected ${count} frame(s)`, { timeout, interval: 20 });
     return f;
   }
+}
+
+/** Cuts the TCP connection of every tab of the demo's chat room (`/chat`). @returns how many */
+export function dropChat(): Promise<number> {
+  return command('chat', 'dropChat');
 }
