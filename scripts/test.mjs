@@ -2,7 +2,7 @@
 // Firefox, WebKit), one engine after the other, each against a real ws server; then one closing
 // line "N passed, N failed" over everything.
 //
-// Extra arguments go to the browser runner (e.g. `npm test -- --files test/browser/swap.test.ts`).
+// Extra arguments go to the browser runner (e.g. `npm test -- --files test/browser/swap/swap.test.ts`).
 // `--node` or `--browser` runs one half; `--chromium`, `--firefox`, `--webkit` (any of them)
 // choose the engines, as does HXWS_ENGINES=chromium,firefox.
 //
@@ -106,7 +106,7 @@ if (!onlyNode) {
     if (ci) totals.failed++;
   }
   const runnable = engines.filter((e) => !missing.some((m) => m.engine === e));
-  if (runnable.length && (await run(process.execPath, ['scripts/bundle.mjs'])) !== 0) exitCode = 1; // dist/hx-ws.js, for test/browser/standalone.test.ts
+  if (runnable.length && (await run(process.execPath, ['scripts/bundle.mjs'])) !== 0) exitCode = 1; // dist/hx-ws.js, for test/browser/elements/standalone.test.ts
   const bin = join('node_modules', '.bin', 'web-test-runner');
   for (const engine of runnable) {
     console.log(`\n=== browser tests in ${engine} ===\n`);
