@@ -47,7 +47,7 @@ const sourceHasSideEffects = {
   name: 'src-has-side-effects',
   setup(build) {
     const src = join(ROOT, 'src') + sep;
-    build.onResolve({ filter: /^\.\.?\// }, async (args) => {
+    build.onResolve({ filter: /^(\.\.?)?\// }, async (args) => {
       if (args.pluginData === 'inner') return undefined;
       const r = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: 'inner' });
       if (r.errors.length > 0 || !r.path.startsWith(src)) return undefined;
@@ -171,7 +171,8 @@ export async function bundleOnTop({ entry, on, ...o }) {
   const dir = mkdtempSync(join(tmpdir(), 'hxws-size-'));
   try {
     const both = join(dir, 'both.js');
-    writeFileSync(both, `import ${JSON.stringify(resolve(ROOT, on))};\nimport ${JSON.stringify(resolve(ROOT, entry))};\n`);
+    // `export *` keeps what `on` exports, as its own bundle does.
+    writeFileSync(both, `export * from ${JSON.stringify(resolve(ROOT, on))};\nimport ${JSON.stringify(resolve(ROOT, entry))};\n`);
     const [sum, base] = await Promise.all([bundle({ ...o, entry: both }), bundle({ ...o, entry: on })]);
     return { code: sum.code, bytes: sum.bytes - base.bytes, gzip: sum.gzip - base.gzip };
   } finally {
