@@ -18,7 +18,7 @@ import { HxWsDecoder, type HxWsRequest } from './decoder.js';
 import { ProtocolError } from './errors.js';
 import type { FrameGuard } from './frames.js';
 import { installFrameGuard } from './frame-install.js';
-import { ackMessage, requestIdOf } from './fragments.js';
+import { ackMessage, requestIdOf } from './html.js';
 import { asksRecovery, delay, handlerTask, resume, type Recovering } from './recovering.js';
 import { closeReason, type ServerScope } from './scope.js';
 import { systemTimers } from './limits.js';

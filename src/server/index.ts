@@ -59,4 +59,4 @@ export {
   SafeHtml,
   type HtmlContent,
   type OobOptions,
-} from './fragments.js';
+} from './html.js';

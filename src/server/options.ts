@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { DecoderLimits, DecoderTimers, HxWsRequest } from './decoder.js';
 import type { OriginPolicy } from './origin.js';
-import type { SafeHtml } from './fragments.js';
+import type { SafeHtml } from './html.js';
 import type { AdapterState, HxWsAdapter } from './adapter.js';
 import type { ServerLimits } from './server-limits.js';
 import type { PathOption } from './upgrade.js';
