@@ -21,7 +21,7 @@ export {
   type HxWsRequest,
 } from './decoder.js';
 export { ProtocolError, type ProtocolCloseCode, type ProtocolErrorKind } from './errors.js';
-export { UpgradeRefusedError, type UpgradeRefusalStatus } from './upgrade-refusal.js';
+export { UpgradeRefusedError, type UpgradeRefusalStatus } from './http/admission.js';
 export {
   attachHxWs,
   closeReason,
