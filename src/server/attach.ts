@@ -21,7 +21,7 @@ import { WebSocketServer } from 'ws';
 import { Session } from './connection.js';
 import type { ServerScope } from './scope.js';
 import type { Connection } from './context.js';
-import { resolveLimits } from './decoder.js';
+import { resolveLimits } from './decoder/decoder-limits.js';
 import type { HxWsContext, HxWsServer, HxWsServerOptions } from './options.js';
 import { memoryAdapter } from './adapter.js';
 import { Recovery } from './recovery.js';

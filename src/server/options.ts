@@ -7,7 +7,8 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
-import type { DecoderLimits, DecoderTimers, HxWsRequest } from './decoder.js';
+import type { DecoderLimits, DecoderTimers } from './decoder/decoder-limits.js';
+import type { HxWsRequest } from './decoder/request.js';
 import type { OriginPolicy } from './http/origin.js';
 import type { SafeHtml } from './html.js';
 import type { AdapterState, HxWsAdapter } from './adapter.js';

@@ -11,7 +11,7 @@
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import type { Connection } from './context.js';
-import type { HxWsRequest } from './decoder.js';
+import type { HxWsRequest } from './decoder/request.js';
 import { ProtocolError } from './errors.js';
 import { ackMessage, requestIdOf } from './html.js';
 import type { CloseCause } from './options.js';
