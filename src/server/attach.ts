@@ -4,7 +4,7 @@
  * WebSocket upgrades on one path (after Host, Origin and connection-count checks), decodes each
  * socket's frames and calls the app's handler once per whole request.
  *
- * The pieces: `upgrade.ts` and `origin.ts` decide which upgrades are taken, `connection.ts`
+ * The pieces: `http/admission.ts` (with `http/origin.ts`) decides which upgrades are taken, `connection.ts`
  * serves one socket (with `frames.ts` in front of `ws`'s parser, `queue.ts` for the order of app
  * code, `context.ts` for what the app sees, `request-uploads.ts` for its chunked files and
  * `recovering.ts` for recovery on it), `rooms.ts` delivers broadcast and room messages, here and
@@ -21,21 +21,19 @@ import { WebSocketServer } from 'ws';
 import { Session } from './connection.js';
 import type { ServerScope } from './scope.js';
 import type { Connection } from './context.js';
-import { resolveLimits } from './decoder.js';
+import { resolveLimits } from './decoder/decoder-limits.js';
 import type { HxWsContext, HxWsServer, HxWsServerOptions } from './options.js';
-import { hostChecker, originChecker } from './origin.js';
 import { memoryAdapter } from './adapter.js';
 import { Recovery } from './recovery.js';
 import { Rooms } from './rooms.js';
 import { resolveServerLimits } from './server-limits.js';
-import { Admission, pathMatcher, pathnameOf, refuse } from './upgrade.js';
-import { originRefusal, refuseUnclaimed, type OriginRule } from './upgrade-refusal.js';
+import { Admission } from './http/admission.js';
 import { UploadStore } from './uploads.js';
 
 export { closeReason } from './scope.js';
 export { HookError } from './errors.js';
 export type { BroadcastOptions, CloseCause, CloseInfo, HxWsContext, HxWsServer, HxWsServerOptions, Sendable } from './options.js';
-export type { OriginPolicy } from './origin.js';
+export type { OriginPolicy } from './http/origin.js';
 
 function defaultOnError(error: Error): void {
   console.error(error);
@@ -111,36 +109,11 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     uploads: new UploadStore(options.fileSink, serverLimits.resumeWindowMs),
     reportError,
   };
-  const matchPath = pathMatcher(options.path);
-  const hostAllowed = hostChecker(options.allowedHosts);
-  const originAllowed = originChecker(options);
-  const admission = new Admission(serverLimits.maxConnections, serverLimits.maxConnectionsPerAddress);
-  const addressOf = options.addressOf ?? ((req: IncomingMessage) => req.socket.remoteAddress ?? '');
-
   // Refusals before any connection exists reach onError with no ctx.
-  const reportRefusal = (error: Error): void => reportError(error, undefined);
-  const unclaimedMs = options.unclaimedUpgradeMs === undefined ? 3000 : options.unclaimedUpgradeMs;
-  const served = typeof options.path === 'string' ? options.path : 'the paths its path function accepts';
-  const originRule = (req: IncomingMessage): OriginRule =>
-    typeof options.origins === 'function' ? 'function' : req.headers.origin === undefined ? 'missing' : options.origins ? 'list' : 'same-origin';
+  const admission = new Admission(server, options, serverLimits, (error) => reportError(error, undefined));
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const pathname = pathnameOf(req.url);
-    if (!matchPath(pathname, req)) {
-      refuseUnclaimed(server, req, socket, pathname, served, unclaimedMs, reportRefusal);
-      return;
-    }
-    const host = hostAllowed(req);
-    if (!host || !originAllowed(req)) {
-      refuse(socket, 403);
-      reportRefusal(originRefusal(req, pathname, host ? originRule(req) : 'host'));
-      return;
-    }
-    const refusal = admission.admit(addressOf(req), socket);
-    if (refusal) {
-      refuse(socket, refusal);
-      return;
-    }
+    if (!admission.admit(req, socket)) return;
     wss.handleUpgrade(req, socket, head, (ws) => {
       void new Session(scope, ws, req, socket);
       wss.emit('connection', ws, req);

@@ -6,22 +6,13 @@
  *
  * @module
  */
-export {
-  HxWsDecoder,
-  DEFAULT_LIMITS,
-  resolveLimits,
-  type DecoderLimits,
-  type DecoderOptions,
-  type DecoderTimers,
-  type ChunkTarget,
-  type FileSerialization,
-  type FrameData,
-  type HxWsFile,
-  type HxWsFileMetadata,
-  type HxWsRequest,
-} from './decoder.js';
+export { HxWsDecoder } from './decoder/decoder.js';
+export { DEFAULT_LIMITS, resolveLimits, type DecoderLimits, type DecoderTimers } from './decoder/decoder-limits.js';
+export type { ChunkTarget, DecoderOptions, FrameData } from './decoder/decoder-input.js';
+export type { HxWsFile, HxWsFileMetadata, HxWsRequest } from './decoder/request.js';
+export type { FileSerialization } from '../protocol.js';
 export { ProtocolError, type ProtocolCloseCode, type ProtocolErrorKind } from './errors.js';
-export { UpgradeRefusedError, type UpgradeRefusalStatus } from './upgrade-refusal.js';
+export { UpgradeRefusedError, type UpgradeRefusalStatus } from './http/admission.js';
 export {
   attachHxWs,
   closeReason,
@@ -59,4 +50,4 @@ export {
   SafeHtml,
   type HtmlContent,
   type OobOptions,
-} from './fragments.js';
+} from './html.js';

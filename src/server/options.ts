@@ -7,12 +7,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
-import type { DecoderLimits, DecoderTimers, HxWsRequest } from './decoder.js';
-import type { OriginPolicy } from './origin.js';
-import type { SafeHtml } from './fragments.js';
+import type { DecoderLimits, DecoderTimers } from './decoder/decoder-limits.js';
+import type { HxWsRequest } from './decoder/request.js';
+import type { OriginPolicy } from './http/origin.js';
+import type { SafeHtml } from './html.js';
 import type { AdapterState, HxWsAdapter } from './adapter.js';
 import type { ServerLimits } from './server-limits.js';
-import type { PathOption } from './upgrade.js';
+import type { PathOption } from './http/admission.js';
 import type { FileSink } from './uploads.js';
 import type { RecoveryOptions } from './recovery.js';
 

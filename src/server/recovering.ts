@@ -11,9 +11,9 @@
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import type { Connection } from './context.js';
-import type { HxWsRequest } from './decoder.js';
+import type { HxWsRequest } from './decoder/request.js';
 import { ProtocolError } from './errors.js';
-import { ackMessage, requestIdOf } from './fragments.js';
+import { ackMessage, requestIdOf } from './html.js';
 import type { CloseCause } from './options.js';
 import { comparePositions, formatPosition, formatSession, parseOffer, RECOVER_QUERY } from '../protocol.js';
 import { isPromise, reaches, type Resumption, type RecoverySession, type RecoveryStore } from './recovery-store.js';

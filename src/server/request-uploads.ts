@@ -8,8 +8,7 @@
  */
 import type { Buffer } from 'node:buffer';
 import type { Connection } from './context.js';
-import type { HxWsRequest } from './decoder.js';
-import type { HxWsFile } from './request.js';
+import type { HxWsFile, HxWsRequest } from './decoder/request.js';
 import type { Upload, UploadStore } from './uploads.js';
 import { formatUploadStatus, type UploadStatus } from '../protocol.js';
 

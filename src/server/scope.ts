@@ -6,7 +6,7 @@
  */
 import { Buffer } from 'node:buffer';
 import type { Connection } from './context.js';
-import type { DecoderLimits } from './decoder.js';
+import type { DecoderLimits } from './decoder/decoder-limits.js';
 import type { HxWsContext, HxWsServerOptions } from './options.js';
 import type { RecoveryStore } from './recovery-store.js';
 import type { Rooms } from './rooms.js';

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ProtocolError } from './errors.js';
-import type { HxWsFile } from './request.js';
+import type { HxWsFile } from './decoder/request.js';
 import type { HxWsContext } from './options.js';
 import type { UploadStatus } from '../protocol.js';
 

@@ -7,10 +7,10 @@
  * @module
  */
 import { Buffer } from 'node:buffer';
-import { ProtocolError } from './errors.js';
-import type { DecoderLimits, DecoderTimers } from './limits.js';
-import { isPlainObject } from './request.js';
-import type { HxWsFile } from './request-types.js';
+import { ProtocolError } from '../errors.js';
+import type { DecoderLimits, DecoderTimers } from './decoder-limits.js';
+import { isPlainObject } from './parse-request.js';
+import type { HxWsFile } from './request.js';
 
 /** Options of {@link HxWsDecoder}. */
 export interface DecoderOptions {

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Buffer } from 'node:buffer';
-import type { FileSerialization } from '../protocol.js';
+import type { FileSerialization } from '../../protocol.js';
 
 /**
  * A decoded file. It replaces the client's descriptor in {@link HxWsRequest.values} and is listed

@@ -1,13 +1,13 @@
 /// <reference types="node" />
 /**
  * How a request's JSON object becomes an {@link HxWsRequest}: headers, file descriptors, inline
- * files and the size limits. The request's types are in request-types.ts (re-exported here).
+ * files and the size limits. The request's types are in request.ts.
  *
  * @module
  */
 import { Buffer } from 'node:buffer';
-import { ProtocolError, type ProtocolErrorKind } from './errors.js';
-import type { DecoderLimits } from './limits.js';
+import { ProtocolError, type ProtocolErrorKind } from '../errors.js';
+import type { DecoderLimits } from './decoder-limits.js';
 import {
   HEADERS_KEY,
   isSerialization,
@@ -16,11 +16,8 @@ import {
   SERIALIZATION_OOB_CHUNKED,
   UPLOAD_ID,
   type FileSerialization,
-} from '../protocol.js';
-import { isCanonicalBase64 } from './base64.js';
-import { fileMetadata, type HxWsFile, type HxWsRequest } from './request-types.js';
-
-export type { HxWsFile, HxWsFileMetadata, HxWsRequest } from './request-types.js';
+} from '../../protocol.js';
+import { fileMetadata, type HxWsFile, type HxWsRequest } from './request.js';
 
 interface FoundDescriptor {
   field: string;
@@ -184,6 +181,26 @@ function describe({ field, raw }: FoundDescriptor, maxChunkBytes: number): HxWsF
     fail('bad-descriptor', `field ${quote(field)}: ${serialization} without a string body`, field);
   }
   return file;
+}
+
+/** The one base64 spelling accepted for an inline `file/inline-base64` body. */
+const BASE64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/;
+const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * Whether `body` is base64 as an inline file body must spell it: the standard alphabet, padding
+ * optional but, when present, to a multiple of 4 characters, and no stray bits in the last
+ * character (so each byte string has one spelling: `QQ==` or `QQ`, never `QR==`).
+ */
+export function isCanonicalBase64(body: string): boolean {
+  if (!BASE64_CHARS.test(body)) return false;
+  const data = body.replace(/=+$/, '');
+  const padded = data.length !== body.length;
+  if (padded ? body.length % 4 !== 0 : data.length % 4 === 1) return false;
+  const tail = data.length % 4; // 2 or 3 characters in the last group: 4 or 2 unused bits
+  if (tail === 0) return true;
+  const last = BASE64_ALPHABET.indexOf(data[data.length - 1]!);
+  return (last & (tail === 2 ? 0x0f : 0x03)) === 0;
 }
 
 /** The bytes of an inline file's body. */

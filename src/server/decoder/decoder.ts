@@ -7,18 +7,38 @@
  * @module
  */
 import { Buffer } from 'node:buffer';
-import { ProtocolError, type ProtocolErrorKind } from './errors.js';
-import { resolveLimits, systemTimers, type DecoderLimits } from './limits.js';
-import { StallClock, type StallReason } from './stall.js';
-import { parseRequest, quote, type HxWsRequest } from './request.js';
-import { SERIALIZATION_OOB_CHUNKED } from '../protocol.js';
-import { advance, type PendingRequest } from './decoder-pending.js';
+import { ProtocolError, type ProtocolErrorKind } from '../errors.js';
+import { resolveLimits, systemTimers, type DecoderLimits } from './decoder-limits.js';
+import { StallClock, type StallReason } from '../stall.js';
+import { parseRequest, quote } from './parse-request.js';
+import type { HxWsFile, HxWsRequest } from './request.js';
+import { SERIALIZATION_OOB_CHUNKED } from '../../protocol.js';
 import { jsonObject, MemoryChunks, toBuffer, type ChunkTarget, type DecoderOptions, type FrameData } from './decoder-input.js';
 
-export type { FileSerialization } from '../protocol.js';
-export { DEFAULT_LIMITS, resolveLimits, type DecoderLimits, type DecoderTimers } from './limits.js';
-export type { HxWsFile, HxWsFileMetadata, HxWsRequest } from './request.js';
-export type { ChunkTarget, DecoderOptions, FrameData } from './decoder-input.js';
+/** A request between its JSON frame and its last binary frame. */
+interface PendingRequest {
+  request: HxWsRequest;
+  /** oob files indexed by offset. */
+  byOffset: HxWsFile[];
+  /** Bytes still to come, by offset (a whole frame for `file/oob`, the chunks' rest for chunked). */
+  left: number[];
+  /** The offset of the file the next binary frame belongs to. */
+  next: number;
+}
+
+/**
+ * Moves past the current file and any chunked files after it with no bytes left.
+ * @param memory the in-memory chunk target, when chunks are kept in memory: a chunked file that
+ *   is done gets its joined `bytes`
+ */
+function advance(pending: PendingRequest, memory: MemoryChunks | undefined): void {
+  if (pending.byOffset[pending.next]?.chunkSize !== undefined) memory?.finish(pending.byOffset[pending.next]!);
+  pending.next += 1;
+  while (pending.next < pending.byOffset.length && pending.left[pending.next] === 0 && pending.byOffset[pending.next]!.chunkSize !== undefined) {
+    memory?.finish(pending.byOffset[pending.next]!);
+    pending.next += 1;
+  }
+}
 
 /**
  * Decodes one connection's frames into whole {@link HxWsRequest}s.
