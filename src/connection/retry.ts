@@ -7,11 +7,9 @@
  */
 import type { ReconnectDelay } from '../config.js';
 
-/** Timer functions a connection uses (defaults: the page's `setTimeout` / `clearTimeout`). */
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import type { Timers } from '../core/features.js';
+
+export type { Timers } from '../core/features.js';
 
 /** The page's timers, looked up at each call (so fake timers installed later still apply). */
 export const pageTimers: Timers = {

@@ -13,8 +13,23 @@
  */
 import type { HxWsEvent, OutgoingRequest } from '../events.js';
 import type { UploadStatus } from '../protocol.js';
-import type { Timers } from '../connection/retry.js';
-import type { EncodedValues } from '../send/files.js';
+
+/** Timer functions a connection uses (defaults: the page's `setTimeout` / `clearTimeout`). */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** A send's values with every file replaced by its descriptor, and the files to send as frames. */
+export interface EncodedValues {
+  values: Record<string, unknown>;
+  /** oob files, in offset order (empty for inline). */
+  blobs: File[];
+  /** The oob descriptors, in offset order (the chunked feature rewrites them). */
+  descriptors: Record<string, unknown>[];
+  /** For `file/oob-chunked`: the chunk size, and each file's upload id (in offset order). */
+  chunked?: { chunkSize: number; uploadIds: string[] };
+}
 
 /** Ack mode's share of one connection (`hx-ws-elements/ack`). */
 export interface AckTracking {

@@ -16,6 +16,9 @@
  */
 import type { Problem } from '../core/dispatch.js';
 import type { FileEntry } from './values.js';
+import type { EncodedValues } from '../core/features.js';
+
+export type { EncodedValues } from '../core/features.js';
 
 import {
   INLINE,
@@ -145,16 +148,6 @@ export function checkFiles(files: readonly FileSlot[], limits: FileLimits): File
   return out;
 }
 
-/** Values with every file replaced by its descriptor, and the files to send as frames. */
-export interface EncodedValues {
-  values: Record<string, unknown>;
-  /** oob files, in offset order (empty for inline). */
-  blobs: File[];
-  /** The oob descriptors, in offset order (the chunked feature rewrites them). */
-  descriptors: Record<string, unknown>[];
-  /** For `file/oob-chunked`: the chunk size, and each file's upload id (in offset order). */
-  chunked?: { chunkSize: number; uploadIds: string[] };
-}
 
 function meta(file: File): { name: string; lastModified: number; size: number; type: string } {
   return { name: file.name, lastModified: file.lastModified, size: file.size, type: file.type };

@@ -8,13 +8,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { DecoderLimits, DecoderTimers } from './decoder/decoder-limits.js';
-import type { HxWsRequest } from './decoder/request.js';
+import type { Writable } from 'node:stream';
+import type { HxWsFile, HxWsRequest } from './decoder/request.js';
 import type { OriginPolicy } from './http/origin.js';
 import type { SafeHtml } from './html.js';
 import type { AdapterState, HxWsAdapter } from './adapter.js';
 import type { ServerLimits } from './server-limits.js';
 import type { PathOption } from './http/admission.js';
-import type { FileSink } from './uploads.js';
 import type { RecoveryOptions } from './recovery.js';
 
 /** What can be sent to a client: a string of HTML, or {@link SafeHtml} from the fragment helpers. */
@@ -248,3 +248,12 @@ export interface HxWsServer {
    */
   close(code?: number, reason?: string): Promise<void>;
 }
+
+/**
+ * Where a chunked file's bytes go: called once per `file/oob-chunked` file when its request's
+ * JSON arrives (not again when a drop is resumed), it returns the `Writable` its chunks are
+ * written to, in order. The request reaches the handler once every sink of it has finished
+ * (`end()` and the `finish` event). A failed request, an upload whose resume window ended and a
+ * shutdown destroy the sink with an error, after which it should remove what it wrote.
+ */
+export type FileSink = (file: HxWsFile, ctx: HxWsContext) => Writable | Promise<Writable>;

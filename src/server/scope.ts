@@ -7,12 +7,11 @@
 import { Buffer } from 'node:buffer';
 import type { Connection } from './context.js';
 import type { DecoderLimits } from './decoder/decoder-limits.js';
-import type { HxWsContext, HxWsServerOptions } from './options.js';
+import type { CloseCause, HxWsContext, HxWsServerOptions } from './options.js';
 import type { RecoveryStore } from './recovery-store.js';
 import type { Rooms } from './rooms.js';
 import type { ServerLimits } from './server-limits.js';
 import type { UploadStore } from './uploads.js';
-import type { Session } from './connection.js';
 
 /** Longest close reason the protocol allows, in UTF-8 bytes. */
 const MAX_REASON_BYTES = 123;
@@ -31,6 +30,15 @@ export function closeReason(text: string): string {
   return `${text.slice(0, end)}...`;
 }
 
+/** What the server does to each open socket: ping it, close it, end it. */
+export interface SocketLife {
+  heartbeat(): void;
+  close(cause: CloseCause, code: number, reason: string): void;
+  terminate(cause: CloseCause): void;
+  /** Settles once the socket has closed. */
+  readonly closed: Promise<void>;
+}
+
 /** What every connection of one server shares. */
 export interface ServerScope {
   /** The server's options, as the app gave them. */
@@ -45,8 +53,8 @@ export interface ServerScope {
   readonly rooms: Rooms;
   /** The open connections, as the app sees them. */
   readonly clients: Set<Connection>;
-  /** The open connections' sessions. */
-  readonly sessions: Set<Session>;
+  /** The open sockets, each as the server drives it (pinged, closed or ended at shutdown). */
+  readonly sessions: Set<SocketLife>;
   /** Chunked uploads in progress, and those a drop cut off. */
   readonly uploads: UploadStore;
   /** The message log and page sessions, when recovery is on. */

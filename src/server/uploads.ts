@@ -14,17 +14,10 @@ import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ProtocolError } from './errors.js';
 import type { HxWsFile } from './decoder/request.js';
-import type { HxWsContext } from './options.js';
+import type { FileSink, HxWsContext } from './options.js';
 import type { UploadStatus } from '../protocol.js';
 
-/**
- * Where a chunked file's bytes go: called once per `file/oob-chunked` file when its request's
- * JSON arrives (not again when a drop is resumed), it returns the `Writable` its chunks are
- * written to, in order. The request reaches the handler once every sink of it has finished
- * (`end()` and the `finish` event). A failed request, an upload whose resume window ended and a
- * shutdown destroy the sink with an error, after which it should remove what it wrote.
- */
-export type FileSink = (file: HxWsFile, ctx: HxWsContext) => Writable | Promise<Writable>;
+export type { FileSink } from './options.js';
 
 /** Options of {@link diskSink}. */
 export interface DiskSinkOptions {
