@@ -26,10 +26,10 @@ export {
   type OriginPolicy,
   type Sendable,
 } from './attach.js';
-export { diskSink, type DiskSinkOptions, type FileSink } from './uploads.js';
-export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
-export type { RecoveryOptions } from './recovery.js';
-export type { LogEntry, LogMessage, Maybe, RecoverySession, RecoveryStore, Resumption } from './recovery-store.js';
+export { diskSink, type DiskSinkOptions, type FileSink } from './uploads/uploads.js';
+export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './socket/server-limits.js';
+export type { RecoveryOptions } from './recovery/memory-store.js';
+export type { LogEntry, LogMessage, Maybe, RecoverySession, RecoveryStore, Resumption } from './recovery/recovery-store.js';
 export {
   memoryAdapter,
   PublishError,
@@ -38,7 +38,7 @@ export {
   type AdapterState,
   type HxWsAdapter,
   type LogPosition,
-} from './adapter.js';
+} from './hub/adapter.js';
 export {
   ackMessage,
   escapeHtml,

@@ -12,10 +12,10 @@ import type { Writable } from 'node:stream';
 import type { HxWsFile, HxWsRequest } from './decoder/request.js';
 import type { OriginPolicy } from './http/origin.js';
 import type { SafeHtml } from './html.js';
-import type { AdapterState, HxWsAdapter } from './adapter.js';
-import type { ServerLimits } from './server-limits.js';
+import type { AdapterState, HxWsAdapter } from './hub/adapter.js';
+import type { ServerLimits } from './socket/server-limits.js';
 import type { PathOption } from './http/admission.js';
-import type { RecoveryOptions } from './recovery.js';
+import type { RecoveryOptions } from './recovery/memory-store.js';
 
 /** What can be sent to a client: a string of HTML, or {@link SafeHtml} from the fragment helpers. */
 export type Sendable = string | SafeHtml;

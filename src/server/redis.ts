@@ -25,12 +25,12 @@
  * @module
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import type { RedisAdapter, RedisAdapterOptions } from './redis-options.js';
-import { PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type LogPosition } from './adapter.js';
-import type { LogEntry, RecoveryStore } from './recovery-store.js';
-import type { RecoveryOptions } from './recovery.js';
-import { redisRecoveryStore, type RedisRecoveryStore } from './redis-recovery.js';
-import { streamReader } from './redis-reader.js';
+import type { RedisAdapter, RedisAdapterOptions } from './redis/redis-options.js';
+import { PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type LogPosition } from './hub/adapter.js';
+import type { LogEntry, RecoveryStore } from './recovery/recovery-store.js';
+import type { RecoveryOptions } from './recovery/memory-store.js';
+import { redisRecoveryStore, type RedisRecoveryStore } from './redis/redis-store.js';
+import { streamReader } from './redis/redis-reader.js';
 import {
   COUNT_SCRIPT,
   errorOf,
@@ -41,10 +41,10 @@ import {
   READ_POSITIONS_SCRIPT,
   type ScriptedRedis,
   type StreamMessage,
-} from './redis-stream.js';
+} from './redis/redis-stream.js';
 
-export { idAfter } from './redis-stream.js';
-export type { RedisAdapter, RedisAdapterOptions } from './redis-options.js';
+export { idAfter } from './redis/redis-stream.js';
+export type { RedisAdapter, RedisAdapterOptions } from './redis/redis-options.js';
 
 /**
  * Creates the Redis adapter for `attachHxWs(server, { adapter: redisAdapter({ url }) })`.

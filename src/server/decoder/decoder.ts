@@ -9,7 +9,7 @@
 import { Buffer } from 'node:buffer';
 import { ProtocolError, type ProtocolErrorKind } from '../errors.js';
 import { resolveLimits, systemTimers, type DecoderLimits } from './decoder-limits.js';
-import { StallClock, type StallReason } from '../stall.js';
+import { StallClock, type StallReason } from '../socket/stall.js';
 import { parseRequest, quote } from './parse-request.js';
 import type { HxWsFile, HxWsRequest } from './request.js';
 import { SERIALIZATION_OOB_CHUNKED } from '../../protocol.js';

@@ -11,8 +11,8 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import type { LogEntry, RecoveryStore } from './recovery-store.js';
-import type { RecoveryOptions } from './recovery.js';
+import type { LogEntry, RecoveryStore } from '../recovery/recovery-store.js';
+import type { RecoveryOptions } from '../recovery/memory-store.js';
 
 /** A message for the connections of every process: a broadcast, or a message to one room. */
 export interface AdapterMessage {

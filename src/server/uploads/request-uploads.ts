@@ -7,10 +7,10 @@
  * @module
  */
 import type { Buffer } from 'node:buffer';
-import type { Connection } from './context.js';
-import type { HxWsFile, HxWsRequest } from './decoder/request.js';
+import type { Connection } from '../socket/context.js';
+import type { HxWsFile, HxWsRequest } from '../decoder/request.js';
 import type { Upload, UploadStore } from './uploads.js';
-import { formatUploadStatus, type UploadStatus } from '../protocol.js';
+import { formatUploadStatus, type UploadStatus } from '../../protocol.js';
 
 /** One socket's chunked uploads. */
 export class RequestUploads {

@@ -8,7 +8,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { comparePositions, utf8Length, type RecoveryOffer } from '../protocol.js';
+import { comparePositions, utf8Length, type RecoveryOffer } from '../../protocol.js';
 import { positive, type LogEntry, type LogMessage, type RecoverySession, type RecoveryStore, type Resumption } from './recovery-store.js';
 
 export type { LogEntry, RecoverySession, RecoveryStore, Resumption } from './recovery-store.js';

@@ -6,12 +6,12 @@
  */
 import { Buffer } from 'node:buffer';
 import type { Connection } from './context.js';
-import type { DecoderLimits } from './decoder/decoder-limits.js';
-import type { CloseCause, HxWsContext, HxWsServerOptions } from './options.js';
-import type { RecoveryStore } from './recovery-store.js';
-import type { Rooms } from './rooms.js';
+import type { DecoderLimits } from '../decoder/decoder-limits.js';
+import type { CloseCause, HxWsContext, HxWsServerOptions } from '../options.js';
+import type { RecoveryStore } from '../recovery/recovery-store.js';
+import type { Rooms } from '../hub/rooms.js';
 import type { ServerLimits } from './server-limits.js';
-import type { UploadStore } from './uploads.js';
+import type { UploadStore } from '../uploads/uploads.js';
 
 /** Longest close reason the protocol allows, in UTF-8 bytes. */
 const MAX_REASON_BYTES = 123;

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { DecoderTimers } from './decoder/decoder-limits.js';
+import type { DecoderTimers } from '../decoder/decoder-limits.js';
 
 /** Why a {@link StallClock} fired. */
 export type StallReason =

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { RecoveryOffer } from '../protocol.js';
+import type { RecoveryOffer } from '../../protocol.js';
 
 /** A value now, or later. An in-memory store answers at once; a shared one through I/O. */
 export type Maybe<T> = T | Promise<T>;

@@ -10,15 +10,15 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
-import type { Connection } from './context.js';
-import type { HxWsRequest } from './decoder/request.js';
-import { ProtocolError } from './errors.js';
-import { ackMessage, requestIdOf } from './html.js';
-import type { CloseCause } from './options.js';
-import { comparePositions, formatPosition, formatSession, parseOffer, RECOVER_QUERY } from '../protocol.js';
+import type { Connection } from '../socket/context.js';
+import type { HxWsRequest } from '../decoder/request.js';
+import { ProtocolError } from '../errors.js';
+import { ackMessage, requestIdOf } from '../html.js';
+import type { CloseCause } from '../options.js';
+import { comparePositions, formatPosition, formatSession, parseOffer, RECOVER_QUERY } from '../../protocol.js';
 import { isPromise, reaches, type Resumption, type RecoverySession, type RecoveryStore } from './recovery-store.js';
-import type { HookQueue } from './queue.js';
-import type { ServerScope } from './scope.js';
+import type { HookQueue } from '../socket/hook-queue.js';
+import type { ServerScope } from '../socket/scope.js';
 
 /** What a connection lends to its recovery. */
 export interface Recovering {

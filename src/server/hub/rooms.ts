@@ -9,7 +9,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { LogEntry, RecoveryStore } from './recovery-store.js';
+import type { LogEntry, RecoveryStore } from '../recovery/recovery-store.js';
 import { newServerId, PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type HxWsAdapter } from './adapter.js';
 
 /** A local connection as the rooms see it. */

@@ -12,12 +12,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { ProtocolError } from './errors.js';
-import type { HxWsFile } from './decoder/request.js';
-import type { FileSink, HxWsContext } from './options.js';
-import type { UploadStatus } from '../protocol.js';
+import { ProtocolError } from '../errors.js';
+import type { HxWsFile } from '../decoder/request.js';
+import type { FileSink, HxWsContext } from '../options.js';
+import type { UploadStatus } from '../../protocol.js';
 
-export type { FileSink } from './options.js';
+export type { FileSink } from '../options.js';
 
 /** Options of {@link diskSink}. */
 export interface DiskSinkOptions {

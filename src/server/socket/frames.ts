@@ -14,8 +14,8 @@
  * @module
  */
 import { Buffer } from 'node:buffer';
-import { ProtocolError, type ProtocolErrorKind } from './errors.js';
-import type { DecoderTimers } from './decoder/decoder-limits.js';
+import { ProtocolError, type ProtocolErrorKind } from '../errors.js';
+import type { DecoderTimers } from '../decoder/decoder-limits.js';
 import { StallClock, type StallReason } from './stall.js';
 import { headerSize, MAX_HEADER, OP_BINARY, OP_CONTINUATION, OP_TEXT, payloadLength } from './frame-header.js';
 
