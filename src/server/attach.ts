@@ -20,7 +20,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { Session } from './connection.js';
 import type { ServerScope } from './scope.js';
-import type { Connection } from './context.js';
+import type { ConnectionContext } from './socket/connection-context.js';
 import { resolveLimits } from './decoder/decoder-limits.js';
 import type { HxWsContext, HxWsServer, HxWsServerOptions } from './options.js';
 import { memoryAdapter } from './adapter.js';
@@ -104,7 +104,7 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     server: serverLimits,
     maxPayload,
     rooms,
-    clients: new Set<Connection>(),
+    clients: new Set<ConnectionContext>(),
     sessions: new Set<Session>(),
     uploads: new UploadStore(options.fileSink, serverLimits.resumeWindowMs),
     reportError,

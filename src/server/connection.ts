@@ -13,7 +13,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
-import { Connection } from './context.js';
+import { ConnectionContext } from './socket/connection-context.js';
 import { HxWsDecoder } from './decoder/decoder.js';
 import type { HxWsRequest } from './decoder/request.js';
 import { ProtocolError } from './errors.js';
@@ -33,7 +33,7 @@ export { closeReason, type ServerScope } from './scope.js';
 /** One upgraded socket, served until it closes. */
 export class Session implements Recovering {
   /** What the app sees of the connection. */
-  readonly ctx: Connection;
+  readonly ctx: ConnectionContext;
   /** Resolves once the socket has closed. */
   readonly closed: Promise<void>;
   /** Whether anything arrived since the last heartbeat. */
@@ -70,7 +70,7 @@ export class Session implements Recovering {
     private readonly raw: Duplex,
   ) {
     const { options, limits, server } = scope;
-    this.ctx = new Connection(socket, req, scope.rooms, server.maxBufferedBytes, () =>
+    this.ctx = new ConnectionContext(socket, req, scope.rooms, server.maxBufferedBytes, () =>
       this.close('backpressure', 1013, `send buffer over maxBufferedBytes ${server.maxBufferedBytes}`, undefined, false),
     );
     this.queue = new HookQueue({

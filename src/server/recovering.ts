@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
-import type { Connection } from './context.js';
+import type { ConnectionContext } from './socket/connection-context.js';
 import type { HxWsRequest } from './decoder/request.js';
 import { ProtocolError } from './errors.js';
 import { ackMessage, requestIdOf } from './html.js';
@@ -23,7 +23,7 @@ import type { ServerScope } from './scope.js';
 /** What a connection lends to its recovery. */
 export interface Recovering {
   readonly scope: ServerScope;
-  readonly ctx: Connection;
+  readonly ctx: ConnectionContext;
   readonly socket: WebSocket;
   readonly queue: HookQueue;
   failProtocol(error: ProtocolError): void;

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Buffer } from 'node:buffer';
-import type { Connection } from './context.js';
+import type { ConnectionContext } from './socket/connection-context.js';
 import type { HxWsFile, HxWsRequest } from './decoder/request.js';
 import type { Upload, UploadStore } from './uploads.js';
 import { formatUploadStatus, type UploadStatus } from '../protocol.js';
@@ -30,7 +30,7 @@ export class RequestUploads {
   constructor(
     private readonly store: UploadStore,
     private readonly owner: object,
-    private readonly ctx: Connection,
+    private readonly ctx: ConnectionContext,
     private readonly onFull: (drained: Promise<void>) => void,
   ) {}
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { Buffer } from 'node:buffer';
-import type { Connection } from './context.js';
+import type { ConnectionContext } from './socket/connection-context.js';
 import type { DecoderLimits } from './decoder/decoder-limits.js';
 import type { HxWsContext, HxWsServerOptions } from './options.js';
 import type { RecoveryStore } from './recovery-store.js';
@@ -44,7 +44,7 @@ export interface ServerScope {
   /** This process's rooms, and the adapter to the other processes. */
   readonly rooms: Rooms;
   /** The open connections, as the app sees them. */
-  readonly clients: Set<Connection>;
+  readonly clients: Set<ConnectionContext>;
   /** The open connections' sessions. */
   readonly sessions: Set<Session>;
   /** Chunked uploads in progress, and those a drop cut off. */
