@@ -22,17 +22,19 @@ import { Session } from './connection.js';
 import type { ServerScope } from './scope.js';
 import type { ConnectionContext } from './socket/connection-context.js';
 import { resolveLimits } from './decoder/decoder-limits.js';
-import type { HxWsContext, HxWsServer, HxWsServerOptions } from './options.js';
+import type { HxWsContext } from './context.js';
+import type { HxWsServer, HxWsServerOptions } from './options.js';
 import { memoryAdapter } from './adapter.js';
 import { Recovery } from './recovery.js';
 import { Rooms } from './rooms.js';
 import { resolveServerLimits } from './server-limits.js';
 import { Admission } from './http/admission.js';
-import { UploadStore } from './uploads.js';
+import { UploadStore } from './uploads/upload-store.js';
 
 export { closeReason } from './scope.js';
 export { HookError } from './errors.js';
-export type { BroadcastOptions, CloseCause, CloseInfo, HxWsContext, HxWsServer, HxWsServerOptions, Sendable } from './options.js';
+export type { BroadcastOptions, HxWsContext, Sendable } from './context.js';
+export type { CloseCause, CloseInfo, HxWsServer, HxWsServerOptions } from './options.js';
 export type { OriginPolicy } from './http/origin.js';
 
 function defaultOnError(error: Error): void {

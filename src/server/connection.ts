@@ -26,7 +26,7 @@ import { systemTimers } from './decoder/decoder-limits.js';
 import type { CloseCause } from './options.js';
 import { HookQueue } from './queue.js';
 import { formatSession, mayBeOffer } from '../protocol.js';
-import { RequestUploads } from './request-uploads.js';
+import { RequestUploads } from './uploads/request-uploads.js';
 
 export { closeReason, type ServerScope } from './scope.js';
 

@@ -26,7 +26,7 @@ export {
   type OriginPolicy,
   type Sendable,
 } from './attach.js';
-export { diskSink, type DiskSinkOptions, type FileSink } from './uploads.js';
+export { diskSink, type DiskSinkOptions, type FileSink } from './uploads/file-sink.js';
 export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
 export type { RecoveryOptions } from './recovery.js';
 export type { LogEntry, LogMessage, Maybe, RecoverySession, RecoveryStore, Resumption } from './recovery-store.js';

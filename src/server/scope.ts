@@ -7,11 +7,12 @@
 import { Buffer } from 'node:buffer';
 import type { ConnectionContext } from './socket/connection-context.js';
 import type { DecoderLimits } from './decoder/decoder-limits.js';
-import type { HxWsContext, HxWsServerOptions } from './options.js';
+import type { HxWsContext } from './context.js';
+import type { HxWsServerOptions } from './options.js';
 import type { RecoveryStore } from './recovery-store.js';
 import type { Rooms } from './rooms.js';
 import type { ServerLimits } from './server-limits.js';
-import type { UploadStore } from './uploads.js';
+import type { UploadStore } from './uploads/upload-store.js';
 import type { Session } from './connection.js';
 
 /** Longest close reason the protocol allows, in UTF-8 bytes. */

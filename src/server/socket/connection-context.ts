@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
-import type { BroadcastOptions, HxWsContext, Sendable } from '../options.js';
+import type { BroadcastOptions, HxWsContext, Sendable } from '../context.js';
 import { comparePositions, formatPosition } from '../../protocol.js';
 import { isPromise, reaches, type LogEntry, type RecoverySession, type RecoveryStore } from '../recovery-store.js';
 import type { RoomMember, Rooms } from '../rooms.js';
