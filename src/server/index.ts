@@ -38,7 +38,7 @@ export {
   type AdapterState,
   type HxWsAdapter,
   type LogPosition,
-} from './adapter.js';
+} from './hub/adapter.js';
 export {
   ackMessage,
   escapeHtml,

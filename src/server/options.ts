@@ -12,7 +12,7 @@ import type { DecoderLimits, DecoderTimers } from './decoder/decoder-limits.js';
 import type { HxWsRequest } from './decoder/request.js';
 import type { OriginPolicy } from './http/origin.js';
 import type { BroadcastOptions, HxWsContext, Sendable } from './context.js';
-import type { AdapterState, HxWsAdapter } from './adapter.js';
+import type { AdapterState, HxWsAdapter } from './hub/adapter.js';
 import type { ServerLimits } from './server-limits.js';
 import type { PathOption } from './http/admission.js';
 import type { FileSink } from './uploads/file-sink.js';

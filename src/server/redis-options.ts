@@ -4,7 +4,7 @@
  * @module
  */
 import type { RedisOptions } from 'ioredis';
-import type { AdapterState, HxWsAdapter } from './adapter.js';
+import type { AdapterState, HxWsAdapter } from './hub/adapter.js';
 
 /** Options of {@link redisAdapter}. */
 export interface RedisAdapterOptions {

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Redis } from 'ioredis';
-import type { AdapterHost } from './adapter.js';
+import type { AdapterHost } from './hub/adapter.js';
 import type { LogEntry } from './recovery-store.js';
 import { errorOf, idAfter, parseEntry } from './redis-stream.js';
 

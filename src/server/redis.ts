@@ -26,7 +26,7 @@
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisAdapter, RedisAdapterOptions } from './redis-options.js';
-import { PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type LogPosition } from './adapter.js';
+import { PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type LogPosition } from './hub/adapter.js';
 import type { LogEntry, RecoveryStore } from './recovery-store.js';
 import type { RecoveryOptions } from './recovery.js';
 import { redisRecoveryStore, type RedisRecoveryStore } from './redis-recovery.js';

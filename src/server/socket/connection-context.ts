@@ -10,7 +10,7 @@ import { WebSocket } from 'ws';
 import type { BroadcastOptions, HxWsContext, Sendable } from '../context.js';
 import { comparePositions, formatPosition } from '../../protocol.js';
 import { isPromise, reaches, type LogEntry, type RecoverySession, type RecoveryStore } from '../recovery-store.js';
-import type { RoomMember, Rooms } from '../rooms.js';
+import type { RoomMember, Rooms } from '../hub/rooms.js';
 
 /** One connection: what the app sees of it, and a member of the server's rooms. */
 export class ConnectionContext implements HxWsContext, RoomMember {

@@ -7,10 +7,16 @@
  *
  * @module
  */
+import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { LogEntry, RecoveryStore } from './recovery-store.js';
-import { newServerId, PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type HxWsAdapter } from './adapter.js';
+import type { LogEntry, RecoveryStore } from '../recovery-store.js';
+import { PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type HxWsAdapter } from './adapter.js';
+
+/** A random server id: 12 characters of base64url, so 72 bits. */
+function newServerId(): string {
+  return randomBytes(9).toString('base64url');
+}
 
 /** A local connection as the rooms see it. */
 export interface RoomMember {

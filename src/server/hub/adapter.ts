@@ -10,9 +10,8 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import type { LogEntry, RecoveryStore } from './recovery-store.js';
-import type { RecoveryOptions } from './recovery.js';
+import type { LogEntry, RecoveryStore } from '../recovery-store.js';
+import type { RecoveryOptions } from '../recovery.js';
 
 /** A message for the connections of every process: a broadcast, or a message to one room. */
 export interface AdapterMessage {
@@ -105,11 +104,6 @@ export class PublishError extends Error {
     this.name = 'PublishError';
     this.published = published;
   }
-}
-
-/** A random server id: 12 characters of base64url, so 72 bits. */
-export function newServerId(): string {
-  return randomBytes(9).toString('base64url');
 }
 
 /**
