@@ -25,8 +25,8 @@ import { resolveLimits } from './decoder/decoder-limits.js';
 import type { HxWsContext } from './context.js';
 import type { HxWsServer, HxWsServerOptions } from './options.js';
 import { memoryAdapter } from './hub/adapter.js';
-import { Recovery } from './recovery.js';
-import { Rooms } from './hub/rooms.js';
+import { MemoryRecoveryStore } from './recovery/memory-store.js';
+import { Rooms, type ClusterReporting } from './hub/rooms.js';
 import { resolveServerLimits } from './server-limits.js';
 import { Admission } from './http/admission.js';
 import { UploadStore } from './uploads/upload-store.js';
@@ -81,7 +81,8 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     }
   };
   const adapter = options.adapter ?? memoryAdapter();
-  const rooms = new Rooms(adapter, {
+  const recoveryOptions = options.recovery === true ? {} : options.recovery || undefined;
+  const reporting: ClusterReporting = {
     error: (error) => reportError(error, undefined),
     status: (state, error) => {
       try {
@@ -92,13 +93,15 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
         console.error(thrown);
       }
     },
-  });
-  const recoveryOptions = options.recovery === true ? {} : options.recovery || undefined;
-  // With an adapter that has a store of its own (Redis), the log and the sessions live there.
-  const recovery = recoveryOptions
-    ? (adapter.recovery?.(recoveryOptions, (entry) => rooms.feed(entry)) ?? new Recovery(rooms.serverId, recoveryOptions))
-    : undefined;
-  rooms.recovery = recovery;
+  };
+  // Recovery: with an adapter that has a store of its own (Redis), the log and the sessions live
+  // there; else in this process's memory. Opened by the rooms once the adapter has started.
+  const rooms = new Rooms(
+    adapter,
+    reporting,
+    recoveryOptions && ((serverId, feed) => adapter.recovery?.(recoveryOptions, feed) ?? new MemoryRecoveryStore(serverId, recoveryOptions)),
+  );
+  const recovery = rooms.recovery;
   const scope: ServerScope = {
     recovery,
     options,

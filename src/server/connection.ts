@@ -20,7 +20,8 @@ import { ProtocolError } from './errors.js';
 import type { FrameGuard } from './frames.js';
 import { installFrameGuard } from './frame-install.js';
 import { ackMessage, requestIdOf } from './html.js';
-import { asksRecovery, delay, handlerTask, resume, type Recovering } from './recovering.js';
+import { answerOffer, asksRecovery, storeFailed, type RecoveringConnection } from './recovery/replay.js';
+import { isPromise } from './recovery/recovery-store.js';
 import { closeReason, type ServerScope } from './scope.js';
 import { systemTimers } from './decoder/decoder-limits.js';
 import type { CloseCause } from './options.js';
@@ -31,7 +32,7 @@ import { RequestUploads } from './uploads/request-uploads.js';
 export { closeReason, type ServerScope } from './scope.js';
 
 /** One upgraded socket, served until it closes. */
-export class Session implements Recovering {
+export class Session {
   /** What the app sees of the connection. */
   readonly ctx: ConnectionContext;
   /** Resolves once the socket has closed. */
@@ -54,6 +55,8 @@ export class Session implements Recovering {
   readonly queue: HookQueue;
   /** Recovery: the connection waits for its offer frame before anything else. */
   private awaitingOffer = false;
+  /** Recovery: what this connection lends to it, when the page asked and the server has it on. */
+  private readonly recovering: RecoveringConnection | undefined;
   /** Whether no data frame has arrived yet. */
   private firstFrame = true;
 
@@ -107,10 +110,25 @@ export class Session implements Recovering {
     if (server.pingIntervalMs > 0) (raw as Partial<Socket>).setKeepAlive?.(true, server.pingIntervalMs);
     scope.clients.add(this.ctx);
     scope.sessions.add(this);
-    if (scope.recovery && asksRecovery(req)) {
+    this.recovering =
+      scope.recovery && asksRecovery(req)
+        ? {
+            store: scope.recovery,
+            rooms: scope.rooms,
+            ctx: this.ctx,
+            socket,
+            queue: this.queue,
+            onConnection: options.onConnection,
+            maxBufferedBytes: server.maxBufferedBytes,
+            reportError: (error) => scope.reportError(error, this.ctx),
+            failProtocol: (error) => this.failProtocol(error),
+            close: (...args) => this.close(...args),
+          }
+        : undefined;
+    if (this.recovering) {
       // Not a member of anything, and no onConnection, until the offer says which session it is.
       this.awaitingOffer = true;
-      this.ctx.recovery = scope.recovery;
+      this.ctx.recovery = this.recovering.store;
     } else scope.rooms.add(this.ctx);
 
     raw.on('data', () => (this.alive = true));
@@ -180,7 +198,7 @@ export class Session implements Recovering {
       if (deaf) this.raw.end();
     };
     if (!drain) return send();
-    void Promise.race([this.queue.drained(), delay(this.scope.server.closeTimeoutMs)]).then(send);
+    void this.queue.drained(this.scope.server.closeTimeoutMs).then(send);
   }
 
   /** Drops the connection without a closing handshake. */
@@ -220,7 +238,7 @@ export class Session implements Recovering {
       if (this.awaitingOffer) {
         this.awaitingOffer = false;
         if (text === undefined) this.failProtocol(new ProtocolError('invalid-json', 'the first frame of a recovering connection must be its offer, not binary'));
-        else resume(this, text);
+        else answerOffer(this.recovering!, text);
         return;
       }
       if (text !== undefined && mayBeOffer(text)) {
@@ -256,9 +274,38 @@ export class Session implements Recovering {
       if (ackId !== undefined) this.ctx.sendControl(String(ackMessage(ackId)));
       return;
     }
-    const handle = handlerTask(this, request);
+    const handle = this.handlerTask(request);
     if (!files) this.queue.enqueue('handler', handle);
     else this.queue.enqueue('handler', async () => ((await files()) ? handle() : undefined));
+  }
+
+  /**
+   * The handler call for `request`, followed by its ack when the client asked for one. With
+   * recovery, a request resent after a reconnect reaches the handler only the first time; when a
+   * shared store cannot tell, the request is neither handled nor acked and the socket is closed
+   * (1013), so that the page sends it again on its next socket.
+   */
+  private handlerTask(request: HxWsRequest): () => void | Promise<void> {
+    const { scope, ctx } = this;
+    const { handler, ack = true } = scope.options;
+    const requestId = requestIdOf(request.headers);
+    const ackId = ack ? requestId : undefined;
+    const run = (first: boolean): void | Promise<void> => {
+      if (ackId === undefined) return first ? handler(request, ctx) : undefined;
+      try {
+        return first ? handler(request, ctx) : undefined;
+      } finally {
+        ctx.sendControl(String(ackMessage(ackId)));
+      }
+    };
+    return () => {
+      if (!(requestId && ctx.recovery)) return run(true);
+      // A recovering connection whose offer was not answered (the store failed): nothing to check against.
+      if (!ctx.session) return undefined;
+      const first = ctx.recovery.firstDelivery(ctx.session, requestId);
+      if (!isPromise(first)) return run(first);
+      return first.then(run, (error: unknown) => storeFailed(this.recovering!, error));
+    };
   }
 
   private onClosed(code: number, reason: string): void {

@@ -28,8 +28,7 @@ export {
 } from './attach.js';
 export { diskSink, type DiskSinkOptions, type FileSink } from './uploads/file-sink.js';
 export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
-export type { RecoveryOptions } from './recovery.js';
-export type { LogEntry, LogMessage, Maybe, RecoverySession, RecoveryStore, Resumption } from './recovery-store.js';
+export type { LogEntry, LogMessage, Maybe, RecoveryOptions, RecoverySession, RecoveryStore, Resumption } from './recovery/recovery-store.js';
 export {
   memoryAdapter,
   PublishError,

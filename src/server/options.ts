@@ -16,7 +16,7 @@ import type { AdapterState, HxWsAdapter } from './hub/adapter.js';
 import type { ServerLimits } from './server-limits.js';
 import type { PathOption } from './http/admission.js';
 import type { FileSink } from './uploads/file-sink.js';
-import type { RecoveryOptions } from './recovery.js';
+import type { RecoveryOptions } from './recovery/recovery-store.js';
 
 /**
  * Why a connection closed, as `onClose` reports it:

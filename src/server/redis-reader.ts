@@ -7,7 +7,7 @@
  */
 import type { Redis } from 'ioredis';
 import type { AdapterHost } from './hub/adapter.js';
-import type { LogEntry } from './recovery-store.js';
+import type { LogEntry } from './recovery/recovery-store.js';
 import { errorOf, idAfter, parseEntry } from './redis-stream.js';
 
 /** What {@link streamReader} reads with and reports to. */

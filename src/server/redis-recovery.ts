@@ -12,8 +12,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { comparePositions, type RecoveryOffer } from '../protocol.js';
-import { positive, type LogEntry, type LogMessage, type RecoverySession, type RecoveryStore, type Resumption } from './recovery-store.js';
-import type { RecoveryOptions } from './recovery.js';
+import {
+  positive,
+  type LogEntry,
+  type LogMessage,
+  type RecoveryOptions,
+  type RecoverySession,
+  type RecoveryStore,
+  type Resumption,
+} from './recovery/recovery-store.js';
 import { errorOf, parseEntry, type StreamMessage } from './redis-stream.js';
 
 /** What the adapter lends its store. */

@@ -27,8 +27,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { RedisAdapter, RedisAdapterOptions } from './redis-options.js';
 import { PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type LogPosition } from './hub/adapter.js';
-import type { LogEntry, RecoveryStore } from './recovery-store.js';
-import type { RecoveryOptions } from './recovery.js';
+import type { LogEntry, RecoveryOptions, RecoveryStore } from './recovery/recovery-store.js';
 import { redisRecoveryStore, type RedisRecoveryStore } from './redis-recovery.js';
 import { streamReader } from './redis-reader.js';
 import {

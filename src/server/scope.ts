@@ -9,7 +9,7 @@ import type { ConnectionContext } from './socket/connection-context.js';
 import type { DecoderLimits } from './decoder/decoder-limits.js';
 import type { HxWsContext } from './context.js';
 import type { HxWsServerOptions } from './options.js';
-import type { RecoveryStore } from './recovery-store.js';
+import type { RecoveryStore } from './recovery/recovery-store.js';
 import type { Rooms } from './hub/rooms.js';
 import type { ServerLimits } from './server-limits.js';
 import type { UploadStore } from './uploads/upload-store.js';

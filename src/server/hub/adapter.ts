@@ -10,8 +10,7 @@
  *
  * @module
  */
-import type { LogEntry, RecoveryStore } from '../recovery-store.js';
-import type { RecoveryOptions } from '../recovery.js';
+import type { LogEntry, RecoveryOptions, RecoveryStore } from '../recovery/recovery-store.js';
 
 /** A message for the connections of every process: a broadcast, or a message to one room. */
 export interface AdapterMessage {
