@@ -27,7 +27,7 @@ export {
   type Sendable,
 } from './attach.js';
 export { diskSink, type DiskSinkOptions, type FileSink } from './uploads/file-sink.js';
-export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
+export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './socket/server-limits.js';
 export type { LogEntry, LogMessage, Maybe, RecoveryOptions, RecoverySession, RecoveryStore, Resumption } from './recovery/recovery-store.js';
 export {
   memoryAdapter,

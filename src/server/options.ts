@@ -13,7 +13,7 @@ import type { HxWsRequest } from './decoder/request.js';
 import type { OriginPolicy } from './http/origin.js';
 import type { BroadcastOptions, HxWsContext, Sendable } from './context.js';
 import type { AdapterState, HxWsAdapter } from './hub/adapter.js';
-import type { ServerLimits } from './server-limits.js';
+import type { ServerLimits } from './socket/server-limits.js';
 import type { PathOption } from './http/admission.js';
 import type { FileSink } from './uploads/file-sink.js';
 import type { RecoveryOptions } from './recovery/recovery-store.js';

@@ -16,7 +16,7 @@ import { ProtocolError } from '../errors.js';
 import type { Rooms } from '../hub/rooms.js';
 import type { CloseCause } from '../options.js';
 import type { ConnectionContext } from '../socket/connection-context.js';
-import type { HookQueue } from '../queue.js';
+import type { HookQueue } from '../socket/hook-queue.js';
 import { comparePositions, formatPosition, formatSession, parseOffer, RECOVER_QUERY } from '../../protocol.js';
 import { isPromise, reaches, type RecoverySession, type RecoveryStore, type Resumption } from './recovery-store.js';
 

@@ -2,7 +2,8 @@
 /**
  * The chunked files of the request whose bytes are arriving on one socket ({@link RequestUploads}):
  * which uploads they are, the statuses owed to the client, and what becomes of them when the
- * request is whole or the socket closes. Used by the socket's connection (connection.ts).
+ * request is whole or the socket closes. Used by the socket's connection
+ * (socket/server-connection.ts).
  *
  * @module
  */

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { HookError } from './errors.js';
+import { HookError } from '../errors.js';
 
 /** Options of {@link HookQueue}. */
 export interface HookQueueOptions {

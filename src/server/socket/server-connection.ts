@@ -1,38 +1,80 @@
 /// <reference types="node" />
 /**
- * One socket's life ({@link Session}): its frames go through a {@link FrameGuard} and the
- * decoder into requests, the app's hooks run in order through a {@link HookQueue}, requests are
- * acknowledged, and the socket is closed for a protocol error (after the handlers already
+ * One socket's life ({@link ServerConnection}): its frames go through a {@link FrameGuard} and
+ * the decoder into requests, the app's hooks run in order through a {@link HookQueue}, requests
+ * are acknowledged, and the socket is closed for a protocol error (after the handlers already
  * queued, and their acks), a full send buffer, a missed heartbeat or a shutdown, with the cause
- * told to `onClose`.
+ * told to `onClose`. Also what every connection of one server shares ({@link ServerScope}), and
+ * the close reason rule.
  *
  * @module
  */
-import type { Buffer } from 'node:buffer';
+import { Buffer } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
-import { ConnectionContext } from './socket/connection-context.js';
-import { HxWsDecoder } from './decoder/decoder.js';
-import type { HxWsRequest } from './decoder/request.js';
-import { ProtocolError } from './errors.js';
-import type { FrameGuard } from './frames.js';
-import { installFrameGuard } from './frame-install.js';
-import { ackMessage, requestIdOf } from './html.js';
-import { answerOffer, asksRecovery, storeFailed, type RecoveringConnection } from './recovery/replay.js';
-import { isPromise } from './recovery/recovery-store.js';
-import { closeReason, type ServerScope } from './scope.js';
-import { systemTimers } from './decoder/decoder-limits.js';
-import type { CloseCause } from './options.js';
-import { HookQueue } from './queue.js';
-import { formatSession, mayBeOffer } from '../protocol.js';
-import { RequestUploads } from './uploads/request-uploads.js';
+import type { HxWsContext } from '../context.js';
+import { HxWsDecoder } from '../decoder/decoder.js';
+import { systemTimers, type DecoderLimits } from '../decoder/decoder-limits.js';
+import type { HxWsRequest } from '../decoder/request.js';
+import { ProtocolError } from '../errors.js';
+import type { Rooms } from '../hub/rooms.js';
+import { ackMessage, requestIdOf } from '../html.js';
+import type { CloseCause, HxWsServerOptions } from '../options.js';
+import { isPromise, type RecoveryStore } from '../recovery/recovery-store.js';
+import { answerOffer, asksRecovery, storeFailed, type RecoveringConnection } from '../recovery/replay.js';
+import { RequestUploads } from '../uploads/request-uploads.js';
+import type { UploadStore } from '../uploads/upload-store.js';
+import { formatSession, mayBeOffer } from '../../protocol.js';
+import { ConnectionContext } from './connection-context.js';
+import { installFrameGuard, type FrameGuard } from './frame-guard.js';
+import { HookQueue } from './hook-queue.js';
+import type { ServerLimits } from './server-limits.js';
 
-export { closeReason, type ServerScope } from './scope.js';
+/** Longest close reason the protocol allows, in UTF-8 bytes. */
+const MAX_REASON_BYTES = 123;
+
+/** Cuts `text` to at most 123 UTF-8 bytes without splitting a character. */
+export function closeReason(text: string): string {
+  if (Buffer.byteLength(text, 'utf8') <= MAX_REASON_BYTES) return text;
+  let bytes = 0;
+  let end = 0;
+  for (const ch of text) {
+    const size = Buffer.byteLength(ch, 'utf8');
+    if (bytes + size > MAX_REASON_BYTES - 3) break;
+    bytes += size;
+    end += ch.length;
+  }
+  return `${text.slice(0, end)}...`;
+}
+
+/** What every connection of one server shares. */
+export interface ServerScope {
+  /** The server's options, as the app gave them. */
+  readonly options: HxWsServerOptions;
+  /** The resolved decoder limits. */
+  readonly limits: Readonly<DecoderLimits>;
+  /** The resolved socket limits. */
+  readonly server: Readonly<ServerLimits>;
+  /** `ws`'s `maxPayload`. */
+  readonly maxPayload: number;
+  /** This process's rooms, and the adapter to the other processes. */
+  readonly rooms: Rooms;
+  /** The open connections, as the app sees them. */
+  readonly clients: Set<ConnectionContext>;
+  /** The open connections. */
+  readonly connections: Set<ServerConnection>;
+  /** Chunked uploads in progress, and those a drop cut off. */
+  readonly uploads: UploadStore;
+  /** The message log and page sessions, when recovery is on. */
+  readonly recovery: RecoveryStore | undefined;
+  /** Hands an error to the app's `onError` (or `console.error`). */
+  reportError(error: Error, ctx: HxWsContext): void;
+}
 
 /** One upgraded socket, served until it closes. */
-export class Session {
+export class ServerConnection {
   /** What the app sees of the connection. */
   readonly ctx: ConnectionContext;
   /** Resolves once the socket has closed. */
@@ -109,7 +151,7 @@ export class Session {
     });
     if (server.pingIntervalMs > 0) (raw as Partial<Socket>).setKeepAlive?.(true, server.pingIntervalMs);
     scope.clients.add(this.ctx);
-    scope.sessions.add(this);
+    scope.connections.add(this);
     this.recovering =
       scope.recovery && asksRecovery(req)
         ? {
@@ -222,11 +264,11 @@ export class Session {
     if (pause) {
       this.socket.pause();
       this.decoder.suspend();
-      this.guard?.suspend();
+      this.guard?.pause();
     } else {
       this.socket.resume();
       this.decoder.resume();
-      this.guard?.resume();
+      this.guard?.unpause();
     }
   }
 
@@ -317,7 +359,7 @@ export class Session {
     this.decoder.close();
     this.guard?.close();
     scope.clients.delete(ctx);
-    scope.sessions.delete(this);
+    scope.connections.delete(this);
     if (ctx.session && scope.recovery) scope.recovery.keep(ctx.session, ctx.id, ctx.rooms, ctx.data);
     ctx.detach();
     const onClose = scope.options.onClose;
