@@ -20,23 +20,17 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { ServerConnection, type ServerScope } from './socket/server-connection.js';
-import type { ConnectionContext } from './socket/connection-context.js';
-import { resolveLimits } from './decoder/decoder-limits.js';
 import type { HxWsContext } from './context.js';
 import type { HxWsServer, HxWsServerOptions } from './options.js';
-import { memoryAdapter } from './hub/adapter.js';
-import { MemoryRecoveryStore } from './recovery/memory-store.js';
-import { Rooms, type ClusterReporting } from './hub/rooms.js';
-import { resolveServerLimits } from './socket/server-limits.js';
+import { resolveLimits } from './decoder/decoder-limits.js';
 import { Admission } from './http/admission.js';
+import { memoryAdapter } from './hub/adapter.js';
+import { Rooms, type ClusterReporting } from './hub/rooms.js';
+import { MemoryRecoveryStore } from './recovery/memory-store.js';
+import type { ConnectionContext } from './socket/connection-context.js';
+import { ServerConnection, type ServerScope } from './socket/server-connection.js';
+import { resolveServerLimits } from './socket/server-limits.js';
 import { UploadStore } from './uploads/upload-store.js';
-
-export { closeReason } from './socket/server-connection.js';
-export { HookError } from './errors.js';
-export type { BroadcastOptions, HxWsContext, Sendable } from './context.js';
-export type { CloseCause, CloseInfo, HxWsServer, HxWsServerOptions } from './options.js';
-export type { OriginPolicy } from './http/origin.js';
 
 function defaultOnError(error: Error): void {
   console.error(error);
