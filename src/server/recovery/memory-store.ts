@@ -10,15 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { comparePositions, utf8Length, type RecoveryOffer } from '../../protocol.js';
-import {
-  positive,
-  type LogEntry,
-  type LogMessage,
-  type RecoveryOptions,
-  type RecoverySession,
-  type RecoveryStore,
-  type Resumption,
-} from './recovery-store.js';
+import { positive, type LogEntry, type LogMessage, type RecoveryOptions, type RecoverySession, type RecoveryStore, type Resumption } from './recovery-store.js';
 
 /** One entry of the in-memory log. */
 interface MemoryEntry extends LogEntry {

@@ -14,15 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { comparePositions, type RecoveryOffer } from '../../protocol.js';
 import { errorOf } from '../errors.js';
-import {
-  positive,
-  type LogEntry,
-  type LogMessage,
-  type RecoveryOptions,
-  type RecoverySession,
-  type RecoveryStore,
-  type Resumption,
-} from '../recovery/recovery-store.js';
+import { positive, type LogEntry, type LogMessage, type RecoveryOptions, type RecoverySession, type RecoveryStore, type Resumption } from '../recovery/recovery-store.js';
 import { parseEntry, type StreamMessage } from './stream-entry.js';
 
 /** What the adapter lends its store. */
