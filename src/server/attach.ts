@@ -4,13 +4,15 @@
  * WebSocket upgrades on one path (after Host, Origin and connection-count checks), decodes each
  * socket's frames and calls the app's handler once per whole request.
  *
- * The pieces: `http/admission.ts` (with `http/origin.ts`) decides which upgrades are taken, `connection.ts`
- * serves one socket (with `frames.ts` in front of `ws`'s parser, `queue.ts` for the order of app
- * code, `context.ts` for what the app sees, `request-uploads.ts` for its chunked files and
- * `recovering.ts` for recovery on it), `rooms.ts` delivers broadcast and room messages, here and
- * through the adapter (`adapter.ts`) on the other processes, `recovery-store.ts` is where the
- * log and the sessions of recovery live (in memory, `recovery.ts`, or the adapter's own store),
- * `server-limits.ts` holds the socket limits and their defaults.
+ * This file wires the parts, one folder each: `http/` decides which upgrades are taken
+ * (`admission.ts`, with the Host and Origin rules of `origin.ts`); `socket/` serves one socket
+ * (`server-connection.ts`, with `frame-guard.ts` in front of `ws`'s parser, `hook-queue.ts` for
+ * the order of app code, `connection-context.ts` for what the app sees, `server-limits.ts` for
+ * the socket limits); `decoder/` turns frames into requests; `uploads/` takes chunked files into
+ * their sinks; `hub/` delivers broadcast and room messages, here (`rooms.ts`) and through the
+ * adapter (`adapter.ts`) on the other processes; `recovery/` is where the log and the sessions
+ * of recovery live (`recovery-store.ts`, the contract; `memory-store.ts`, or the adapter's own
+ * store) and how a connection recovers (`replay.ts`); `redis/` is the Redis adapter.
  *
  * @module
  */
@@ -18,22 +20,17 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { Session } from './socket/connection.js';
-import type { ServerScope } from './socket/scope.js';
-import type { Connection } from './socket/context.js';
+import type { HxWsContext } from './context.js';
+import type { HxWsServer, HxWsServerOptions } from './options.js';
 import { resolveLimits } from './decoder/decoder-limits.js';
-import type { HxWsContext, HxWsServer, HxWsServerOptions } from './options.js';
-import { memoryAdapter } from './hub/adapter.js';
-import { Recovery } from './recovery/memory-store.js';
-import { Rooms } from './hub/rooms.js';
-import { resolveServerLimits } from './socket/server-limits.js';
 import { Admission } from './http/admission.js';
-import { UploadStore } from './uploads/uploads.js';
-
-export { closeReason } from './socket/scope.js';
-export { HookError } from './errors.js';
-export type { BroadcastOptions, CloseCause, CloseInfo, HxWsContext, HxWsServer, HxWsServerOptions, Sendable } from './options.js';
-export type { OriginPolicy } from './http/origin.js';
+import { memoryAdapter } from './hub/adapter.js';
+import { Rooms, type ClusterReporting } from './hub/rooms.js';
+import { MemoryRecoveryStore } from './recovery/memory-store.js';
+import type { ConnectionContext } from './socket/connection-context.js';
+import { ServerConnection, type ServerScope } from './socket/server-connection.js';
+import { resolveServerLimits } from './socket/server-limits.js';
+import { UploadStore } from './uploads/upload-store.js';
 
 function defaultOnError(error: Error): void {
   console.error(error);
@@ -79,7 +76,8 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     }
   };
   const adapter = options.adapter ?? memoryAdapter();
-  const rooms = new Rooms(adapter, {
+  const recoveryOptions = options.recovery === true ? {} : options.recovery || undefined;
+  const reporting: ClusterReporting = {
     error: (error) => reportError(error, undefined),
     status: (state, error) => {
       try {
@@ -90,13 +88,15 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
         console.error(thrown);
       }
     },
-  });
-  const recoveryOptions = options.recovery === true ? {} : options.recovery || undefined;
-  // With an adapter that has a store of its own (Redis), the log and the sessions live there.
-  const recovery = recoveryOptions
-    ? (adapter.recovery?.(recoveryOptions, (entry) => rooms.feed(entry)) ?? new Recovery(rooms.serverId, recoveryOptions))
-    : undefined;
-  rooms.recovery = recovery;
+  };
+  // Recovery: with an adapter that has a store of its own (Redis), the log and the sessions live
+  // there; else in this process's memory. Opened by the rooms once the adapter has started.
+  const rooms = new Rooms(
+    adapter,
+    reporting,
+    recoveryOptions && ((serverId, feed) => adapter.recovery?.(recoveryOptions, feed) ?? new MemoryRecoveryStore(serverId, recoveryOptions)),
+  );
+  const recovery = rooms.recovery;
   const scope: ServerScope = {
     recovery,
     options,
@@ -104,8 +104,8 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     server: serverLimits,
     maxPayload,
     rooms,
-    clients: new Set<Connection>(),
-    sessions: new Set<Session>(),
+    clients: new Set<ConnectionContext>(),
+    connections: new Set<ServerConnection>(),
     uploads: new UploadStore(options.fileSink, serverLimits.resumeWindowMs),
     reportError,
   };
@@ -115,13 +115,13 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (!admission.admit(req, socket)) return;
     wss.handleUpgrade(req, socket, head, (ws) => {
-      void new Session(scope, ws, req, socket);
+      void new ServerConnection(scope, ws, req, socket);
       wss.emit('connection', ws, req);
     });
   };
   server.on('upgrade', onUpgrade);
   const stopHeartbeat = every(serverLimits.pingIntervalMs, () => {
-    for (const session of scope.sessions) session.heartbeat();
+    for (const connection of scope.connections) connection.heartbeat();
   });
 
   return {
@@ -135,12 +135,12 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     close: async (code = 1012, reason = 'server restarting') => {
       server.off('upgrade', onUpgrade);
       stopHeartbeat();
-      const sessions = [...scope.sessions];
-      for (const session of sessions) session.close('shutdown', code, reason);
+      const connections = [...scope.connections];
+      for (const connection of connections) connection.close('shutdown', code, reason);
       const deadline = setTimeout(() => {
-        for (const session of scope.sessions) session.terminate('shutdown');
+        for (const connection of scope.connections) connection.terminate('shutdown');
       }, serverLimits.closeTimeoutMs);
-      await Promise.all(sessions.map((session) => session.closed));
+      await Promise.all(connections.map((connection) => connection.closed));
       clearTimeout(deadline);
       scope.uploads.close();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

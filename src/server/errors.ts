@@ -76,6 +76,11 @@ export class ProtocolError extends Error {
   }
 }
 
+/** Whatever was thrown, as an Error (a non-Error value as its message). */
+export function errorOf(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
 /** An app hook (handler, onConnection, onClose) threw or rejected; `cause` is what it threw. */
 export class HookError extends Error {
   /** Which hook failed. */

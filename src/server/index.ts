@@ -11,25 +11,16 @@ export { DEFAULT_LIMITS, resolveLimits, type DecoderLimits, type DecoderTimers }
 export type { ChunkTarget, DecoderOptions, FrameData } from './decoder/decoder-input.js';
 export type { HxWsFile, HxWsFileMetadata, HxWsRequest } from './decoder/request.js';
 export type { FileSerialization } from '../protocol.js';
-export { ProtocolError, type ProtocolCloseCode, type ProtocolErrorKind } from './errors.js';
+export { HookError, ProtocolError, type ProtocolCloseCode, type ProtocolErrorKind } from './errors.js';
 export { UpgradeRefusedError, type UpgradeRefusalStatus } from './http/admission.js';
-export {
-  attachHxWs,
-  closeReason,
-  HookError,
-  type BroadcastOptions,
-  type CloseCause,
-  type CloseInfo,
-  type HxWsContext,
-  type HxWsServer,
-  type HxWsServerOptions,
-  type OriginPolicy,
-  type Sendable,
-} from './attach.js';
-export { diskSink, type DiskSinkOptions, type FileSink } from './uploads/uploads.js';
+export { attachHxWs } from './attach.js';
+export type { CloseCause, CloseInfo, HxWsServer, HxWsServerOptions } from './options.js';
+export type { BroadcastOptions, HxWsContext, Sendable } from './context.js';
+export { closeReason } from './socket/server-connection.js';
+export type { OriginPolicy } from './http/origin.js';
+export { diskSink, type DiskSinkOptions, type FileSink } from './uploads/file-sink.js';
 export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './socket/server-limits.js';
-export type { RecoveryOptions } from './recovery/memory-store.js';
-export type { LogEntry, LogMessage, Maybe, RecoverySession, RecoveryStore, Resumption } from './recovery/recovery-store.js';
+export type { LogEntry, LogMessage, Maybe, RecoveryOptions, RecoverySession, RecoveryStore, Resumption } from './recovery/recovery-store.js';
 export {
   memoryAdapter,
   PublishError,

@@ -1,78 +1,22 @@
 /// <reference types="node" />
 /**
- * The public types of the server helper: its options, the per-connection context the app's
- * hooks get, and the server object {@link attachHxWs} returns.
+ * The public types of the server helper: its options (with why a connection closed, as
+ * `onClose` is told) and the server object {@link attachHxWs} returns. What the hooks get of
+ * a connection is in context.ts.
  *
  * @module
  */
 import type { IncomingMessage } from 'node:http';
-import type { WebSocket, WebSocketServer } from 'ws';
+import type { WebSocketServer } from 'ws';
 import type { DecoderLimits, DecoderTimers } from './decoder/decoder-limits.js';
-import type { Writable } from 'node:stream';
-import type { HxWsFile, HxWsRequest } from './decoder/request.js';
+import type { HxWsRequest } from './decoder/request.js';
 import type { OriginPolicy } from './http/origin.js';
-import type { SafeHtml } from './html.js';
+import type { BroadcastOptions, HxWsContext, Sendable } from './context.js';
 import type { AdapterState, HxWsAdapter } from './hub/adapter.js';
 import type { ServerLimits } from './socket/server-limits.js';
 import type { PathOption } from './http/admission.js';
-import type { RecoveryOptions } from './recovery/memory-store.js';
-
-/** What can be sent to a client: a string of HTML, or {@link SafeHtml} from the fragment helpers. */
-export type Sendable = string | SafeHtml;
-
-/** Options of {@link HxWsContext.broadcast} and {@link HxWsContext.toRoom}. */
-export interface BroadcastOptions {
-  /**
-   * A connection to skip, typically the sender: its context, its socket (this process only), or
-   * its {@link HxWsContext.id} (any process). Default: none.
-   */
-  except?: HxWsContext | WebSocket | string;
-  /** Only this process's connections: the message is not handed to the adapter. Default false. */
-  local?: boolean;
-}
-
-/** One connection, as the handler and hooks see it. */
-export interface HxWsContext {
-  /** This connection's id, unique across every process sharing the adapter (for `except`). */
-  readonly id: string;
-  /** The `ws` socket. */
-  readonly socket: WebSocket;
-  /** The HTTP upgrade request (URL, cookies, headers) the socket was opened with. */
-  readonly req: IncomingMessage;
-  /** The rooms this connection is in. */
-  readonly rooms: ReadonlySet<string>;
-  /** Free-form per-connection state for the app (e.g. the user name after a login). */
-  readonly data: Record<string, unknown>;
-  /**
-   * Recovery: whether this connection carries on an earlier one of its page (its session was
-   * known and the log still held its position, or its `resume-from` position), so it has every
-   * message since; `false` for a new session, where the app sends a fresh snapshot in
-   * `onConnection`. `undefined` when the client did not ask for recovery or the server has it off.
-   */
-  readonly recovered: boolean | undefined;
-  /** Recovery: the session id (128 random bits, base64url) of a recovering connection. */
-  readonly sessionId: string | undefined;
-  /**
-   * Sends HTML to this connection.
-   * @returns false (and sends nothing) when the socket is no longer open
-   */
-  send(html: Sendable): boolean;
-  /**
-   * Sends HTML to every open connection, on every process of the adapter.
-   * @returns how many connections of this process it was sent to
-   */
-  broadcast(html: Sendable, options?: BroadcastOptions): number;
-  /** Adds this connection to a room (no-op if already in). Rooms are left on close. */
-  join(room: string): void;
-  /** Removes this connection from a room (no-op if not in). */
-  leave(room: string): void;
-  /**
-   * Sends HTML to every open connection in a room (this one included, unless `except`), on every
-   * process of the adapter.
-   * @returns how many connections of this process it was sent to
-   */
-  toRoom(room: string, html: Sendable, options?: BroadcastOptions): number;
-}
+import type { FileSink } from './uploads/file-sink.js';
+import type { RecoveryOptions } from './recovery/recovery-store.js';
 
 /**
  * Why a connection closed, as `onClose` reports it:
@@ -248,12 +192,3 @@ export interface HxWsServer {
    */
   close(code?: number, reason?: string): Promise<void>;
 }
-
-/**
- * Where a chunked file's bytes go: called once per `file/oob-chunked` file when its request's
- * JSON arrives (not again when a drop is resumed), it returns the `Writable` its chunks are
- * written to, in order. The request reaches the handler once every sink of it has finished
- * (`end()` and the `finish` event). A failed request, an upload whose resume window ended and a
- * shutdown destroy the sink with an error, after which it should remove what it wrote.
- */
-export type FileSink = (file: HxWsFile, ctx: HxWsContext) => Writable | Promise<Writable>;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import type { ProtocolError } from '../../src/server/index.js';
-import { FrameGuard, type FrameGuardOptions } from '../../src/server/socket/frames.js';
+import { FrameGuard, type FrameGuardOptions } from '../../src/server/socket/frame-guard.js';
 import { FakeClock } from './helpers.js';
 import { frame, header } from './raw-client.js';
 

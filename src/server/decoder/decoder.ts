@@ -9,7 +9,7 @@
 import { Buffer } from 'node:buffer';
 import { ProtocolError, type ProtocolErrorKind } from '../errors.js';
 import { resolveLimits, systemTimers, type DecoderLimits } from './decoder-limits.js';
-import { StallClock, type StallReason } from '../socket/stall.js';
+import { StallClock, type StallReason } from '../socket/stall-clock.js';
 import { parseRequest, quote } from './parse-request.js';
 import type { HxWsFile, HxWsRequest } from './request.js';
 import { SERIALIZATION_OOB_CHUNKED } from '../../protocol.js';
@@ -142,12 +142,12 @@ export class HxWsDecoder {
    * suspended does not count towards the timeout.
    */
   suspend(): void {
-    this.clock.suspend();
+    this.clock.pause();
   }
 
   /** Restarts the oob clock after {@link suspend}, from zero. */
   resume(): void {
-    this.clock.resume();
+    this.clock.unpause();
   }
 
   /** Drops any half-received request and stops the timer. Later pushes throw. Idempotent. */

@@ -10,9 +10,7 @@
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import type { LogEntry, RecoveryStore } from '../recovery/recovery-store.js';
-import type { RecoveryOptions } from '../recovery/memory-store.js';
+import type { LogEntry, RecoveryOptions, RecoveryStore } from '../recovery/recovery-store.js';
 
 /** A message for the connections of every process: a broadcast, or a message to one room. */
 export interface AdapterMessage {
@@ -105,11 +103,6 @@ export class PublishError extends Error {
     this.name = 'PublishError';
     this.published = published;
   }
-}
-
-/** A random server id: 12 characters of base64url, so 72 bits. */
-export function newServerId(): string {
-  return randomBytes(9).toString('base64url');
 }
 
 /**

@@ -7,10 +7,16 @@
  *
  * @module
  */
+import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { LogEntry, RecoveryStore } from '../recovery/recovery-store.js';
-import { newServerId, PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type HxWsAdapter } from './adapter.js';
+import { PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type HxWsAdapter } from './adapter.js';
+
+/** A random server id: 12 characters of base64url, so 72 bits. */
+function newServerId(): string {
+  return randomBytes(9).toString('base64url');
+}
 
 /** A local connection as the rooms see it. */
 export interface RoomMember {
@@ -92,17 +98,20 @@ export class Rooms {
   private nextId = 0;
   private state: AdapterState | undefined;
   /** The message log of recovery, when the server has it on. */
-  recovery: RecoveryStore | undefined;
+  readonly recovery: RecoveryStore | undefined;
   /** Recovery through a shared log: the connections fed from it, by session id. */
   private readonly bySession = new Map<string, RoomMember>();
 
   /**
    * @param adapter the transport to the other processes (started here)
    * @param reporting where adapter errors and status changes go
+   * @param openStore recovery (undefined: off): opens the store of the message log, once the
+   *   adapter has started, with this server's id and where a shared log hands its entries
    */
   constructor(
     private readonly adapter: HxWsAdapter,
     private readonly reporting: ClusterReporting,
+    openStore?: (serverId: string, feed: (entry: LogEntry) => void) => RecoveryStore,
   ) {
     const host: AdapterHost = {
       serverId: this.serverId,
@@ -122,6 +131,7 @@ export class Rooms {
       },
     };
     adapter.start(host);
+    this.recovery = openStore?.(this.serverId, (entry) => this.feed(entry));
   }
 
   /** A new connection id: unique across processes. */

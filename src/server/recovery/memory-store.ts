@@ -1,7 +1,8 @@
 /// <reference types="node" />
 /**
- * Recovery in one process (the default {@link RecoveryStore}): the server's message log (every broadcast, room message and direct
- * send to a recovering connection, with a position) and the sessions of recovering pages, kept
+ * Recovery in one process ({@link MemoryRecoveryStore}, the default {@link RecoveryStore}): the
+ * server's message log (every broadcast, room message and direct send to a recovering
+ * connection, with a position) and the sessions of recovering pages, kept
  * for `maxDisconnectionMs` after their socket closed so a page that comes back gets its rooms,
  * its `data` and every message it missed. See docs/protocol.md ("Recovery") for the wire side.
  *
@@ -9,27 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { comparePositions, utf8Length, type RecoveryOffer } from '../../protocol.js';
-import { positive, type LogEntry, type LogMessage, type RecoverySession, type RecoveryStore, type Resumption } from './recovery-store.js';
-
-export type { LogEntry, RecoverySession, RecoveryStore, Resumption } from './recovery-store.js';
-
-/** Options of recovery (`attachHxWs({ recovery: {...} })`); every field has a default. */
-export interface RecoveryOptions {
-  /** How long a session outlives its socket, in milliseconds. Default 120000 (2 minutes). */
-  maxDisconnectionMs?: number;
-  /**
-   * Most messages the log keeps. Default 10000. In-memory log only: with the Redis adapter the
-   * log is its stream, bounded by `redisAdapter({ maxLen })`, and setting this is an error.
-   */
-  maxLogMessages?: number;
-  /**
-   * Most bytes of HTML the log keeps. Default 16 MiB. In-memory log only (a Redis stream has no
-   * bound in bytes; setting this with the Redis adapter is an error).
-   */
-  maxLogBytes?: number;
-  /** Most request ids a session remembers, to hand each to the handler once. Default 10000. */
-  maxRequestIds?: number;
-}
+import { positive, type LogEntry, type LogMessage, type RecoveryOptions, type RecoverySession, type RecoveryStore, type Resumption } from './recovery-store.js';
 
 /** One entry of the in-memory log. */
 interface MemoryEntry extends LogEntry {
@@ -48,7 +29,7 @@ interface MemorySession extends RecoverySession {
 }
 
 /** The log and sessions of one server, in its memory (the default {@link RecoveryStore}). */
-export class Recovery implements RecoveryStore {
+export class MemoryRecoveryStore implements RecoveryStore {
   readonly feeds = false;
   private readonly entries: MemoryEntry[] = [];
   private bytes = 0;

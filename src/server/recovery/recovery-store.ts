@@ -1,13 +1,32 @@
 /**
  * The recovery store: where the message log and the sessions of recovering pages live. The
- * server uses one through this interface only; {@link Recovery} (recovery.ts) keeps both in the
- * process's memory, and an adapter may provide one that keeps them where every process sees
- * them ({@link HxWsAdapter.recovery}; the Redis adapter's is in redis-recovery.ts). See
- * docs/scale-out.md ("Recovery across processes") for the contract.
+ * server uses one through this interface only, set up with {@link RecoveryOptions}:
+ * {@link MemoryRecoveryStore} (memory-store.ts) keeps both in the process's memory, and an
+ * adapter may provide one that keeps them where every process sees them
+ * ({@link HxWsAdapter.recovery}; the Redis adapter's `RedisRecoveryStore` is in
+ * redis/redis-store.ts). See docs/scale-out.md ("Recovery across processes") for the contract.
  *
  * @module
  */
 import type { RecoveryOffer } from '../../protocol.js';
+
+/** Options of recovery (`attachHxWs({ recovery: {...} })`); every field has a default. */
+export interface RecoveryOptions {
+  /** How long a session outlives its socket, in milliseconds. Default 120000 (2 minutes). */
+  maxDisconnectionMs?: number;
+  /**
+   * Most messages the log keeps. Default 10000. In-memory log only: with the Redis adapter the
+   * log is its stream, bounded by `redisAdapter({ maxLen })`, and setting this is an error.
+   */
+  maxLogMessages?: number;
+  /**
+   * Most bytes of HTML the log keeps. Default 16 MiB. In-memory log only (a Redis stream has no
+   * bound in bytes; setting this with the Redis adapter is an error).
+   */
+  maxLogBytes?: number;
+  /** Most request ids a session remembers, to hand each to the handler once. Default 10000. */
+  maxRequestIds?: number;
+}
 
 /** A value now, or later. An in-memory store answers at once; a shared one through I/O. */
 export type Maybe<T> = T | Promise<T>;

@@ -1,6 +1,7 @@
 /// <reference types="node" />
 /**
- * Recovery across processes: the Redis adapter's {@link RecoveryStore}. The log is the adapter's
+ * Recovery across processes: the Redis adapter's {@link RecoveryStore} ({@link RedisRecoveryStore},
+ * the pair of the in-memory `MemoryRecoveryStore`). The log is the adapter's
  * stream (`<prefix>:log`; positions are its entry ids, one order for every process), and each
  * session is a hash `<prefix>:session:<id>` (rooms, data, connection ids, the live connection)
  * with a sorted set `<prefix>:session:<id>:req` of the request ids the handler was given, both
@@ -12,9 +13,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { comparePositions, type RecoveryOffer } from '../../protocol.js';
-import { positive, type LogEntry, type LogMessage, type RecoverySession, type RecoveryStore, type Resumption } from '../recovery/recovery-store.js';
-import type { RecoveryOptions } from '../recovery/memory-store.js';
-import { errorOf, parseEntry, type StreamMessage } from './redis-stream.js';
+import { errorOf } from '../errors.js';
+import { positive, type LogEntry, type LogMessage, type RecoveryOptions, type RecoverySession, type RecoveryStore, type Resumption } from '../recovery/recovery-store.js';
+import { parseEntry, type StreamMessage } from './stream-entry.js';
 
 /** What the adapter lends its store. */
 export interface StreamLink {
@@ -38,7 +39,7 @@ export interface RedisRecoveryStore extends RecoveryStore {
 }
 
 /** Keys: session hash, request ids. Args: connection id, ttl. Takes the session over, if it exists. */
-const RESUME_SCRIPT = `
+const TAKE_OVER_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local conns = redis.call('HGET', KEYS[1], 'conns') or ''
 if conns == '' then conns = ARGV[1] else conns = conns .. ' ' .. ARGV[1] end
@@ -69,7 +70,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1`;
 
 interface SessionScripts {
-  hxwsResume(hash: string, requests: string, connectionId: string, ttl: number): Promise<[string, string, string] | null>;
+  hxwsTakeOver(hash: string, requests: string, connectionId: string, ttl: number): Promise<[string, string, string] | null>;
   hxwsSave(hash: string, requests: string, ...args: (string | number)[]): Promise<number>;
   hxwsFirst(requests: string, id: string, score: number, max: number, ttl: number): Promise<number>;
 }
@@ -114,7 +115,7 @@ export function redisRecoveryStore(link: StreamLink, options: RecoveryOptions): 
   /** While a socket is open: the window plus one refresh, so a dead process's sessions get the whole window. */
   const liveTtl = window + refreshMs;
   const redis = link.redis as Redis & SessionScripts;
-  redis.defineCommand('hxwsResume', { numberOfKeys: 2, lua: RESUME_SCRIPT });
+  redis.defineCommand('hxwsTakeOver', { numberOfKeys: 2, lua: TAKE_OVER_SCRIPT });
   redis.defineCommand('hxwsSave', { numberOfKeys: 2, lua: SAVE_SCRIPT });
   redis.defineCommand('hxwsFirst', { numberOfKeys: 1, lua: FIRST_SCRIPT });
   const hashOf = (id: string): string => `${link.prefix}:session:${id}`;
@@ -222,7 +223,7 @@ export function redisRecoveryStore(link: StreamLink, options: RecoveryOptions): 
     async resume(offer: RecoveryOffer, connectionId: string): Promise<Resumption> {
       if (link.position() === undefined) throw new Error('hx-ws recovery: the Redis adapter has not read the log yet');
       const held = offer.position !== undefined && (await read(offer.position, 1)) !== null;
-      const old = offer.session && held ? await redis.hxwsResume(hashOf(offer.session), requestsOf(offer.session), connectionId, liveTtl) : null;
+      const old = offer.session && held ? await redis.hxwsTakeOver(hashOf(offer.session), requestsOf(offer.session), connectionId, liveTtl) : null;
       if (old) {
         const [rooms, data, conns] = old;
         const session: RecoverySession = { id: offer.session!, connectionIds: new Set(conns.split(' ')), rooms: JSON.parse(rooms) as string[], data: JSON.parse(data) as Record<string, unknown> };

@@ -37,8 +37,9 @@ export class HookQueue {
       });
   }
 
-  /** Resolves once every task queued so far has settled. */
-  drained(): Promise<void> {
-    return this.chain;
+  /** Resolves once every task queued so far has settled, or after `withinMs`, whichever is first. */
+  drained(withinMs: number): Promise<void> {
+    // The wait must not keep the process alive.
+    return Promise.race([this.chain, new Promise<void>((resolve) => setTimeout(resolve, withinMs).unref())]);
   }
 }

@@ -2,14 +2,15 @@
 /**
  * The chunked files of the request whose bytes are arriving on one socket ({@link RequestUploads}):
  * which uploads they are, the statuses owed to the client, and what becomes of them when the
- * request is whole or the socket closes. Used by {@link Session} (connection.ts).
+ * request is whole or the socket closes. Used by the socket's connection
+ * (socket/server-connection.ts).
  *
  * @module
  */
 import type { Buffer } from 'node:buffer';
-import type { Connection } from '../socket/context.js';
+import type { ConnectionContext } from '../socket/connection-context.js';
 import type { HxWsFile, HxWsRequest } from '../decoder/request.js';
-import type { Upload, UploadStore } from './uploads.js';
+import type { Upload, UploadStore } from './upload-store.js';
 import { formatUploadStatus, type UploadStatus } from '../../protocol.js';
 
 /** One socket's chunked uploads. */
@@ -23,14 +24,14 @@ export class RequestUploads {
 
   /**
    * @param store the server's uploads
-   * @param owner the socket's session (an upload resumed on another socket changes owner)
+   * @param owner the socket's connection (an upload resumed on another socket changes owner)
    * @param ctx the connection, for the sink and the statuses
    * @param onFull a sink is full: reading should wait until `drained` resolves
    */
   constructor(
     private readonly store: UploadStore,
     private readonly owner: object,
-    private readonly ctx: Connection,
+    private readonly ctx: ConnectionContext,
     private readonly onFull: (drained: Promise<void>) => void,
   ) {}
 

@@ -16,8 +16,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { attachHxWs, requestIdOf, type HxWsContext, type HxWsServerOptions } from '../../../src/server/index.js';
-import { PublishError } from '../../../src/server/hub/adapter.js';
+import { attachHxWs, PublishError, requestIdOf, type HxWsContext, type HxWsServerOptions } from '../../../src/server/index.js';
 import { redisAdapter } from '../../../src/server/redis.js';
 
 const send = (message: unknown): void => {

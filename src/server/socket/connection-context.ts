@@ -7,13 +7,13 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
-import type { BroadcastOptions, HxWsContext, Sendable } from '../options.js';
+import type { BroadcastOptions, HxWsContext, Sendable } from '../context.js';
 import { comparePositions, formatPosition } from '../../protocol.js';
 import { isPromise, reaches, type LogEntry, type RecoverySession, type RecoveryStore } from '../recovery/recovery-store.js';
 import type { RoomMember, Rooms } from '../hub/rooms.js';
 
 /** One connection: what the app sees of it, and a member of the server's rooms. */
-export class Connection implements HxWsContext, RoomMember {
+export class ConnectionContext implements HxWsContext, RoomMember {
   readonly id: string;
   readonly rooms = new Set<string>();
   readonly data: Record<string, unknown> = {};

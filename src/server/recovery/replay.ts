@@ -1,31 +1,40 @@
 /// <reference types="node" />
 /**
  * Recovery on one connection (docs/protocol.md, "Recovery"): the offer and its answer, the
- * replay of what the page missed, and the request-id check before the handler. Works with
+ * replay of what the page missed, and what a failing store does to the connection. Works with
  * either kind of {@link RecoveryStore}: an in-memory one answers at once and everything happens
  * in the tick the offer arrived, as without a store; a shared one answers through I/O, and the
- * connection's app code waits in its queue meanwhile, in order.
+ * connection's app code waits in its queue meanwhile, in order. The request-id check before the
+ * handler is the connection's (socket/server-connection.ts), with {@link storeFailed} from here.
  *
  * @module
  */
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
-import type { Connection } from '../socket/context.js';
-import type { HxWsRequest } from '../decoder/request.js';
+import type { HxWsContext } from '../context.js';
 import { ProtocolError } from '../errors.js';
-import { ackMessage, requestIdOf } from '../html.js';
+import type { Rooms } from '../hub/rooms.js';
 import type { CloseCause } from '../options.js';
-import { comparePositions, formatPosition, formatSession, parseOffer, RECOVER_QUERY } from '../../protocol.js';
-import { isPromise, reaches, type Resumption, type RecoverySession, type RecoveryStore } from './recovery-store.js';
+import type { ConnectionContext } from '../socket/connection-context.js';
 import type { HookQueue } from '../socket/hook-queue.js';
-import type { ServerScope } from '../socket/scope.js';
+import { comparePositions, formatPosition, formatSession, parseOffer, RECOVER_QUERY } from '../../protocol.js';
+import { isPromise, reaches, type RecoverySession, type RecoveryStore, type Resumption } from './recovery-store.js';
 
 /** What a connection lends to its recovery. */
-export interface Recovering {
-  readonly scope: ServerScope;
-  readonly ctx: Connection;
+export interface RecoveringConnection {
+  /** The server's store. */
+  readonly store: RecoveryStore;
+  /** The server's rooms: the connection joins them once its offer is answered. */
+  readonly rooms: Rooms;
+  readonly ctx: ConnectionContext;
   readonly socket: WebSocket;
   readonly queue: HookQueue;
+  /** The app's `onConnection`, run once the offer is answered. */
+  readonly onConnection: ((ctx: HxWsContext) => void | Promise<void>) | undefined;
+  /** The send-buffer high-water mark: a replay stays under half of it. */
+  readonly maxBufferedBytes: number;
+  /** Hands an error to the app's `onError`, for this connection. */
+  reportError(error: Error): void;
   failProtocol(error: ProtocolError): void;
   close(cause: CloseCause, code: number, reason: string, error?: Error, drain?: boolean): void;
 }
@@ -38,7 +47,7 @@ export function asksRecovery(req: IncomingMessage): boolean {
 }
 
 /** Resolves after `ms`, without keeping the process alive. */
-export function delay(ms: number): Promise<void> {
+function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
@@ -48,9 +57,9 @@ async function drained(socket: WebSocket, bytes: number): Promise<void> {
 }
 
 /** The store failed (a shared one lost its link): reported, and the page comes back later (1013). */
-function storeFailed(c: Recovering, error: unknown): void {
+export function storeFailed(c: RecoveringConnection, error: unknown): void {
   c.ctx.holding = false;
-  c.scope.reportError(error instanceof Error ? error : new Error(String(error)), c.ctx);
+  c.reportError(error instanceof Error ? error : new Error(String(error)));
   c.close('backpressure', 1013, 'recovery store unavailable', undefined, false);
 }
 
@@ -59,15 +68,14 @@ function storeFailed(c: Recovering, error: unknown): void {
  * rooms with its `data` (a known session), runs `onConnection`, then sends the log after the
  * offered position (or after the session's start) and only then live messages.
  */
-export function resume(c: Recovering, text: string): void {
-  const { scope, ctx, queue } = c;
+export function answerOffer(c: RecoveringConnection, text: string): void {
+  const { store, ctx, queue, onConnection } = c;
   const offer = parseOffer(text);
   if (!offer) {
     c.failProtocol(new ProtocolError('invalid-json', 'the first frame of a recovering connection must be its offer {"HX-Recover":{...}}'));
     return;
   }
-  const onConnection = scope.options.onConnection;
-  const decided = scope.recovery!.resume(offer, ctx.id);
+  const decided = store.resume(offer, ctx.id);
   if (!isPromise(decided)) {
     begin(c, decided);
     if (onConnection) queue.enqueue('onConnection', () => onConnection(ctx));
@@ -75,37 +83,37 @@ export function resume(c: Recovering, text: string): void {
     return;
   }
   // Queued at once: whatever the page sends next waits behind these three, in this order.
-  let resumption: Resumption | undefined;
+  let decision: Resumption | undefined;
   queue.enqueue('onConnection', () =>
     decided.then(
       (r) => {
-        if (begin(c, r)) resumption = r;
+        if (begin(c, r)) decision = r;
         // The socket closed while the store answered: the session it took is let go again.
-        else scope.recovery!.keep(r.session, ctx.id, r.session.rooms, r.session.data);
+        else store.keep(r.session, ctx.id, r.session.rooms, r.session.data);
       },
       (error: unknown) => storeFailed(c, error),
     ),
   );
-  if (onConnection) queue.enqueue('onConnection', () => (resumption ? onConnection(ctx) : undefined));
-  queue.enqueue('onConnection', () => (resumption ? replay(c, resumption.session, resumption.from) : undefined));
+  if (onConnection) queue.enqueue('onConnection', () => (decision ? onConnection(ctx) : undefined));
+  queue.enqueue('onConnection', () => (decision ? replay(c, decision.session, decision.from) : undefined));
 }
 
 /**
  * Answers the offer and restores the session's rooms and `data`; live messages wait.
  * @returns false when the socket is no longer open (nothing done)
  */
-function begin(c: Recovering, { session, recovered, restored, from }: Resumption): boolean {
-  const { scope, ctx } = c;
+function begin(c: RecoveringConnection, { session, recovered, restored, from }: Resumption): boolean {
+  const { rooms, ctx } = c;
   if (c.socket.readyState !== WebSocket.OPEN) return false;
   ctx.session = session;
   ctx.recovered = recovered;
   ctx.holding = true;
   ctx.covered = from;
   ctx.sendControl(formatSession(session.id, recovered, from));
-  scope.rooms.add(ctx);
-  if (scope.recovery!.feeds) {
+  rooms.add(ctx);
+  if (c.store.feeds) {
     ctx.fed = true;
-    scope.rooms.feedFromLog(ctx, session.id);
+    rooms.feedFromLog(ctx, session.id);
   }
   if (restored) {
     for (const room of session.rooms) ctx.join(room);
@@ -127,10 +135,9 @@ function caughtUp(store: RecoveryStore, after: string): boolean {
  * reaches the end, in the same tick. With a shared log, "the end" is the last entry the feed
  * has handed over: what comes after reaches the connection through the feed.
  */
-async function replay(c: Recovering, session: RecoverySession, from: string): Promise<void> {
-  const { ctx, socket } = c;
-  const store = c.scope.recovery!;
-  const high = c.scope.server.maxBufferedBytes / 2;
+async function replay(c: RecoveringConnection, session: RecoverySession, from: string): Promise<void> {
+  const { ctx, socket, store } = c;
+  const high = c.maxBufferedBytes / 2;
   let after = from;
   let empty = 0;
   for (;;) {
@@ -172,33 +179,4 @@ async function replay(c: Recovering, session: RecoverySession, from: string): Pr
   }
   ctx.covered = after;
   ctx.holding = false;
-}
-
-/**
- * The handler call for `request`, followed by its ack when the client asked for one. With
- * recovery, a request resent after a reconnect reaches the handler only the first time; when a
- * shared store cannot tell, the request is neither handled nor acked and the socket is closed
- * (1013), so that the page sends it again on its next socket.
- */
-export function handlerTask(c: Recovering, request: HxWsRequest): () => void | Promise<void> {
-  const { scope, ctx } = c;
-  const { handler, ack = true } = scope.options;
-  const requestId = requestIdOf(request.headers);
-  const ackId = ack ? requestId : undefined;
-  const run = (first: boolean): void | Promise<void> => {
-    if (ackId === undefined) return first ? handler(request, ctx) : undefined;
-    try {
-      return first ? handler(request, ctx) : undefined;
-    } finally {
-      ctx.sendControl(String(ackMessage(ackId)));
-    }
-  };
-  return () => {
-    if (!(requestId && ctx.recovery)) return run(true);
-    // A recovering connection whose offer was not answered (the store failed): nothing to check against.
-    if (!ctx.session) return undefined;
-    const first = ctx.recovery.firstDelivery(ctx.session, requestId);
-    if (!isPromise(first)) return run(first);
-    return first.then(run, (error: unknown) => storeFailed(c, error));
-  };
 }

@@ -18,7 +18,7 @@ export type StallReason =
 export class StallClock {
   private timer: unknown;
   private running = false;
-  private suspended = false;
+  private paused = false;
   private lastProgress = 0;
   private windowStart = 0;
   private windowBytes = 0;
@@ -47,7 +47,7 @@ export class StallClock {
     this.stopTimer();
     this.running = true;
     this.restartWindow();
-    if (!this.suspended) this.schedule();
+    if (!this.paused) this.schedule();
   }
 
   /**
@@ -68,16 +68,16 @@ export class StallClock {
     this.stopTimer();
   }
 
-  /** Stops counting time (reading is paused on purpose); {@link resume} starts from zero. */
-  suspend(): void {
-    this.suspended = true;
+  /** Stops counting time (reading is paused on purpose); {@link unpause} starts from zero. */
+  pause(): void {
+    this.paused = true;
     this.stopTimer();
   }
 
-  /** Counts time again after {@link suspend}, with a fresh window. */
-  resume(): void {
-    if (!this.suspended) return;
-    this.suspended = false;
+  /** Counts time again after {@link pause}, with a fresh window. */
+  unpause(): void {
+    if (!this.paused) return;
+    this.paused = false;
     if (!this.running) return;
     this.restartWindow();
     this.schedule();
@@ -106,7 +106,7 @@ export class StallClock {
 
   private check(): void {
     this.timer = undefined;
-    if (!this.running || this.suspended) return;
+    if (!this.running || this.paused) return;
     const now = this.timers.now();
     const idle = now - this.lastProgress;
     if (idle >= this.idleMs) return this.fire({ kind: 'idle', idleMs: idle });

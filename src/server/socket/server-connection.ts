@@ -1,39 +1,82 @@
 /// <reference types="node" />
 /**
- * One socket's life ({@link Session}): its frames go through a {@link FrameGuard} and the
- * decoder into requests, the app's hooks run in order through a {@link HookQueue}, requests are
- * acknowledged, and the socket is closed for a protocol error (after the handlers already
+ * One socket's life ({@link ServerConnection}): its frames go through a {@link FrameGuard} and
+ * the decoder into requests, the app's hooks run in order through a {@link HookQueue}, requests
+ * are acknowledged, and the socket is closed for a protocol error (after the handlers already
  * queued, and their acks), a full send buffer, a missed heartbeat or a shutdown, with the cause
- * told to `onClose`.
+ * told to `onClose`. Also what every connection of one server shares ({@link ServerScope}), and
+ * the close reason rule.
  *
  * @module
  */
-import type { Buffer } from 'node:buffer';
+import { Buffer } from 'node:buffer';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
-import { Connection } from './context.js';
+import type { HxWsContext } from '../context.js';
 import { HxWsDecoder } from '../decoder/decoder.js';
+import { systemTimers, type DecoderLimits } from '../decoder/decoder-limits.js';
 import type { HxWsRequest } from '../decoder/request.js';
 import { ProtocolError } from '../errors.js';
-import type { FrameGuard } from './frames.js';
-import { installFrameGuard } from './frame-install.js';
+import type { Rooms } from '../hub/rooms.js';
 import { ackMessage, requestIdOf } from '../html.js';
-import { asksRecovery, delay, handlerTask, resume, type Recovering } from '../recovery/recovering.js';
-import { closeReason, type ServerScope } from './scope.js';
-import { systemTimers } from '../decoder/decoder-limits.js';
-import type { CloseCause } from '../options.js';
-import { HookQueue } from './hook-queue.js';
-import { formatSession, mayBeOffer } from '../../protocol.js';
+import type { CloseCause, HxWsServerOptions } from '../options.js';
+import { isPromise, type RecoveryStore } from '../recovery/recovery-store.js';
+import { answerOffer, asksRecovery, storeFailed, type RecoveringConnection } from '../recovery/replay.js';
 import { RequestUploads } from '../uploads/request-uploads.js';
+import type { UploadStore } from '../uploads/upload-store.js';
+import { formatSession, mayBeOffer } from '../../protocol.js';
+import { ConnectionContext } from './connection-context.js';
+import { installFrameGuard, type FrameGuard } from './frame-guard.js';
+import { HookQueue } from './hook-queue.js';
+import type { ServerLimits } from './server-limits.js';
 
-export { closeReason, type ServerScope } from './scope.js';
+/** Longest close reason the protocol allows, in UTF-8 bytes. */
+const MAX_REASON_BYTES = 123;
+
+/** Cuts `text` to at most 123 UTF-8 bytes without splitting a character. */
+export function closeReason(text: string): string {
+  if (Buffer.byteLength(text, 'utf8') <= MAX_REASON_BYTES) return text;
+  let bytes = 0;
+  let end = 0;
+  for (const ch of text) {
+    const size = Buffer.byteLength(ch, 'utf8');
+    if (bytes + size > MAX_REASON_BYTES - 3) break;
+    bytes += size;
+    end += ch.length;
+  }
+  return `${text.slice(0, end)}...`;
+}
+
+/** What every connection of one server shares. */
+export interface ServerScope {
+  /** The server's options, as the app gave them. */
+  readonly options: HxWsServerOptions;
+  /** The resolved decoder limits. */
+  readonly limits: Readonly<DecoderLimits>;
+  /** The resolved socket limits. */
+  readonly server: Readonly<ServerLimits>;
+  /** `ws`'s `maxPayload`. */
+  readonly maxPayload: number;
+  /** This process's rooms, and the adapter to the other processes. */
+  readonly rooms: Rooms;
+  /** The open connections, as the app sees them. */
+  readonly clients: Set<ConnectionContext>;
+  /** The open connections. */
+  readonly connections: Set<ServerConnection>;
+  /** Chunked uploads in progress, and those a drop cut off. */
+  readonly uploads: UploadStore;
+  /** The message log and page sessions, when recovery is on. */
+  readonly recovery: RecoveryStore | undefined;
+  /** Hands an error to the app's `onError` (or `console.error`). */
+  reportError(error: Error, ctx: HxWsContext): void;
+}
 
 /** One upgraded socket, served until it closes. */
-export class Session implements Recovering {
+export class ServerConnection {
   /** What the app sees of the connection. */
-  readonly ctx: Connection;
+  readonly ctx: ConnectionContext;
   /** Resolves once the socket has closed. */
   readonly closed: Promise<void>;
   /** Whether anything arrived since the last heartbeat. */
@@ -54,6 +97,8 @@ export class Session implements Recovering {
   readonly queue: HookQueue;
   /** Recovery: the connection waits for its offer frame before anything else. */
   private awaitingOffer = false;
+  /** Recovery: what this connection lends to it, when the page asked and the server has it on. */
+  private readonly recovering: RecoveringConnection | undefined;
   /** Whether no data frame has arrived yet. */
   private firstFrame = true;
 
@@ -70,7 +115,7 @@ export class Session implements Recovering {
     private readonly raw: Duplex,
   ) {
     const { options, limits, server } = scope;
-    this.ctx = new Connection(socket, req, scope.rooms, server.maxBufferedBytes, () =>
+    this.ctx = new ConnectionContext(socket, req, scope.rooms, server.maxBufferedBytes, () =>
       this.close('backpressure', 1013, `send buffer over maxBufferedBytes ${server.maxBufferedBytes}`, undefined, false),
     );
     this.queue = new HookQueue({
@@ -106,11 +151,26 @@ export class Session implements Recovering {
     });
     if (server.pingIntervalMs > 0) (raw as Partial<Socket>).setKeepAlive?.(true, server.pingIntervalMs);
     scope.clients.add(this.ctx);
-    scope.sessions.add(this);
-    if (scope.recovery && asksRecovery(req)) {
+    scope.connections.add(this);
+    this.recovering =
+      scope.recovery && asksRecovery(req)
+        ? {
+            store: scope.recovery,
+            rooms: scope.rooms,
+            ctx: this.ctx,
+            socket,
+            queue: this.queue,
+            onConnection: options.onConnection,
+            maxBufferedBytes: server.maxBufferedBytes,
+            reportError: (error) => scope.reportError(error, this.ctx),
+            failProtocol: (error) => this.failProtocol(error),
+            close: (...args) => this.close(...args),
+          }
+        : undefined;
+    if (this.recovering) {
       // Not a member of anything, and no onConnection, until the offer says which session it is.
       this.awaitingOffer = true;
-      this.ctx.recovery = scope.recovery;
+      this.ctx.recovery = this.recovering.store;
     } else scope.rooms.add(this.ctx);
 
     raw.on('data', () => (this.alive = true));
@@ -180,7 +240,7 @@ export class Session implements Recovering {
       if (deaf) this.raw.end();
     };
     if (!drain) return send();
-    void Promise.race([this.queue.drained(), delay(this.scope.server.closeTimeoutMs)]).then(send);
+    void this.queue.drained(this.scope.server.closeTimeoutMs).then(send);
   }
 
   /** Drops the connection without a closing handshake. */
@@ -204,11 +264,11 @@ export class Session implements Recovering {
     if (pause) {
       this.socket.pause();
       this.decoder.suspend();
-      this.guard?.suspend();
+      this.guard?.pause();
     } else {
       this.socket.resume();
       this.decoder.resume();
-      this.guard?.resume();
+      this.guard?.unpause();
     }
   }
 
@@ -220,7 +280,7 @@ export class Session implements Recovering {
       if (this.awaitingOffer) {
         this.awaitingOffer = false;
         if (text === undefined) this.failProtocol(new ProtocolError('invalid-json', 'the first frame of a recovering connection must be its offer, not binary'));
-        else resume(this, text);
+        else answerOffer(this.recovering!, text);
         return;
       }
       if (text !== undefined && mayBeOffer(text)) {
@@ -256,9 +316,38 @@ export class Session implements Recovering {
       if (ackId !== undefined) this.ctx.sendControl(String(ackMessage(ackId)));
       return;
     }
-    const handle = handlerTask(this, request);
+    const handle = this.handlerTask(request);
     if (!files) this.queue.enqueue('handler', handle);
     else this.queue.enqueue('handler', async () => ((await files()) ? handle() : undefined));
+  }
+
+  /**
+   * The handler call for `request`, followed by its ack when the client asked for one. With
+   * recovery, a request resent after a reconnect reaches the handler only the first time; when a
+   * shared store cannot tell, the request is neither handled nor acked and the socket is closed
+   * (1013), so that the page sends it again on its next socket.
+   */
+  private handlerTask(request: HxWsRequest): () => void | Promise<void> {
+    const { scope, ctx } = this;
+    const { handler, ack = true } = scope.options;
+    const requestId = requestIdOf(request.headers);
+    const ackId = ack ? requestId : undefined;
+    const run = (first: boolean): void | Promise<void> => {
+      if (ackId === undefined) return first ? handler(request, ctx) : undefined;
+      try {
+        return first ? handler(request, ctx) : undefined;
+      } finally {
+        ctx.sendControl(String(ackMessage(ackId)));
+      }
+    };
+    return () => {
+      if (!(requestId && ctx.recovery)) return run(true);
+      // A recovering connection whose offer was not answered (the store failed): nothing to check against.
+      if (!ctx.session) return undefined;
+      const first = ctx.recovery.firstDelivery(ctx.session, requestId);
+      if (!isPromise(first)) return run(first);
+      return first.then(run, (error: unknown) => storeFailed(this.recovering!, error));
+    };
   }
 
   private onClosed(code: number, reason: string): void {
@@ -270,7 +359,7 @@ export class Session implements Recovering {
     this.decoder.close();
     this.guard?.close();
     scope.clients.delete(ctx);
-    scope.sessions.delete(this);
+    scope.connections.delete(this);
     if (ctx.session && scope.recovery) scope.recovery.keep(ctx.session, ctx.id, ctx.rooms, ctx.data);
     ctx.detach();
     const onClose = scope.options.onClose;

@@ -1,80 +1,24 @@
 /// <reference types="node" />
 /**
- * Chunked uploads on the server: where each `file/oob-chunked` file's bytes go (a
- * {@link FileSink}, by default memory), backpressure from a slow sink, and the uploads a drop
- * cut off, kept by upload id for `resumeWindowMs` so that the page can send the rest.
+ * Chunked uploads on the server ({@link UploadStore}): each `file/oob-chunked` file on its way
+ * into its sink (file-sink.ts), backpressure from a slow sink, and the uploads a drop cut off,
+ * kept by upload id for `resumeWindowMs` so that the page can send the rest.
  *
  * @module
  */
-import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ProtocolError } from '../errors.js';
+import type { HxWsContext } from '../context.js';
 import type { HxWsFile } from '../decoder/request.js';
-import type { FileSink, HxWsContext } from '../options.js';
 import type { UploadStatus } from '../../protocol.js';
-
-export type { FileSink } from '../options.js';
-
-/** Options of {@link diskSink}. */
-export interface DiskSinkOptions {
-  /** The directory the temporary files go to (made if missing). Default: the system's temp dir. */
-  dir?: string;
-  /**
-   * Bytes a file's stream may hold before the server stops reading its socket (until they are
-   * written). Default 8 MiB: a smaller buffer pauses the socket at every chunk.
-   */
-  highWaterMark?: number;
-}
-
-/**
- * A {@link FileSink} that writes each chunked file to a new file in `dir` and sets the decoded
- * file's `path` to it. The handler owns the file from then on (move it or remove it); a request
- * that fails, and an upload abandoned after a drop, remove it.
- */
-export function diskSink(options: DiskSinkOptions = {}): FileSink {
-  const dir = options.dir ?? tmpdir();
-  const highWaterMark = options.highWaterMark ?? SINK_BUFFER_BYTES;
-  mkdirSync(dir, { recursive: true });
-  return (file) => {
-    // The name is the server's own: nothing the client sent goes into a path.
-    const path = join(dir, `hx-ws-${randomBytes(12).toString('hex')}.upload`);
-    const stream = createWriteStream(path, { flags: 'wx', highWaterMark });
-    file.path = path;
-    stream.on('close', () => {
-      if (!stream.writableFinished) rmSync(path, { force: true });
-    });
-    return stream;
-  };
-}
-
-/** How much a built-in sink buffers before it asks the server to stop reading. */
-const SINK_BUFFER_BYTES = 8 * 1024 * 1024;
-
-/** The default sink: the chunks in memory, joined into the file's `bytes` when it finishes. */
-function memorySink(file: HxWsFile): Writable {
-  const parts: Buffer[] = [];
-  return new Writable({
-    highWaterMark: SINK_BUFFER_BYTES,
-    write(chunk: Buffer, _encoding, done) {
-      parts.push(chunk);
-      done();
-    },
-    final(done) {
-      file.bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-      done();
-    },
-  });
-}
+import { memorySink, type FileSink } from './file-sink.js';
 
 /** One chunked file on its way in. */
 export class Upload {
   /** Bytes handed to the sink so far. */
   received = 0;
-  /** The session that feeds it, or null while it waits for a resume. */
+  /** The connection that feeds it, or null while it waits for a resume. */
   owner: object | null;
   private writable: Writable | undefined;
   private failure: Error | undefined;
@@ -89,7 +33,7 @@ export class Upload {
 
   /**
    * @param first the file as its first request decoded it (the sink sets its `path` or `bytes`)
-   * @param owner the session feeding it
+   * @param owner the connection feeding it
    * @param sink its sink
    */
   constructor(

@@ -1,14 +1,15 @@
 /**
  * The reading side of the Redis adapter: one blocking `XREAD` loop on the stream, from the last
  * id this process saw, that hands each entry to the server once and in stream order, and (with
- * recovery) to the recovering connections. See redis.ts for the whole design.
+ * recovery) to the recovering connections. See redis-adapter.ts for the whole design.
  *
  * @module
  */
 import type { Redis } from 'ioredis';
+import { errorOf } from '../errors.js';
 import type { AdapterHost } from '../hub/adapter.js';
 import type { LogEntry } from '../recovery/recovery-store.js';
-import { errorOf, idAfter, parseEntry } from './redis-stream.js';
+import { idAfter, parseEntry } from './stream-entry.js';
 
 /** What {@link streamReader} reads with and reports to. */
 export interface StreamReaderOptions {

@@ -9,15 +9,47 @@
  * stops passing data frames once the connection is closing, so a refused or closing socket never
  * makes `ws` buffer anything big.
  *
- * How it is put in front of `ws`: frame-install.ts.
+ * How it is put in front of `ws` ({@link installFrameGuard}): `ws` feeds every chunk of the TCP
+ * stream to its receiver's `write()`; the guard replaces that method on the one receiver
+ * instance (`ws._receiver`, present in ws 7 and 8) and calls the original with what it lets
+ * through. If a future `ws` has no such receiver, the socket runs with `ws`'s own limit only.
  *
  * @module
  */
 import { Buffer } from 'node:buffer';
-import { ProtocolError, type ProtocolErrorKind } from '../errors.js';
+import type { WebSocket } from 'ws';
 import type { DecoderTimers } from '../decoder/decoder-limits.js';
-import { StallClock, type StallReason } from './stall.js';
-import { headerSize, MAX_HEADER, OP_BINARY, OP_CONTINUATION, OP_TEXT, payloadLength } from './frame-header.js';
+import { ProtocolError, type ProtocolErrorKind } from '../errors.js';
+import { StallClock, type StallReason } from './stall-clock.js';
+
+// The WebSocket frame header (RFC 6455 section 5.2) as the guard reads it: the data opcodes,
+// its size and the payload length it declares.
+const OP_CONTINUATION = 0;
+const OP_TEXT = 1;
+const OP_BINARY = 2;
+/** The longest header: 2 bytes, an 8-byte length and a 4-byte mask. */
+const MAX_HEADER = 14;
+
+/**
+ * How many bytes the header being read has in all, from its first `have` bytes (2 until the
+ * second byte, which gives the length's size and whether there is a mask, is in).
+ */
+function headerSize(header: Buffer, have: number): number {
+  if (have < 2) return 2;
+  const len7 = header[1]! & 0x7f;
+  const masked = (header[1]! & 0x80) !== 0;
+  return 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (masked ? 4 : 0);
+}
+
+/** The payload length a whole header declares. */
+function payloadLength(header: Buffer): number {
+  const len7 = header[1]! & 0x7f;
+  if (len7 < 126) return len7;
+  if (len7 === 126) return header.readUInt16BE(2);
+  const high = header.readUInt32BE(2);
+  // Over 2^53: no limit can allow it; Infinity keeps the comparisons right.
+  return high >= 0x200000 ? Infinity : high * 2 ** 32 + header.readUInt32BE(6);
+}
 
 /** Options of {@link installFrameGuard}. */
 export interface FrameGuardOptions {
@@ -71,7 +103,7 @@ export class FrameGuard {
   private messageBytes = 0;
   /** Created with the first text message. */
   private clock: StallClock | undefined;
-  private suspended = false;
+  private paused = false;
   private result = true;
 
   /**
@@ -88,7 +120,7 @@ export class FrameGuard {
     if (!this.clock) {
       const { timers, frameTimeoutMs, minBytesPerSecond } = this.options;
       this.clock = new StallClock(timers, frameTimeoutMs, minBytesPerSecond, (reason) => this.stalled(reason));
-      if (this.suspended) this.clock.suspend();
+      if (this.paused) this.clock.pause();
     }
     return this.clock;
   }
@@ -115,15 +147,15 @@ export class FrameGuard {
   }
 
   /** Reading is paused on purpose: stop the text clock. */
-  suspend(): void {
-    this.suspended = true;
-    this.clock?.suspend();
+  pause(): void {
+    this.paused = true;
+    this.clock?.pause();
   }
 
   /** Reading again. */
-  resume(): void {
-    this.suspended = false;
-    this.clock?.resume();
+  unpause(): void {
+    this.paused = false;
+    this.clock?.unpause();
   }
 
   /** The socket closed. */
@@ -267,4 +299,24 @@ export class FrameGuard {
           ),
     );
   }
+}
+
+/** Whether the missing-receiver warning was printed (once per process). */
+let warned = false;
+
+/**
+ * Puts a {@link FrameGuard} in front of the socket's frame parser.
+ * @returns the guard, or undefined when this `ws` has no receiver to guard (warned once)
+ */
+export function installFrameGuard(socket: WebSocket, options: FrameGuardOptions): FrameGuard | undefined {
+  const receiver = (socket as unknown as { _receiver?: { write?: unknown } })._receiver;
+  if (!receiver || typeof receiver.write !== 'function') {
+    if (!warned) console.warn('hx-ws: this ws version has no _receiver; frame limits fall back to ws maxPayload');
+    warned = true;
+    return undefined;
+  }
+  const original = (receiver.write as (chunk: Buffer) => boolean).bind(receiver);
+  const guard = new FrameGuard(original, options);
+  receiver.write = (chunk: Buffer) => guard.write(chunk);
+  return guard;
 }
