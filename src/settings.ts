@@ -108,7 +108,14 @@ export interface SettingSpec {
   readonly expects?: string;
 }
 
-const row = (property: string, attribute: string | null, kind: SettingKind, hxWs: boolean, expects?: string): SettingSpec => ({
+/** One row; its property, attribute and kind keep their literal types (the props types use them). */
+const row = <P extends string, A extends string | null, K extends SettingKind>(
+  property: P,
+  attribute: A,
+  kind: K,
+  hxWs: boolean,
+  expects?: string,
+): SettingSpec & { readonly property: P; readonly attribute: A; readonly kind: K } => ({
   property,
   attribute,
   hxWs: hxWs && attribute ? `hx-ws-${attribute}` : null,
@@ -147,9 +154,10 @@ export const SEND_SETTINGS = [
   row('chunkSize', 'chunk-size', 'size', true, 'a size of at least 1 byte (256KB, 1MB)'),
 ] as const satisfies readonly SettingSpec[];
 
-type Row = (typeof CONNECT_SETTINGS)[number] | (typeof SEND_SETTINGS)[number];
+/** A row of either table. */
+export type SettingRow = (typeof CONNECT_SETTINGS)[number] | (typeof SEND_SETTINGS)[number];
 /** The name of a setting of either element. */
-export type SettingName = Row['property'];
+export type SettingName = SettingRow['property'];
 
 const ROWS = new Map<string, SettingSpec>([...CONNECT_SETTINGS, ...SEND_SETTINGS].map((r) => [r.property, r]));
 

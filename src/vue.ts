@@ -18,7 +18,7 @@
  */
 import type { EmitFn, HTMLAttributes, PublicProps } from 'vue';
 import type { HxWsConnectElement } from './elements/connect-element.js';
-import type { HxWsConnectAttributes, HxWsConnectPropertyName, HxWsSendAttributes, HxWsSendPropertyName } from './elements/element-props.js';
+import type { HxWsConnectAttributes, HxWsConnectProperties, HxWsSendAttributes, HxWsSendProperties } from './elements/element-props.js';
 import type { HxWsEventMap } from './events.js';
 import type { HxWsSendElement } from './elements/send-element.js';
 
@@ -31,16 +31,16 @@ type VueEmit<Events extends object> = EmitFn<{
  * A custom element as a Vue component type: the `$props` and `$emit` members exist only for the
  * template type checker (they are not on the element at run time).
  */
-export type HxWsVueElement<E extends HTMLElement, Props extends keyof E, Attributes extends object> = new () => E & {
+export type HxWsVueElement<E extends HTMLElement, Props extends object, Attributes extends object> = new () => E & {
   /** @deprecated For template type checking only; not on the element. */
-  $props: HTMLAttributes & Partial<Pick<E, Props>> & Attributes & PublicProps;
+  $props: HTMLAttributes & Props & Attributes & PublicProps;
   /** @deprecated For template type checking only; not on the element. */
   $emit: VueEmit<HxWsEventMap>;
 };
 
 declare module 'vue' {
   interface GlobalComponents {
-    'hx-ws-connect': HxWsVueElement<HxWsConnectElement, HxWsConnectPropertyName, HxWsConnectAttributes>;
-    'hx-ws-send': HxWsVueElement<HxWsSendElement, HxWsSendPropertyName, HxWsSendAttributes>;
+    'hx-ws-connect': HxWsVueElement<HxWsConnectElement, HxWsConnectProperties, HxWsConnectAttributes>;
+    'hx-ws-send': HxWsVueElement<HxWsSendElement, HxWsSendProperties, HxWsSendAttributes>;
   }
 }

@@ -16,7 +16,7 @@ export function Chat({ token }: { token: string }): JSX.Element {
       onhx-ws-oob-after-swapCapture={(e) => console.log(e.swapTarget)}
     >
       <ul id="messages" />
-      <hx-ws-send vals={{ room: 'lobby' }} max-file-size="10MB" onhx-ws-after-send={(e) => setCount(count + e.request.id)}>
+      <hx-ws-send vals={{ room: 'lobby' }} max-file-size="10MB" chunkSize="1MB" encoding="multipart/json-files-oob" onhx-ws-after-send={(e) => setCount(count + e.request.id)}>
         <form>
           <input name="message" />
         </form>
@@ -34,3 +34,8 @@ export const wrongProp = (
   <hx-ws-connect maxRetries={{}} />
 );
 export const rightEvent = <hx-ws-connect onhx-ws-open={(e: HxWsOpenEvent) => e.socket} />;
+export const wrongEncoding = (
+  // @ts-expect-error encoding is one of the two encodings
+  <hx-ws-send encoding="multipart/form-data" />
+);
+export const chunkAttribute = <hx-ws-send chunk-size="256KB" />;

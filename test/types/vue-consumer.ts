@@ -13,7 +13,10 @@ const connectProps: ConnectComponent['$props'] = {
   'max-retries': 3,
   class: 'chat',
 };
-const sendProps: SendComponent['$props'] = { vals: { room: 'lobby' }, maxFiles: 2, for: 'chat' };
+const sendProps: SendComponent['$props'] = { vals: { room: 'lobby' }, maxFiles: 2, for: 'chat', chunkSize: '1MB', 'chunk-size': '1MB', encoding: 'multipart/json-files-inline' };
+// @ts-expect-error encoding is one of the two encodings
+const badEncoding: SendComponent['$props'] = { encoding: 'multipart/form-data' };
+void badEncoding;
 // @ts-expect-error maxRetries is a number
 const wrong: ConnectComponent['$props'] = { maxRetries: {} };
 void connectProps, sendProps, wrong;
