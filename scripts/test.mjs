@@ -2,7 +2,8 @@
 // Firefox, WebKit), one engine after the other, each against a real ws server; then one closing
 // line "N passed, N failed" over everything.
 //
-// Extra arguments go to the browser runner (e.g. `npm test -- --files test/browser/swap/swap.test.ts`).
+// Extra arguments go to the browser runner. `--files` runs only what it names: test/node/ files
+// with node --test, the others in the browsers (`npm test -- --files test/browser/swap/swap.test.ts`).
 // `--node` or `--browser` runs one half; `--chromium`, `--firefox`, `--webkit` (any of them)
 // choose the engines, as does HXWS_ENGINES=chromium,firefox.
 //
@@ -18,7 +19,19 @@ const args = process.argv.slice(2);
 const engineFlags = ENGINES.map((e) => `--${e}`);
 const onlyNode = args.includes('--node');
 const onlyBrowser = args.includes('--browser');
-const passThrough = args.filter((a) => a !== '--node' && a !== '--browser' && !engineFlags.includes(a));
+let passThrough = args.filter((a) => a !== '--node' && a !== '--browser' && !engineFlags.includes(a));
+// `--files a b ...`: only what is named runs. Files under test/node/ go to node --test, the others
+// to the browser runner; a half with nothing named does not run.
+const named = [];
+for (let i = passThrough.indexOf('--files'); i >= 0; i = passThrough.indexOf('--files')) {
+  let end = i + 1;
+  while (end < passThrough.length && !passThrough[end].startsWith('--')) end++;
+  named.push(...passThrough.slice(i + 1, end));
+  passThrough = [...passThrough.slice(0, i), ...passThrough.slice(end)];
+}
+const namedNode = named.filter((f) => f.replace(/^\.\//, '').startsWith('test/node/'));
+const namedBrowser = named.filter((f) => !namedNode.includes(f));
+if (namedBrowser.length) passThrough.push('--files', ...namedBrowser);
 const chosen = ENGINES.filter((e) => args.includes(`--${e}`));
 const fromEnv = (process.env.HXWS_ENGINES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 for (const e of fromEnv) if (!ENGINES.includes(e)) throw new Error(`HXWS_ENGINES: unknown engine "${e}" (expected ${ENGINES.join(', ')})`);
@@ -78,10 +91,12 @@ function loud(text) {
   console.error(`\n${bar}\n${text}\n${bar}\n`);
 }
 
-if (!onlyBrowser) {
-  const nodeTests = existsSync('test/node')
-    ? readdirSync('test/node').filter((f) => f.endsWith('.test.ts')).map((f) => join('test/node', f))
-    : [];
+if (!onlyBrowser && (named.length === 0 || namedNode.length > 0)) {
+  const nodeTests = named.length
+    ? namedNode
+    : existsSync('test/node')
+      ? readdirSync('test/node').filter((f) => f.endsWith('.test.ts')).map((f) => join('test/node', f))
+      : [];
   if (nodeTests.length) {
     const out = join(dir, 'node.json');
     const t0 = Date.now();
@@ -96,7 +111,7 @@ if (!onlyBrowser) {
   }
 }
 
-if (!onlyNode) {
+if (!onlyNode && (named.length === 0 || namedBrowser.length > 0)) {
   for (const engine of engines) {
     const why = absent(engine);
     if (why) missing.push({ engine, why });
