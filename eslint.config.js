@@ -41,7 +41,7 @@ export default tseslint.config(
   },
   // Node code: the server helper, scripts, configs, the test rig's server side, node tests.
   {
-    files: ['src/server/**/*.ts', 'scripts/**/*.{js,mjs,ts}', '*.{js,mjs}', 'test/node/**/*.ts', 'test/support/**/*.mjs', 'test/types/**/*.ts', 'demo/serve.ts', 'demo/chat.ts', 'demo/status.ts', 'bench/*.{js,mjs,ts}'],
+    files: ['src/server/**/*.ts', 'scripts/**/*.{js,mjs,ts}', '*.{js,mjs}', 'examples/**/*.mjs', 'test/node/**/*.ts', 'test/support/**/*.mjs', 'test/types/**/*.ts', 'demo/serve.ts', 'demo/chat.ts', 'demo/status.ts', 'bench/*.{js,mjs,ts}'],
     languageOptions: { globals: globals.node },
   },
   // Puppeteer drivers pass functions to `page.evaluate`: those run in the page.
