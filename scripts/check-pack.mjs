@@ -7,7 +7,7 @@
 //    built, the one-file build, every `exports` target, nothing stray, only declared imports).
 // 3. The tarball is unpacked into a throwaway app as node_modules/hx-ws-elements; Node resolves
 //    every `exports` entry from there, and `import('hx-ws-elements/server')` must work.
-// 4. The README's two ways to load it on a page without a bundler work in Chromium from that
+// 4. The two ways (docs/getting-started.md) to load it on a page without a bundler work in Chromium from that
 //    app (scripts/plain-page.mjs).
 // 5. custom-elements.json is what `npm run analyze` makes of today's sources.
 //
@@ -83,7 +83,7 @@ try {
     }
   }
 
-  // 4. the README's plain pages
+  // 4. the plain pages of docs/getting-started.md
   problems.push(...(await checkPlainPages(app)));
 
   // 5. the manifest is fresh
@@ -104,7 +104,7 @@ try {
   } else {
     console.log(
       `check-pack: ${report.filename} (packed from a fresh copy) is fine: ${report.entryCount} files, ${kb(report.size)} packed, ` +
-        `${kb(report.unpackedSize)} unpacked; ${subpaths.length} entry points resolve, ${pkg.name}/server loads, the README's plain pages work`,
+        `${kb(report.unpackedSize)} unpacked; ${subpaths.length} entry points resolve, ${pkg.name}/server loads, the plain pages of docs/getting-started.md work`,
     );
   }
 } catch (e) {

@@ -6,7 +6,7 @@
 //    `moduleResolution` bundler and node16 (see test/types/README.md).
 // 2. A consumer app that installed the real tarball (`npm pack` of today's dist/) plus what the
 //    README tells a TypeScript user of the server helper to add (`ws`, `@types/ws`,
-//    `@types/node`), compiling the README's server snippet as it stands, in strict mode, with
+//    `@types/node`), compiling the server snippet of docs/server.md as it stands, in strict mode, with
 //    a tsconfig that leaves `types` at the compiler's default (TypeScript 7's is empty).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -40,7 +40,7 @@ try {
   const { tarball } = pack(ROOT, tmp, { ignoreScripts: true });
   const app = join(tmp, 'app');
   installTarball(tarball, app, pkg.name, ['lit', '@lit/reactive-element', 'ws', '@types/ws', '@types/node']);
-  writeFileSync(join(app, 'server.ts'), readmeBlocks('## The server helper')[0]);
+  writeFileSync(join(app, 'server.ts'), readmeBlocks('## attachHxWs', 'docs/server.md')[0]);
   writeFileSync(
     join(app, 'client.ts'),
     [
@@ -59,7 +59,7 @@ try {
   for (const compiler of compilers) {
     tsc(compiler, ['-p', 'test/types/tsconfig.bundler.json'], 'test/types, moduleResolution bundler');
     tsc(compiler, ['-p', 'test/types/tsconfig.node16.json'], 'test/types, moduleResolution node16');
-    tsc(compiler, ['-p', join(app, 'tsconfig.json')], "an app with the tarball installed, the README's server snippet, strict");
+    tsc(compiler, ['-p', join(app, 'tsconfig.json')], "an app with the tarball installed, the server snippet of docs/server.md, strict");
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });

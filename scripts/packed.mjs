@@ -77,16 +77,19 @@ export function installTarball(tarball, dir, name, links = []) {
   return target;
 }
 
-/** The fenced code blocks of README.md's section `heading` (a whole line, e.g. `## Install`). */
-export function readmeBlocks(heading) {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+/**
+ * The fenced code blocks of section `heading` (a whole line, e.g. `## Install`) of the Markdown
+ * file `file` (README.md by default, or a page of docs/).
+ */
+export function readmeBlocks(heading, file = 'README.md') {
+  const readme = readFileSync(join(ROOT, file), 'utf8');
   const at = readme.indexOf(`\n${heading}\n`);
-  if (at < 0) throw new Error(`README.md has no "${heading}" heading`);
+  if (at < 0) throw new Error(`${file} has no "${heading}" heading`);
   const level = heading.split(' ')[0];
   const rest = readme.slice(at + heading.length + 2);
   const end = rest.search(new RegExp(`^#{1,${level.length}} `, 'm'));
   const section = end < 0 ? rest : rest.slice(0, end);
   const blocks = [...section.matchAll(/```\w*\n([\s\S]*?)```/g)].map((m) => m[1]);
-  if (!blocks.length) throw new Error(`README.md has no code block under "${heading}"`);
+  if (!blocks.length) throw new Error(`${file} has no code block under "${heading}"`);
   return blocks;
 }

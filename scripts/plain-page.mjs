@@ -1,7 +1,7 @@
-// Part of `check:pack`: the README's two ways to load the package on a page without a bundler,
+// Part of `check:pack`: the two ways (docs/getting-started.md) to load the package on a page without a bundler,
 // tried in headless Chromium against an app that installed the tarball. A static server serves
 // the app's folder (node_modules included); one page loads the one-file build with a script
-// tag, the other the modules through the README's import map, copied from the README. Each must
+// tag, the other the modules through the guide's import map, copied from it. Each must
 // define both elements and start the attribute shim, with no failed request and no error.
 import { createReadStream, statSync } from 'node:fs';
 import http from 'node:http';
@@ -12,18 +12,18 @@ import { readmeBlocks } from './packed.mjs';
 
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.json': 'application/json' };
 
-/** The README's plain-page markup, and what a page with it must show. */
+/** The plain-page markup of docs/getting-started.md, and what a page with it must show. */
 function pages() {
-  const blocks = readmeBlocks('### Without a bundler');
+  const blocks = readmeBlocks('### Without a bundler', 'docs/getting-started.md');
   const tag = blocks.find((b) => b.includes('<script type="module" src='));
   const importMap = blocks.find((b) => b.includes('type="importmap"'));
-  if (!tag || !importMap) throw new Error('README.md: "Without a bundler" lost its script tag or its import map');
+  if (!tag || !importMap) throw new Error('docs/getting-started.md: "Without a bundler" lost its script tag or its import map');
   // The shim's element starts connecting (the socket itself fails: nothing answers here).
   const body =
     '<script>addEventListener("hx-ws-connecting", () => (window.connecting = true));</script>' +
     '<div hx-ws="connect:/nowhere"><form hx-ws="send"><input name="q"></form></div>';
   return {
-    // The README serves the file from /assets/; here it is where npm put it.
+    // The guide serves the file from /assets/; here it is where npm put it.
     'one-file.html': tag.replace(/src="[^"]*"/, 'src="/node_modules/hx-ws-elements/dist/hx-ws.js"') + body,
     'import-map.html': importMap + body,
   };
@@ -59,8 +59,8 @@ export async function checkPlainPages(appDir) {
       const ok = await page
         .waitForFunction(() => customElements.get('hx-ws-connect') && customElements.get('hx-ws-send') && window.connecting, { timeout: 10_000 })
         .then(() => true, () => false);
-      if (!ok) problems.push(`README's plain page (${name}): the elements were not defined or the shim did not start`);
-      for (const t of trouble) problems.push(`README's plain page (${name}): ${t}`);
+      if (!ok) problems.push(`plain page of docs/getting-started.md (${name}): the elements were not defined or the shim did not start`);
+      for (const t of trouble) problems.push(`plain page of docs/getting-started.md (${name}): ${t}`);
       await page.close();
     }
   } finally {

@@ -1,4 +1,4 @@
-// The README's settings tables are made from src/settings.ts: this fails when they drift.
+// The settings tables of docs/elements.md are made from src/settings.ts: this fails when they drift.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
@@ -18,7 +18,7 @@ const propTypesFollowTheTable: [
 ] = [true, true, true, true];
 void propTypesFollowTheTable;
 
-test('README settings tables match the settings table (scripts/settings-table.ts --write)', () => {
+test('docs/elements.md settings tables match the settings table (scripts/settings-table.ts --write)', () => {
   const readme = readFileSync(README, 'utf8');
   assert.equal(withTables(readme), readme);
 });
