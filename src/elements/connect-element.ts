@@ -91,7 +91,8 @@ export class HxWsConnectElement extends WrapperElement {
    * (`send-unconfirmed`) that carries the request; they are never sent again by themselves.
    * Acks are taken off the start of a message before anything else sees it: a message of acks
    * only fires no `hx-ws-before-message` / `hx-ws-after-message` and is not swapped. In attribute
-   * mode, put `hx-ws-ack` on the element that has `hx-ws="connect:..."`.
+   * mode, put `hx-ws-ack` on the element that has `hx-ws="connect:..."`. Needs
+   * `import 'hx-ws-elements/ack'` (without it: one `feature-missing` error, and no ack mode).
    */
   @property({ type: Boolean, reflect: true })
   ack = false;
@@ -102,7 +103,8 @@ export class HxWsConnectElement extends WrapperElement {
    * what was missed, in order, and the page swaps each message once. Implies {@link ack}:
    * requests the server had not acknowledged are sent again after a recovered reconnect, and
    * reported (`send-unconfirmed`) when the session could not be recovered. `hx-ws-open` says
-   * which happened (`recovered`). In attribute mode, `hx-ws-recover`.
+   * which happened (`recovered`). In attribute mode, `hx-ws-recover`. Needs
+   * `import 'hx-ws-elements/recovery'` (without it: one `feature-missing` error, and no recovery).
    */
   @property({ type: Boolean, reflect: true })
   recover = false;
@@ -110,7 +112,7 @@ export class HxWsConnectElement extends WrapperElement {
   /**
    * Recovery: the log position the server rendered the page at (its `position()`), so messages
    * published between rendering and the socket's first open are replayed. In attribute mode,
-   * `hx-ws-resume-from`.
+   * `hx-ws-resume-from`. Needs `import 'hx-ws-elements/recovery'`.
    */
   @property({ attribute: 'resume-from' })
   resumeFrom: string | null = null;

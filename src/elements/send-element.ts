@@ -88,7 +88,8 @@ export class HxWsSendElement extends WrapperElement {
    * Sends each out-of-band file as binary frames of at most this size (bytes, or `256KB`,
    * `1MB`), as `file/oob-chunked`; a drop in the middle is resumed after reconnecting from what
    * the server has. Needs a server that knows chunked files (the server helper does). Unset:
-   * one binary frame per file. Ignored by the inline encoding.
+   * one binary frame per file. Ignored by the inline encoding. Needs
+   * `import 'hx-ws-elements/chunked'` (without it: one `feature-missing` error, and files go whole).
    */
   @property({ attribute: 'chunk-size' })
   chunkSize: number | string | null = null;
