@@ -8,7 +8,7 @@
 //   1024), --chunk-size S (default 1MB), --chunked-rounds N (default 3),
 //   --latency-seconds N (default 10), --rate N (default 1000), --cycles N (churn, default 1000),
 //   --only a,b (sections: swap, latency, churn, upload, chunked, size; `uploads` is upload and
-//   chunked; and/or contender names), --skip swap,latency,churn,upload,chunked,size, --firefox (run in Firefox instead of Chromium),
+//   chunked; and/or contender names), --skip swap,latency,churn,upload,chunked,size, --firefox / --webkit (run in Firefox or WebKit instead of Chromium; WebKit: swap and latency only),
 //   --broken (add a contender that fails on purpose: it drops every message; `--broken crash`:
 //   the driver crashes its page instead, Chromium only), --first-ms N (a contender that has applied
 //   nothing N ms after the first send fails, default 5000), --stall-ms N (one that stops for
@@ -20,7 +20,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statS
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
-import { findChromium, findFirefox } from '../scripts/browsers.mjs';
+import { findChromium, findFirefox, findWebKit } from '../scripts/browsers.mjs';
+import { launchWebKit } from './webkit-browser.mjs';
 import { bundle, bundleOnTop, defaultEntry, gzipSize, LITE_ENTRY, LIT_EXTERNAL, ROOT } from '../scripts/bundle.mjs';
 import { FIREFOX_PREFS } from '../scripts/launchers/firefox.mjs';
 import { broken, contenders as listContenders, ENCODING } from './contenders.mjs';
@@ -50,7 +51,7 @@ const CHUNK_SIZE = opt('chunk-size', '1MB');
 const CHUNKED_ROUNDS = Number(opt('chunked-rounds', 3));
 const FIRST_MS = Number(opt('first-ms', 5_000));
 const STALL_MS = Number(opt('stall-ms', 10_000));
-const ENGINE = flag('firefox') ? 'firefox' : 'chromium';
+const ENGINE = flag('firefox') ? 'firefox' : flag('webkit') ? 'webkit' : 'chromium';
 const CDP = ENGINE === 'chromium';
 /** The size budgets (issue 22; KB = 1000 bytes), gzipped bytes, by size row. */
 const SIZE_BUDGETS = {
@@ -181,6 +182,11 @@ ${body}
 const server = await startServer({ pages: pageHtml, bundles, harness: join(ROOT, 'bench/pages/harness.js') });
 
 async function launch() {
+  if (ENGINE === 'webkit') {
+    const webkit = findWebKit();
+    if ('missing' in webkit) throw new Error(`--webkit: ${webkit.missing}; install it with: ${webkit.install}`);
+    return { browser: await launchWebKit(webkit), source: 'WebKitWebDriver + MiniBrowser' };
+  }
   if (ENGINE === 'firefox') {
     const firefox = findFirefox();
     if ('missing' in firefox) throw new Error(`--firefox: ${firefox.missing}; install it with: ${firefox.install}`);
@@ -309,7 +315,7 @@ const results = {
   profile: {},
   notes: [],
 };
-if (!CDP) results.notes.push('Firefox has no CDP: no forced GC before each run, no main-thread counters, no JS heap figures, no CPU profiles.');
+if (!CDP) results.notes.push(`${ENGINE === 'webkit' ? 'WebKit' : 'Firefox'} has no CDP: no forced GC before each run, no main-thread counters, no JS heap figures, no CPU profiles.`);
 
 // ---------------------------------------------------------------------------------------------
 // 1. Swap throughput

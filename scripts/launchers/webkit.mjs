@@ -61,6 +61,8 @@ export async function webdriverSession(base, capabilities) {
   const id = created.sessionId;
   return {
     capabilities: created.capabilities,
+    /** Any WebDriver command of this session: `call('POST', '/window', { handle })`. */
+    call: (method, path, body) => call(method, `/session/${id}${path}`, body),
     navigate: (url) => call('POST', `/session/${id}/url`, { url }),
     url: () => call('GET', `/session/${id}/url`),
     execute: (script, args = []) => call('POST', `/session/${id}/execute/sync`, { script, args }),
