@@ -44,6 +44,16 @@ export interface HxWsContext {
   readonly recovered: boolean | undefined;
   /** Recovery: the session id (128 random bits, base64url) of a recovering connection. */
   readonly sessionId: string | undefined;
+  /** The identity `authenticate` gave this connection; undefined without `authenticate`. */
+  readonly user: unknown;
+  /**
+   * Ends the connection because its credentials expired: close code 4001 (`CLOSE_EXPIRED`), with
+   * `reason` (default "credentials expired"), after the requests already queued were handled.
+   * The page reconnects at once, without backoff, through its `url` (a function is called
+   * again and can carry a fresh token); its recovery session and uploads carry on if the new
+   * credentials are the same user's.
+   */
+  expire(reason?: string): void;
   /**
    * Sends HTML to this connection.
    * @returns false (and sends nothing) when the socket is no longer open

@@ -26,7 +26,7 @@ import { isPromise, type RecoveryStore } from '../recovery/recovery-store.js';
 import { answerOffer, asksRecovery, storeFailed, type RecoveringConnection } from '../recovery/replay.js';
 import { RequestUploads } from '../uploads/request-uploads.js';
 import type { UploadStore } from '../uploads/upload-store.js';
-import { formatSession, mayBeOffer } from '../../protocol.js';
+import { CLOSE_EXPIRED, formatSession, mayBeOffer } from '../../protocol.js';
 import { ConnectionContext } from './connection-context.js';
 import { installFrameGuard, type FrameGuard } from './frame-guard.js';
 import { HookQueue } from './hook-queue.js';
@@ -107,17 +107,22 @@ export class ServerConnection {
    * @param socket the `ws` socket
    * @param req the upgrade request
    * @param raw the TCP (or TLS) socket under it
+   * @param identity what `authenticate` said (its user, and the user's key), if the app has it
    */
   constructor(
     readonly scope: ServerScope,
     readonly socket: WebSocket,
     req: IncomingMessage,
     private readonly raw: Duplex,
+    identity?: { user: unknown; key: string },
   ) {
     const { options, limits, server } = scope;
     this.ctx = new ConnectionContext(socket, req, scope.rooms, server.maxBufferedBytes, () =>
       this.close('backpressure', 1013, `send buffer over maxBufferedBytes ${server.maxBufferedBytes}`, undefined, false),
     );
+    this.ctx.user = identity?.user;
+    this.ctx.userKey = identity?.key;
+    this.ctx.onExpire = (reason) => this.close('expired', CLOSE_EXPIRED, reason);
     this.queue = new HookQueue({
       setPaused: (pause) => {
         this.queuePaused = pause;
@@ -354,7 +359,7 @@ export class ServerConnection {
     const { scope, ctx } = this;
     this.queue.closing = true;
     // A chunked request cut off: kept for a resume after a drop; removed after a refusal.
-    const keep = this.cause === undefined || this.cause === 'peer' || this.cause === 'heartbeat' || this.cause === 'backpressure';
+    const keep = this.cause === undefined || this.cause === 'peer' || this.cause === 'heartbeat' || this.cause === 'backpressure' || this.cause === 'expired';
     this.uploads.cutOff(keep, () => this.error ?? new Error(`hx-ws: upload cut off (${this.cause})`));
     this.decoder.close();
     this.guard?.close();
