@@ -103,9 +103,9 @@ export interface Refusal {
 /**
  * The close code by which a server ends a connection whose credentials expired (`ctx.expire()`):
  * the page reconnects at once, without backoff, through its `url` (a function runs again, so it
- * can put a fresh token in the URL). 4001, in the range RFC 6455 leaves to applications.
+ * can put a fresh token in the URL). 4401 (401, in the range RFC 6455 leaves to applications).
  */
-export const CLOSE_EXPIRED = 4001;
+export const CLOSE_EXPIRED = 4401;
 
 /** The close reason sent with {@link CLOSE_EXPIRED} unless the server gives another. */
 export const EXPIRED_REASON = 'credentials expired';
@@ -214,7 +214,7 @@ export const CLOSE_CODE_NAMES: Readonly<Record<number, string>> = {
   1013: 'try again later',
   1014: 'bad gateway',
   1015: 'TLS handshake failed',
-  4001: 'credentials expired',
+  4401: 'credentials expired',
 };
 
 /** A close in words: `1009 (message too big): <reason>`; the reason only when there is one. */

@@ -11,9 +11,9 @@ export { DEFAULT_LIMITS, resolveLimits, type DecoderLimits, type DecoderTimers }
 export type { ChunkTarget, DecoderOptions, FrameData } from './decoder/decoder-input.js';
 export type { HxWsFile, HxWsFileMetadata, HxWsRequest } from './decoder/request.js';
 export type { FileSerialization } from '../protocol.js';
-export { CLOSE_EXPIRED, EXPIRED_REASON } from '../protocol.js';
+export { CLOSE_EXPIRED, EXPIRED_REASON, REFUSED_TAG, formatRefused } from '../protocol.js';
 export { AuthRefusal, defaultUserKey, refuseUpgrade, type Authenticate, type AuthRefusalStatus } from './http/authenticate.js';
-export { HookError, ProtocolError, type ProtocolCloseCode, type ProtocolErrorKind } from './errors.js';
+export { HookError, ProtocolError, RequestRefusedError, type ProtocolCloseCode, type ProtocolErrorKind } from './errors.js';
 export { UpgradeRefusedError, type UpgradeRefusalStatus } from './http/admission.js';
 export { attachHxWs } from './attach.js';
 export type { CloseCause, CloseInfo, HxWsServer, HxWsServerOptions } from './options.js';

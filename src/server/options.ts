@@ -27,7 +27,7 @@ import type { RecoveryOptions } from './recovery/recovery-store.js';
  * - `backpressure`: the client did not read and its send buffer went over `maxBufferedBytes`
  *   (code 1013, or 1006 if it never answered the close);
  * - `shutdown`: the server's `close()`;
- * - `expired`: the app's `ctx.expire()` (code 4001, `CLOSE_EXPIRED`): the page reconnects at once
+ * - `expired`: the app's `ctx.expire()` (code 4401, `CLOSE_EXPIRED`): the page reconnects at once
  *   with fresh credentials.
  *
  * `heartbeat` and `backpressure` mean the page may well be alive and will reconnect: an app that

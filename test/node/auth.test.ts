@@ -219,7 +219,7 @@ test("chunked uploads are kept per user: B's resume of A's upload id starts B's 
   store.close();
 });
 
-test('ctx.expire() closes with 4001 "credentials expired" after the queued requests; onClose says expired', async (t) => {
+test('ctx.expire() closes with 4401 "credentials expired" after the queued requests; onClose says expired', async (t) => {
   const infos: CloseInfo[] = [];
   const s = await start(t, {
     authenticate: (req) => tokenOf(req.url),
@@ -236,7 +236,7 @@ test('ctx.expire() closes with 4001 "credentials expired" after the queued reque
   ws.send(JSON.stringify({ expire: true }));
   const { code, reason } = await done;
   assert.equal(code, CLOSE_EXPIRED);
-  assert.equal(code, 4001);
+  assert.equal(code, 4401);
   assert.equal(reason, 'credentials expired');
   assert.deepEqual(texts, ['<p>handled</p>']);
   await until(() => infos.length === 1);

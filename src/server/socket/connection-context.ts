@@ -38,6 +38,8 @@ export class ConnectionContext implements HxWsContext, RoomMember {
   user: unknown;
   /** The key of {@link user}, binding sessions and uploads to it; undefined without `authenticate`. */
   userKey: string | undefined;
+  /** The request whose handler is running its synchronous part, for {@link refuse}. */
+  handling: { id: string | undefined; refused?: string } | undefined;
   /** Set by the connection: closes with the expiry code. */
   onExpire: (reason: string) => void = () => {};
 
@@ -64,6 +66,16 @@ export class ConnectionContext implements HxWsContext, RoomMember {
 
   expire(reason = EXPIRED_REASON): void {
     this.onExpire(reason);
+  }
+
+  refuse(reason: string): boolean {
+    const handling = this.handling;
+    if (!handling) {
+      throw new Error('hx-ws: ctx.refuse(reason) refuses the request being handled; call it in the handler, before its first await');
+    }
+    if (handling.id === undefined) return false;
+    handling.refused = String(reason);
+    return true;
   }
 
   send(html: Sendable): boolean {

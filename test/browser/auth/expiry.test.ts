@@ -1,5 +1,5 @@
 // Expired credentials against the real server helper with `authenticate` and recovery (`/hxa/`
-// channels of the test server): the server ends the socket with 4001, the page reconnects at
+// channels of the test server): the server ends the socket with 4401, the page reconnects at
 // once through its `url` function (a fresh token), and in recover mode it loses no message.
 import { expect, fixture, html, waitUntil } from '@open-wc/testing';
 import sinon from 'sinon';
