@@ -126,6 +126,8 @@ export class SocketConnection implements ReactiveController {
   readonly #attributeMode: boolean;
   /** Key of the stop that waits a microtask after the host left; 0 when none. */
   #leaving = 0;
+  /** The last socket that reached its `open` event. */
+  #openedSocket: WebSocket | null = null;
   /** When the last {@link CLOSE_EXPIRED} close came (page clock, ms). */
   #expiredAt = -Infinity;
 
@@ -276,7 +278,7 @@ export class SocketConnection implements ReactiveController {
   }
 
   /** Numeric setting `name`, or `null` when unset or bad (reported once). */
-  #number(name: 'maxRetries' | 'queueLimit' | 'connectTimeout' | 'idleTimeout'): number | null {
+  #number(name: 'maxRetries' | 'queueLimit' | 'connectTimeout' | 'idleTimeout' | 'warnAfter'): number | null {
     return this.#reader.number(name, this.settings()[name]);
   }
 
@@ -286,6 +288,7 @@ export class SocketConnection implements ReactiveController {
     // Bad numbers are reported now, once, rather than at the first close or the first full queue.
     this.#number('maxRetries');
     this.#number('queueLimit');
+    this.#number('warnAfter');
     let url = readSocketUrl(s.url, s.scheme);
     if (typeof url !== 'string') {
       this.status = 'idle';
@@ -351,6 +354,7 @@ export class SocketConnection implements ReactiveController {
 
   #onOpen(socket: WebSocket): void {
     if (socket !== this.socket) return;
+    this.#openedSocket = socket;
     this.#watchdog.clear();
     this.status = 'open';
     this.retryCount = 0;
@@ -421,6 +425,7 @@ export class SocketConnection implements ReactiveController {
 
   #onClose(socket: WebSocket, e: Pick<CloseEvent, 'code' | 'reason' | 'wasClean'>): void {
     if (socket !== this.socket) return;
+    if (this.#openedSocket !== socket) this.#errors.unopened(socket, this.#number('warnAfter') ?? config.warnAfter);
     this.#watchdog.clear();
     this.socket = null;
     this.status = 'idle';

@@ -20,6 +20,7 @@ export type HxWsConnectPropertyName =
   | 'queueLimit'
   | 'pauseWhileHidden'
   | 'connectTimeout'
+  | 'warnAfter'
   | 'ack'
   | 'recover'
   | 'resumeFrom'
