@@ -22,6 +22,7 @@ export { closeReason } from './socket/server-connection.js';
 export type { OriginPolicy } from './http/origin.js';
 export { diskSink, type DiskSinkOptions, type FileSink } from './uploads/file-sink.js';
 export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './socket/server-limits.js';
+export type { RequestRateOptions } from './socket/request-rate.js';
 export type { LogEntry, LogMessage, Maybe, RecoveryOptions, RecoverySession, RecoveryStore, Resumption } from './recovery/recovery-store.js';
 export {
   memoryAdapter,

@@ -14,6 +14,7 @@ import type { OriginPolicy } from './http/origin.js';
 import type { BroadcastOptions, HxWsContext, Sendable } from './context.js';
 import type { AdapterState, HxWsAdapter } from './hub/adapter.js';
 import type { ServerLimits } from './socket/server-limits.js';
+import type { RequestRateOptions } from './socket/request-rate.js';
 import type { PathOption } from './http/admission.js';
 import type { Authenticate } from './http/authenticate.js';
 import type { FileSink } from './uploads/file-sink.js';
@@ -115,6 +116,14 @@ export interface HxWsServerOptions extends Partial<ServerLimits> {
    * string or number `id`, the value itself for a string or number, else its JSON.
    */
   userKey?: (user: unknown) => string;
+  /**
+   * The most requests a second one connection may send: a token bucket of `burst` requests
+   * (default `perSecond`) refilled at `perSecond`. A request over it is not handed to the
+   * handler: one with an `HX-Request-Id` is refused with `<hx-ws-refused>` and the socket kept
+   * (docs/protocol.md 5.1); one without is closed with 1008 (`rate-limited`). Checked once a
+   * request is whole. Default: no limit.
+   */
+  requestRate?: RequestRateOptions;
   /** Decoder limits to override (see {@link DecoderLimits} for the defaults). */
   limits?: Partial<DecoderLimits>;
   /** Clock for the oob timeout (tests). Default: the global timers. */

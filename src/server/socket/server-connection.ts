@@ -30,6 +30,7 @@ import { CLOSE_EXPIRED, formatRefused, formatSession, mayBeOffer } from '../../p
 import { ConnectionContext } from './connection-context.js';
 import { installFrameGuard, type FrameGuard } from './frame-guard.js';
 import { HookQueue } from './hook-queue.js';
+import { RequestRate } from './request-rate.js';
 import type { ServerLimits } from './server-limits.js';
 
 /** Longest close reason the protocol allows, in UTF-8 bytes. */
@@ -109,6 +110,8 @@ export class ServerConnection {
   private readonly recovering: RecoveringConnection | undefined;
   /** Whether no data frame has arrived yet. */
   private firstFrame = true;
+  /** The request rate, when the app set one. */
+  private readonly rate: RequestRate | undefined;
 
   /**
    * @param scope what the server's connections share
@@ -125,6 +128,7 @@ export class ServerConnection {
     identity?: { user: unknown; key: string },
   ) {
     const { options, limits, server } = scope;
+    this.rate = options.requestRate ? new RequestRate(options.requestRate) : undefined;
     this.ctx = new ConnectionContext(socket, req, scope.rooms, server.maxBufferedBytes, () =>
       this.close('backpressure', 1013, `send buffer over maxBufferedBytes ${server.maxBufferedBytes}`, undefined, false),
     );
@@ -336,6 +340,14 @@ export class ServerConnection {
    * request (reported, nothing handed to the handler).
    */
   private deliver(request: HxWsRequest): void {
+    if (this.rate && !this.rate.take()) {
+      const id = requestIdOf(request.headers);
+      if (id !== undefined) this.refuseRequest(id, this.rate.describe());
+      else this.failProtocol(new ProtocolError('rate-limited', `request ${this.rate.describe()}`));
+      // Its chunked files, if any, are not kept.
+      this.uploads.cutOff(false, () => new Error('hx-ws: request over the request rate'));
+      return;
+    }
     const files = this.uploads.take(request, (error) => this.scope.reportError(error, this.ctx));
     if (files === 'duplicate') {
       // A continuation of a request the handler already had (its done notice was lost): not
