@@ -21,6 +21,7 @@ export const SETTING_WORDS: Record<SettingName, [defaultText: string, meaning: s
   queueLimit: ['100', 'requests kept while the socket is down (a whole number)'],
   pauseWhileHidden: ['false', 'wait for the tab to be visible before reconnecting'],
   connectTimeout: ['10000', 'ms a socket may stay connecting before a `connect-timeout` error and a retry (0: never)'],
+  warnAfter: ['5', 'sockets in a row that close before opening after which one `console.error` says the server refuses or is absent and what to check (0: never)'],
   ack: ['false', 'delivery acknowledgement mode (needs `hx-ws-elements/ack`; see [reliability.md](reliability.md))'],
   recover: ['false', 'recovery mode: messages missed while the socket was down are replayed, unacked requests resent (implies `ack`; needs `hx-ws-elements/recovery`; see [reliability.md](reliability.md))'],
   idleTimeout: ['0', 'ms an open socket may receive nothing before it is dropped and reconnected (0: never; server pings are not seen by the page)'],

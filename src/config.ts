@@ -40,6 +40,11 @@ export interface HxWsConfig {
    * browser does. Default 10000.
    */
   connectTimeout: number;
+  /**
+   * Sockets in a row that close without ever opening after which one `console.error` says that
+   * the server refuses the upgrade or is not there, and what to check. 0: never. Default 5.
+   */
+  warnAfter: number;
   /** Class put on new content until the swap has settled. Default `htmx-added`. */
   addedClass: string;
   /** Milliseconds between a swap and its settle step (removal of `addedClass`). Default 20. */
@@ -51,6 +56,7 @@ export const config: HxWsConfig = {
   reconnectCodes: [1006, 1011, 1012, 1013],
   queueLimit: 100,
   connectTimeout: 10_000,
+  warnAfter: 5,
   addedClass: 'htmx-added',
   settleDelay: 20,
 };

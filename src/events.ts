@@ -49,6 +49,14 @@ export type HxWsErrorReason =
    */
   | 'send-unconfirmed'
   /**
+   * The server refused one request and kept the socket (`<hx-ws-refused>`, ack or recover mode):
+   * a file over its size limit, too many files, a request too big, a file it could not store, or
+   * the app's own `ctx.refuse(reason)`. The message and `part` give the server's reason; the
+   * request is on the event. It is not sent again, and what was left of a chunked upload of it
+   * is not sent.
+   */
+  | 'request-refused'
+  /**
    * A chunked upload (`chunk-size`) was cut off by a drop and, after reconnecting, the server no
    * longer had it (its resume window ended, or another server answered): its files are sent
    * again from the start. The request is on the event.

@@ -78,6 +78,39 @@ const ACK = new RegExp(`^\\s*<${ACK_TAG}\\s+id="([^"]*)"\\s*></${ACK_TAG}>`);
 const ENTITY = /&(amp|lt|gt|quot|#39);/g;
 
 /**
+ * The control element by which the server refuses one request and keeps the socket:
+ * `<hx-ws-refused id="ID" reason="REASON"></hx-ws-refused>`, both escaped as the ack's id.
+ * `ID` is the request's `HX-Request-Id`, empty for a request that had none (the oldest request
+ * the page has not heard of is meant then; see docs/protocol.md).
+ */
+export const REFUSED_TAG = 'hx-ws-refused';
+
+/** A refusal of one request: `<hx-ws-refused id="ID" reason="REASON"></hx-ws-refused>`. */
+export function formatRefused(id: string, reason: string): string {
+  return `<${REFUSED_TAG} id="${escapeText(id)}" reason="${escapeText(reason)}"></${REFUSED_TAG}>`;
+}
+
+const REFUSED = new RegExp(`^\\s*<${REFUSED_TAG}\\s+id="([^"]*)"\\s+reason="([^"]*)"\\s*></${REFUSED_TAG}>`);
+
+/** One `<hx-ws-refused>` control element, read. */
+export interface Refusal {
+  /** The refused request's `HX-Request-Id`, or `''` when it had none. */
+  id: string;
+  /** Why, in the server's words. */
+  reason: string;
+}
+
+/**
+ * The close code by which a server ends a connection whose credentials expired (`ctx.expire()`):
+ * the page reconnects at once, without backoff, through its `url` (a function runs again, so it
+ * can put a fresh token in the URL). 4401 (401, in the range RFC 6455 leaves to applications).
+ */
+export const CLOSE_EXPIRED = 4401;
+
+/** The close reason sent with {@link CLOSE_EXPIRED} unless the server gives another. */
+export const EXPIRED_REASON = 'credentials expired';
+
+/**
  * The control element that tells a client how much of a chunked upload the server has:
  * `<hx-ws-upload id="ID" received="N" state="STATE"></hx-ws-upload>`.
  */
@@ -110,23 +143,32 @@ const UPLOAD = new RegExp(`^\\s*<${UPLOAD_TAG}\\s+id="([^"]*)"\\s+received="(\\d
 
 /** Whether a message may begin with control elements (a cheap test before {@link takeControls}). */
 export function mayHaveControls(data: string): boolean {
-  return data.startsWith(`<${ACK_TAG}`) || data.startsWith(`<${UPLOAD_TAG}`);
+  return data.startsWith(`<${ACK_TAG}`) || data.startsWith(`<${UPLOAD_TAG}`) || data.startsWith(`<${REFUSED_TAG}`);
 }
 
 /**
  * Splits the control elements off the start of a message: acks
- * (`<hx-ws-ack id="..."></hx-ws-ack>`) and upload statuses (`<hx-ws-upload ...>`), in any order.
- * @returns the acknowledged ids, the upload statuses and the rest of the message
+ * (`<hx-ws-ack id="..."></hx-ws-ack>`), refusals (`<hx-ws-refused ...>`) and upload statuses
+ * (`<hx-ws-upload ...>`), in any order.
+ * @returns the acknowledged ids, the upload statuses, the refusals and the rest of the message
  */
-export function takeControls(data: string): { ids: string[]; uploads: UploadStatus[]; rest: string } {
+export function takeControls(data: string): { ids: string[]; uploads: UploadStatus[]; refusals: Refusal[]; rest: string } {
   const ids: string[] = [];
   const uploads: UploadStatus[] = [];
+  const refusals: Refusal[] = [];
+  const unescape = (text: string): string => text.replace(ENTITY, (_, e: string) => UNESCAPES[e]!);
   let rest = data;
   for (;;) {
     const ack = ACK.exec(rest);
     if (ack) {
-      ids.push(ack[1]!.replace(ENTITY, (_, e: string) => UNESCAPES[e]!));
+      ids.push(unescape(ack[1]!));
       rest = rest.slice(ack[0].length);
+      continue;
+    }
+    const refused = REFUSED.exec(rest);
+    if (refused) {
+      refusals.push({ id: unescape(refused[1]!), reason: unescape(refused[2]!) });
+      rest = rest.slice(refused[0].length);
       continue;
     }
     const up = UPLOAD.exec(rest);
@@ -134,7 +176,7 @@ export function takeControls(data: string): { ids: string[]; uploads: UploadStat
     uploads.push({ id: up[1]!.replace(ENTITY, (_, e: string) => UNESCAPES[e]!), received: Number(up[2]), state: up[3] as UploadState });
     rest = rest.slice(up[0].length);
   }
-  return { ids, uploads, rest };
+  return { ids, uploads, refusals, rest };
 }
 
 /**
@@ -172,6 +214,7 @@ export const CLOSE_CODE_NAMES: Readonly<Record<number, string>> = {
   1013: 'try again later',
   1014: 'bad gateway',
   1015: 'TLS handshake failed',
+  4401: 'credentials expired',
 };
 
 /** A close in words: `1009 (message too big): <reason>`; the reason only when there is one. */

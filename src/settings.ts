@@ -41,6 +41,12 @@ export interface ConnectionSettings {
    */
   connectTimeout?: number | string | null;
   /**
+   * Sockets in a row that close before they open after which one `console.error` says the
+   * server refuses or is absent, and what to check (a whole number or its text; 0: never);
+   * unset: `config.warnAfter` (5).
+   */
+  warnAfter?: number | string | null;
+  /**
    * Delivery acknowledgement mode: every request carries `HX-Request-Id` and stays unconfirmed
    * until the server acks it; requests still unconfirmed when the socket closes are reported
    * (`send-unconfirmed`).
@@ -134,6 +140,7 @@ export const CONNECT_SETTINGS = [
   row('queueLimit', 'queue-limit', 'count', true, 'a whole number'),
   row('pauseWhileHidden', 'pause-while-hidden', 'flag', true),
   row('connectTimeout', 'connect-timeout', 'count', true, 'a whole number of milliseconds'),
+  row('warnAfter', 'warn-after', 'count', true, 'a whole number'),
   row('ack', 'ack', 'flag', true),
   row('recover', 'recover', 'flag', true),
   row('resumeFrom', 'resume-from', 'text', true),

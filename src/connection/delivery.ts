@@ -7,10 +7,10 @@
  *
  * @module
  */
-import { emit } from '../core/dispatch.js';
+import { emit, logError, reportProblem } from '../core/dispatch.js';
 import { features, type AckTracking, type ChunkedPart, type SessionPart } from '../core/features.js';
 import { HxWsAfterSendEvent, HxWsBeforeSendEvent, type OutgoingRequest } from '../events.js';
-import { frameBytes } from '../protocol.js';
+import { frameBytes, REQUEST_ID_HEADER, SERIALIZATION_OOB_CHUNKED, type Refusal, type UploadStatus } from '../protocol.js';
 import type { Outbox } from './outbox.js';
 import type { Timers } from './retry.js';
 import { UploadProgress } from './upload-progress.js';
@@ -28,6 +28,23 @@ export function socketClosed(closedBy?: string): string {
 }
 
 const NONE: ReadonlySet<OutgoingRequest> = new Set();
+
+/**
+ * The chunked files of `request`, each as if the server had all of it (`done`): what makes the
+ * chunked uploads forget a refused request, so that nothing more of it is sent or resumed.
+ */
+function allDone(request: OutgoingRequest): UploadStatus[] {
+  const statuses: UploadStatus[] = [];
+  for (const value of Object.values(request.values)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      const d = item as { serialization?: unknown; uploadId?: unknown; size?: unknown } | null;
+      if (d && typeof d === 'object' && d.serialization === SERIALIZATION_OOB_CHUNKED && typeof d.uploadId === 'string') {
+        statuses.push({ id: d.uploadId, received: Number(d.size) || 0, state: 'done' });
+      }
+    }
+  }
+  return statuses;
+}
 
 /** The sending side of one connection. */
 export class Delivery {
@@ -116,6 +133,7 @@ export class Delivery {
     if (!taken) return data;
     this.parts.acks?.confirm(taken.ids);
     this.parts.chunks?.status(socket, taken.uploads);
+    for (const refusal of taken.refusals ?? []) this.#refused(socket, refusal);
     return taken.rest.trim() === '' ? null : taken.rest;
   }
 
@@ -126,6 +144,23 @@ export class Delivery {
   giveUp(why: string, sessionWhy?: string): void {
     this.parts.chunks?.giveUp(why);
     if (sessionWhy) this.parts.session?.giveUp(sessionWhy);
+  }
+
+  /**
+   * The server refused one request and kept the socket: it is settled (no ack will come, it is
+   * not sent again), what is left of its chunked files is not sent, and `request-refused` says
+   * why. A refusal of no request this page is waiting for is said on the console.
+   */
+  #refused(socket: WebSocket, { id, reason }: Refusal): void {
+    const request = this.parts.acks?.unconfirmed.find((r) => r.headers[REQUEST_ID_HEADER] === id);
+    if (!request) {
+      logError(`the server refused request ${id ? `${REQUEST_ID_HEADER} ${id}` : 'without an id'}, which this page is not waiting for: ${reason}`, socket.url);
+      return;
+    }
+    this.parts.acks!.confirm([id]);
+    const done = allDone(request);
+    if (done.length) this.parts.chunks?.status(socket, done);
+    reportProblem(request.source, 'request-refused', `the server refused request ${request.id}: ${reason}`, { request, part: reason });
   }
 
   /** Sends every queued request, in order. */

@@ -23,7 +23,7 @@ import {
   HxWsOpenEvent,
   type OutgoingRequest,
 } from '../events.js';
-import { describeClose, frameBytes } from '../protocol.js';
+import { CLOSE_EXPIRED, describeClose, frameBytes } from '../protocol.js';
 import { SettingReader, settingLabel, type ConnectionSettings } from '../settings.js';
 import { swapMessage } from '../swap/swap.js';
 import { Delivery } from './delivery.js';
@@ -66,7 +66,14 @@ const REFUSALS = [1002, 1003, 1007, 1008, 1009, 1010];
  * `socket` errors), and the two a server uses to send pages away for a while (restart, try
  * again later), after which they come back by themselves.
  */
-const QUIET_CLOSES = [1000, 1001, 1005, 1006, 1012, 1013];
+const QUIET_CLOSES = [1000, 1001, 1005, 1006, 1012, 1013, CLOSE_EXPIRED];
+
+/**
+ * A close with {@link CLOSE_EXPIRED} (credentials expired) is followed by a reconnect at once,
+ * unless the previous one came less than this long before (a server that expires every socket
+ * at once): that one waits like any retry.
+ */
+const EXPIRED_AGAIN_MS = 5_000;
 
 /** Which element owns which connection, in either mode. */
 const connections = new WeakMap<Element, SocketConnection>();
@@ -119,6 +126,10 @@ export class SocketConnection implements ReactiveController {
   readonly #attributeMode: boolean;
   /** Key of the stop that waits a microtask after the host left; 0 when none. */
   #leaving = 0;
+  /** The last socket that reached its `open` event. */
+  #openedSocket: WebSocket | null = null;
+  /** When the last {@link CLOSE_EXPIRED} close came (page clock, ms). */
+  #expiredAt = -Infinity;
 
   constructor(
     /** The element events are fired on and swaps are rooted at. */
@@ -267,7 +278,7 @@ export class SocketConnection implements ReactiveController {
   }
 
   /** Numeric setting `name`, or `null` when unset or bad (reported once). */
-  #number(name: 'maxRetries' | 'queueLimit' | 'connectTimeout' | 'idleTimeout'): number | null {
+  #number(name: 'maxRetries' | 'queueLimit' | 'connectTimeout' | 'idleTimeout' | 'warnAfter'): number | null {
     return this.#reader.number(name, this.settings()[name]);
   }
 
@@ -277,6 +288,7 @@ export class SocketConnection implements ReactiveController {
     // Bad numbers are reported now, once, rather than at the first close or the first full queue.
     this.#number('maxRetries');
     this.#number('queueLimit');
+    this.#number('warnAfter');
     let url = readSocketUrl(s.url, s.scheme);
     if (typeof url !== 'string') {
       this.status = 'idle';
@@ -342,6 +354,7 @@ export class SocketConnection implements ReactiveController {
 
   #onOpen(socket: WebSocket): void {
     if (socket !== this.socket) return;
+    this.#openedSocket = socket;
     this.#watchdog.clear();
     this.status = 'open';
     this.retryCount = 0;
@@ -412,6 +425,7 @@ export class SocketConnection implements ReactiveController {
 
   #onClose(socket: WebSocket, e: Pick<CloseEvent, 'code' | 'reason' | 'wasClean'>): void {
     if (socket !== this.socket) return;
+    if (this.#openedSocket !== socket) this.#errors.unopened(socket, this.#number('warnAfter') ?? config.warnAfter);
     this.#watchdog.clear();
     this.socket = null;
     this.status = 'idle';
@@ -428,9 +442,14 @@ export class SocketConnection implements ReactiveController {
       reportProblem(this.host, 'server-closed', `the server closed the socket with ${closedBy}`, { part: e.reason || undefined, ...(last ? { request: last } : {}) });
     }
     let delay: number | null = null;
-    if (this.#retriesAfter(e.code)) {
+    // Expired credentials: reconnect at once, through `url` (a function there fetches a fresh token).
+    const expired = e.code === CLOSE_EXPIRED;
+    if (expired || this.#retriesAfter(e.code)) {
       const s = this.settings();
-      delay = reconnectDelay(effectiveReconnectDelay(s.reconnectDelay ?? undefined), this.retryCount, this.#random);
+      const now = Date.now();
+      const atOnce = expired && now - this.#expiredAt >= EXPIRED_AGAIN_MS;
+      if (expired) this.#expiredAt = now;
+      delay = atOnce ? 0 : reconnectDelay(effectiveReconnectDelay(s.reconnectDelay ?? undefined), this.retryCount, this.#random);
       this.status = 'retrying';
       this.#retry.schedule(delay, !!s.pauseWhileHidden);
     } else {

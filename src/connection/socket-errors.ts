@@ -15,6 +15,8 @@ import { inWords } from './watchdog.js';
 export class SocketErrors {
   #errors = 0;
   #timeouts = 0;
+  /** Sockets in a row that closed without opening. */
+  #unopened = 0;
   /** `protocol//host` of the last socket that opened: an Origin check let it through. */
   #openedOrigin: string | undefined;
 
@@ -26,7 +28,7 @@ export class SocketErrors {
 
   /** `socket` opened: the streaks end. */
   opened(socket: WebSocket): void {
-    this.#errors = this.#timeouts = 0;
+    this.#errors = this.#timeouts = this.#unopened = 0;
     this.#openedOrigin = socketOrigin(socket.url);
   }
 
@@ -41,6 +43,23 @@ export class SocketErrors {
       logError(message, this.#host);
     }
     emit(this.#host, new HxWsErrorEvent('socket', message, { part: socket.url }));
+  }
+
+  /**
+   * `socket` closed without ever opening. The `warnAfter`-th in a row (0: never) is said once,
+   * with what to check: a browser shows a refused upgrade as any failure (1006), without the
+   * HTTP status.
+   */
+  unopened(socket: WebSocket, warnAfter: number): void {
+    this.#unopened += 1;
+    if (warnAfter <= 0 || this.#unopened !== warnAfter) return;
+    logError(
+      `${warnAfter} sockets in a row to ${socket.url} closed before they opened: the server refuses the upgrade or nothing serves that path. ` +
+        `Check the path (attachHxWs({ path }); the server's onError names a 404), the server's allowedHosts and origins ` +
+        `(a 403; its onError names the refused Host or Origin), and its authenticate (a 401 or 403, with the reason in onError). ` +
+        `The page keeps retrying; this is said once until a socket opens.`,
+      this.#host,
+    );
   }
 
   /** The words of a connect timeout after `ms` (logged once per streak); `retrying`: a retry follows. */

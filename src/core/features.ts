@@ -12,7 +12,7 @@
  * @module
  */
 import type { HxWsEvent, OutgoingRequest } from '../events.js';
-import type { UploadStatus } from '../protocol.js';
+import type { Refusal, UploadStatus } from '../protocol.js';
 
 /** Timer functions a connection uses (defaults: the page's `setTimeout` / `clearTimeout`). */
 export interface Timers {
@@ -106,8 +106,8 @@ export interface Features {
     frames(request: OutgoingRequest, files: readonly Blob[], chunkSize: number, uploadIds: readonly string[]): Blob[];
     part(host: ChunkedHost, timers: Timers): ChunkedPart;
   };
-  /** Ack and upload controls at the start of a message: taken off, with what they said; `null` when none. */
-  controls?: (data: string) => { ids: string[]; uploads: UploadStatus[]; rest: string } | null;
+  /** Ack, refusal and upload controls at the start of a message: taken off, with what they said; `null` when none. */
+  controls?: (data: string) => { ids: string[]; uploads: UploadStatus[]; refusals?: Refusal[]; rest: string } | null;
   /** htmx: dispatches the htmx twin of `event`. @returns `false` when it was cancelled */
   twin?: (target: EventTarget, event: HxWsEvent) => boolean;
   /** htmx: new content is in the page (`htmx.process`). */

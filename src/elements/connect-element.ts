@@ -85,6 +85,16 @@ export class HxWsConnectElement extends WrapperElement {
   connectTimeout: number | string | null = null;
 
   /**
+   * Sockets in a row that close before they ever open (a refused upgrade, a wrong path, a server
+   * that is down: the browser says only "1006") after which one `console.error` says so and what
+   * to check: the path, the server's `allowedHosts` / `origins`, its `authenticate`. Once per
+   * run of failures, not once per retry. A whole number or its text; 0: never. Unset: 5
+   * (`config.warnAfter`). Anything else is a `bad-limit` error and counts as unset.
+   */
+  @property({ attribute: 'warn-after' })
+  warnAfter: number | string | null = null;
+
+  /**
    * Delivery acknowledgements (the server helper sends them): every request carries an
    * `HX-Request-Id` header and stays unconfirmed until the server's `<hx-ws-ack>` for it comes
    * back. Requests still unconfirmed when the socket closes are reported with an `hx-ws-error`

@@ -24,6 +24,7 @@ import type { HxWsContext } from './context.js';
 import type { HxWsServer, HxWsServerOptions } from './options.js';
 import { resolveLimits } from './decoder/decoder-limits.js';
 import { Admission } from './http/admission.js';
+import { authenticateUpgrade, defaultUserKey } from './http/authenticate.js';
 import { memoryAdapter } from './hub/adapter.js';
 import { Rooms, type ClusterReporting } from './hub/rooms.js';
 import { MemoryRecoveryStore } from './recovery/memory-store.js';
@@ -112,11 +113,33 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
   // Refusals before any connection exists reach onError with no ctx.
   const admission = new Admission(server, options, serverLimits, (error) => reportError(error, undefined));
 
+  const authenticate = options.authenticate;
+  const authTimeoutMs = options.authenticateTimeoutMs ?? 10_000;
+  if (!(authTimeoutMs > 0)) throw new RangeError(`hx-ws: authenticateTimeoutMs must be a positive number, got ${String(authTimeoutMs)}`);
+  const userKey = options.userKey ?? defaultUserKey;
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, identity?: { user: unknown; key: string }): void => {
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      void new ServerConnection(scope, ws, req, socket, identity);
+      wss.emit('connection', ws, req);
+    });
+  };
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (!admission.admit(req, socket)) return;
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      void new ServerConnection(scope, ws, req, socket);
-      wss.emit('connection', ws, req);
+    if (!authenticate) return upgrade(req, socket, head);
+    // Until ws takes the socket, its errors (a client that gave up) are ours to swallow.
+    const dropped = (): void => void socket.destroy();
+    socket.on('error', dropped);
+    void authenticateUpgrade(authenticate, req, authTimeoutMs).then((outcome) => {
+      socket.off('error', dropped);
+      if (socket.destroyed || !socket.writable) return; // the client left while we asked
+      if (!('user' in outcome)) return admission.refuseAuthentication(req, socket, outcome.status, outcome.reason, outcome.cause);
+      let key: string;
+      try {
+        key = String(userKey(outcome.user));
+      } catch (error) {
+        return admission.refuseAuthentication(req, socket, 500, `userKey threw: ${(error as Error)?.message ?? String(error)}`, error);
+      }
+      upgrade(req, socket, head, { user: outcome.user, key });
     });
   };
   server.on('upgrade', onUpgrade);

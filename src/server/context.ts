@@ -44,6 +44,26 @@ export interface HxWsContext {
   readonly recovered: boolean | undefined;
   /** Recovery: the session id (128 random bits, base64url) of a recovering connection. */
   readonly sessionId: string | undefined;
+  /** The identity `authenticate` gave this connection; undefined without `authenticate`. */
+  readonly user: unknown;
+  /**
+   * Ends the connection because its credentials expired: close code 4401 (`CLOSE_EXPIRED`), with
+   * `reason` (default "credentials expired"), after the requests already queued were handled.
+   * The page reconnects at once, without backoff, through its `url` (a function is called
+   * again and can carry a fresh token); its recovery session and uploads carry on if the new
+   * credentials are the same user's.
+   */
+  expire(reason?: string): void;
+  /**
+   * Refuses the request being handled, keeping the socket: instead of its ack, the page gets
+   * `<hx-ws-refused id="..." reason="...">` and fires `hx-ws-error` `request-refused` with
+   * `reason` (sent to the page as it is: say nothing secret) and the request. Call it in the
+   * handler's synchronous part (before its first `await`); elsewhere it throws.
+   * @returns false (and nothing is sent) when the request has no `HX-Request-Id` (a page not in
+   *   ack or recover mode, or htmx's own extension): it cannot be named, so answer it with a
+   *   message of your own
+   */
+  refuse(reason: string): boolean;
   /**
    * Sends HTML to this connection.
    * @returns false (and sends nothing) when the socket is no longer open

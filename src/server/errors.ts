@@ -19,6 +19,8 @@ export type ProtocolErrorKind =
   | 'oob-timeout'
   | 'too-slow'
   | 'frame-timeout'
+  | 'too-many-fragments'
+  | 'rate-limited'
   | 'invalid-json'
   | 'not-an-object'
   | 'bad-headers'
@@ -38,6 +40,8 @@ const CODE_OF_KIND: Record<ProtocolErrorKind, ProtocolCloseCode> = {
   'oob-timeout': 1008,
   'too-slow': 1008,
   'frame-timeout': 1008,
+  'too-many-fragments': 1008,
+  'rate-limited': 1008,
   'invalid-json': 1003,
   'not-an-object': 1003,
   'bad-headers': 1003,
@@ -94,5 +98,30 @@ export class HookError extends Error {
     super(`hx-ws ${hook} threw: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = 'HookError';
     this.hook = hook;
+  }
+}
+
+/**
+ * One request was refused and the socket kept: the client was sent
+ * `<hx-ws-refused id="..." reason="...">` (docs/protocol.md), and the rest of the request's
+ * frames are dropped unread. `cause` is the {@link ProtocolError} of the limit it broke, the
+ * sink's error, or absent for the handler's own `ctx.refuse(reason)` and the request rate.
+ */
+export class RequestRefusedError extends Error {
+  /** The request's `HX-Request-Id`. */
+  readonly requestId: string;
+  /** What the client was told. */
+  readonly reason: string;
+
+  /**
+   * @param requestId the request's `HX-Request-Id`
+   * @param reason what the client is told
+   * @param cause the error behind it, if any
+   */
+  constructor(requestId: string, reason: string, cause?: unknown) {
+    super(`hx-ws: request ${requestId} refused, the socket kept: ${reason}`, cause === undefined ? undefined : { cause });
+    this.name = 'RequestRefusedError';
+    this.requestId = requestId;
+    this.reason = reason;
   }
 }

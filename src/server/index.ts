@@ -11,7 +11,9 @@ export { DEFAULT_LIMITS, resolveLimits, type DecoderLimits, type DecoderTimers }
 export type { ChunkTarget, DecoderOptions, FrameData } from './decoder/decoder-input.js';
 export type { HxWsFile, HxWsFileMetadata, HxWsRequest } from './decoder/request.js';
 export type { FileSerialization } from '../protocol.js';
-export { HookError, ProtocolError, type ProtocolCloseCode, type ProtocolErrorKind } from './errors.js';
+export { CLOSE_EXPIRED, EXPIRED_REASON, REFUSED_TAG, formatRefused } from '../protocol.js';
+export { AuthRefusal, defaultUserKey, refuseUpgrade, type Authenticate, type AuthRefusalStatus } from './http/authenticate.js';
+export { HookError, ProtocolError, RequestRefusedError, type ProtocolCloseCode, type ProtocolErrorKind } from './errors.js';
 export { UpgradeRefusedError, type UpgradeRefusalStatus } from './http/admission.js';
 export { attachHxWs } from './attach.js';
 export type { CloseCause, CloseInfo, HxWsServer, HxWsServerOptions } from './options.js';
@@ -20,6 +22,7 @@ export { closeReason } from './socket/server-connection.js';
 export type { OriginPolicy } from './http/origin.js';
 export { diskSink, type DiskSinkOptions, type FileSink } from './uploads/file-sink.js';
 export { DEFAULT_SERVER_LIMITS, type ServerLimits } from './socket/server-limits.js';
+export type { RequestRateOptions } from './socket/request-rate.js';
 export type { LogEntry, LogMessage, Maybe, RecoveryOptions, RecoverySession, RecoveryStore, Resumption } from './recovery/recovery-store.js';
 export {
   memoryAdapter,

@@ -14,7 +14,9 @@ import type { OriginPolicy } from './http/origin.js';
 import type { BroadcastOptions, HxWsContext, Sendable } from './context.js';
 import type { AdapterState, HxWsAdapter } from './hub/adapter.js';
 import type { ServerLimits } from './socket/server-limits.js';
+import type { RequestRateOptions } from './socket/request-rate.js';
 import type { PathOption } from './http/admission.js';
+import type { Authenticate } from './http/authenticate.js';
 import type { FileSink } from './uploads/file-sink.js';
 import type { RecoveryOptions } from './recovery/recovery-store.js';
 
@@ -25,12 +27,14 @@ import type { RecoveryOptions } from './recovery/recovery-store.js';
  * - `heartbeat`: the client sent nothing for a whole ping interval and was terminated (code 1006);
  * - `backpressure`: the client did not read and its send buffer went over `maxBufferedBytes`
  *   (code 1013, or 1006 if it never answered the close);
- * - `shutdown`: the server's `close()`.
+ * - `shutdown`: the server's `close()`;
+ * - `expired`: the app's `ctx.expire()` (code 4401, `CLOSE_EXPIRED`): the page reconnects at once
+ *   with fresh credentials.
  *
  * `heartbeat` and `backpressure` mean the page may well be alive and will reconnect: an app that
  * keeps per-session state can keep it for a while, and let the page catch up when it is back.
  */
-export type CloseCause = 'peer' | 'protocol' | 'heartbeat' | 'backpressure' | 'shutdown';
+export type CloseCause = 'peer' | 'protocol' | 'heartbeat' | 'backpressure' | 'shutdown' | 'expired';
 
 /** What `onClose` is told besides the code and reason. */
 export interface CloseInfo {
@@ -86,6 +90,40 @@ export interface HxWsServerOptions extends Partial<ServerLimits> {
    * TCP peer's address. Behind a proxy, read the header it sets (and trust only that proxy).
    */
   addressOf?: (req: IncomingMessage) => string;
+  /**
+   * Who may connect, decided before the upgrade (no socket, heartbeat or session exists yet).
+   * Called with the upgrade request (cookies, headers, URL) once its path, Host, Origin and
+   * connection counts passed; may be async. Its answer:
+   * - an identity of any kind (a user object, an id): the upgrade goes on, and the identity is
+   *   `ctx.user` for every hook of the connection;
+   * - `undefined`, `null` or `false`: refused with HTTP 401;
+   * - a thrown or returned {@link refuseUpgrade}`(401 | 403, reason)`: refused with that status.
+   *
+   * Any other throw is refused with 500, and no answer within {@link authenticateTimeoutMs} with
+   * 503. Every refusal reaches {@link onError} as an {@link UpgradeRefusedError} (with the reason;
+   * the client only gets the status). With it set, recovery sessions, chunked-upload resumes and
+   * request-id deduplication belong to the identity's {@link userKey}: a session or upload
+   * offered under another identity is not resumed (a fresh session, `recovered: false`).
+   * Default: none (every upgrade that passed the checks is taken; `ctx.user` is undefined).
+   */
+  authenticate?: Authenticate;
+  /** Most milliseconds {@link authenticate} may take before the upgrade is refused (503). Default 10000. */
+  authenticateTimeoutMs?: number;
+  /**
+   * The key of an identity: two connections whose identities have the same key are the same
+   * user, who may resume the other's recovery session and uploads. Must be the same on every
+   * process (it is stored with a session in Redis). Default: `user.id` for an object with a
+   * string or number `id`, the value itself for a string or number, else its JSON.
+   */
+  userKey?: (user: unknown) => string;
+  /**
+   * The most requests a second one connection may send: a token bucket of `burst` requests
+   * (default `perSecond`) refilled at `perSecond`. A request over it is not handed to the
+   * handler: one with an `HX-Request-Id` is refused with `<hx-ws-refused>` and the socket kept
+   * (docs/protocol.md 5.1); one without is closed with 1008 (`rate-limited`). Checked once a
+   * request is whole. Default: no limit.
+   */
+  requestRate?: RequestRateOptions;
   /** Decoder limits to override (see {@link DecoderLimits} for the defaults). */
   limits?: Partial<DecoderLimits>;
   /** Clock for the oob timeout (tests). Default: the global timers. */
@@ -143,8 +181,8 @@ export interface HxWsServerOptions extends Partial<ServerLimits> {
    * Called with every error: a {@link ProtocolError} (the socket is then closed with its code),
    * a {@link HookError} from the app's own hooks, an error from `ws` (e.g. a frame over
    * `maxPayload`; `ws` then closes with 1009 itself), an {@link UpgradeRefusedError} for an
-   * upgrade refused before any connection existed (its Host or Origin, or a path no listener
-   * serves), or one from the adapter: a {@link PublishError} (a message that reached this
+   * upgrade refused before any connection existed (its Host or Origin, a path no listener
+   * serves, or {@link authenticate}), or one from the adapter: a {@link PublishError} (a message that reached this
    * process's connections only; it carries the message) or another adapter failure. `ctx` is the
    * connection concerned, undefined for refusals and the adapter's errors. Default:
    * `console.error`.

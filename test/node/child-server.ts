@@ -1,8 +1,10 @@
 /// <reference types="node" />
 /**
  * attachHxWs in a process of its own, for tests that measure the server's memory: the parent
- * sends commands over IPC (start with options, mark the RSS baseline, broadcast, report) and gets
- * the RSS peak since the mark (sampled every 10 ms), the close causes and the error kinds.
+ * sends commands over IPC (start with options and an optional handler delay, mark the RSS and
+ * heap baselines, broadcast, report) and gets the RSS and heap peaks since the mark (sampled
+ * every 10 ms), the requests handled, the bytes read per socket, the close causes and the error
+ * kinds.
  * Started by {@link startChild} in `hostile.test.ts`; loopback only.
  */
 import { createServer } from 'node:http';
@@ -10,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { attachHxWs, ProtocolError, type HxWsServerOptions } from '../../src/server/index.js';
 
 type Command =
-  | { type: 'start'; options: Partial<HxWsServerOptions> }
+  | { type: 'start'; options: Partial<HxWsServerOptions>; handlerMs?: number }
   | { type: 'mark' }
   | { type: 'broadcast'; count: number; bytes: number }
   | { type: 'report' };
@@ -21,17 +23,29 @@ const errors: string[] = [];
 let hub: ReturnType<typeof attachHxWs> | undefined;
 let base = 0;
 let peak = 0;
+let heapBase = 0;
+let heapPeak = 0;
+/** Requests the handler was called with. */
+let handled = 0;
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const rss = () => process.memoryUsage.rss();
-setInterval(() => (peak = Math.max(peak, rss())), 10).unref();
+const heap = () => process.memoryUsage().heapUsed;
+setInterval(() => {
+  peak = Math.max(peak, rss());
+  heapPeak = Math.max(heapPeak, heap());
+}, 10).unref();
 
 process.on('message', async (command: Command) => {
   if (command.type === 'start') {
     const server = createServer();
     hub = attachHxWs(server, {
       path: '/ws',
-      handler: () => {},
+      handler: () => {
+        handled += 1;
+        // `handlerMs`: a handler that takes that long (a promise the queue waits for).
+        if (command.handlerMs) return new Promise((resolve) => setTimeout(resolve, command.handlerMs));
+      },
       onClose: (_ctx, code, _reason, info) => void closes.push({ code, cause: info.cause }),
       onError: (error) => void errors.push(error instanceof ProtocolError ? error.kind : error.message),
       ...command.options,
@@ -41,6 +55,7 @@ process.on('message', async (command: Command) => {
   } else if (command.type === 'mark') {
     gc?.();
     base = peak = rss();
+    heapBase = heapPeak = heap();
     send({ type: 'marked', rss: base });
   } else if (command.type === 'broadcast') {
     const text = 'x'.repeat(command.bytes);
@@ -49,7 +64,10 @@ process.on('message', async (command: Command) => {
     send({ type: 'broadcasted', sent, open: hub!.clients.size });
   } else if (command.type === 'report') {
     peak = Math.max(peak, rss());
-    send({ type: 'report', base, peak, growth: peak - base, clients: hub!.clients.size, closes, errors });
+    heapPeak = Math.max(heapPeak, heap());
+    // Bytes node has read from each open socket (what reading paused, or not).
+    const bytesRead = [...hub!.clients].map((ctx) => ctx.req.socket.bytesRead);
+    send({ type: 'report', base, peak, growth: peak - base, heapGrowth: heapPeak - heapBase, handled, bytesRead, clients: hub!.clients.size, closes, errors });
   }
 });
 send({ type: 'alive' });

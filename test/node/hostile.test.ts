@@ -4,15 +4,14 @@
 // memory tests run the server in a child process (child-server.ts) so its RSS is the server's.
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
-import { fork, type ChildProcess } from 'node:child_process';
 import { createServer as createTcpServer, connect as tcpConnect, type AddressInfo, type Socket } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import type { CloseInfo, HxWsContext, ProtocolError } from '../../src/server/index.js';
 import { json, oobFile } from './helpers.js';
 import { frame, header, rawConnect, texts, type RawClient } from './raw-client.js';
 import { closed, connect, deferred, start, type Options } from './server-helpers.js';
+import { startChild } from './support/child.js';
 
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -38,30 +37,6 @@ async function until(test: () => boolean, ms: number, what: string): Promise<voi
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await sleep(10);
   }
-}
-
-/** The child-process server (memory tests): start it with options, then send it commands. */
-async function startChild(t: TestContext, options: Options) {
-  const child: ChildProcess = fork(fileURLToPath(new URL('./child-server.ts', import.meta.url)), [], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  t.after(() => void child.kill());
-  const replies: Array<Record<string, unknown>> = [];
-  const waiting: Array<(m: Record<string, unknown>) => void> = [];
-  child.on('message', (m: Record<string, unknown>) => {
-    const w = waiting.shift();
-    if (w) w(m);
-    else replies.push(m);
-  });
-  const next = () => new Promise<Record<string, unknown>>((resolve) => (replies.length ? resolve(replies.shift()!) : waiting.push(resolve)));
-  const ask = async (command: Record<string, unknown>) => {
-    child.send(command);
-    return next();
-  };
-  await next(); // alive
-  const { port } = (await ask({ type: 'start', options })) as { port: number };
-  return { port, ask };
 }
 
 interface Report {

@@ -51,6 +51,22 @@ export class Channel {
   position(): Promise<string> {
     return this.cmd('position');
   }
+  /** Path of this channel on the server helper with `authenticate` and recovery (`/hxa/`). */
+  hxaPath(rest = ''): string {
+    return `/hxa/${this.name}${rest}`;
+  }
+  /** `/hxa/`: expires the token of every open socket (`ctx.expire()`); resolves once they closed. */
+  expire(): Promise<number> {
+    return this.cmd('expire');
+  }
+  /** `/hxa/`: sends `template` (`{i}` = start ...) to the channel's room through `toRoom`. */
+  authRoomcast(start: number, count: number, template: string): Promise<number> {
+    return this.cmd('authRoomcast', { start, count, template });
+  }
+  /** `/hxa/`: the token each upgrade carried, and whether it was admitted. */
+  authState(): Promise<{ token: string | null; admitted: boolean }[]> {
+    return this.cmd('authState');
+  }
   /** Path of this channel on the two recovering servers on Redis (`/hxrr/`, upgrades to A and B in turn). */
   hxrrPath(rest = ''): string {
     return `/hxrr/${this.name}${rest}`;

@@ -117,6 +117,7 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
             maxRetries: attributeSetting(el, 'maxRetries'),
             pauseWhileHidden: attributeSetting(el, 'pauseWhileHidden') !== null,
             connectTimeout: attributeSetting(el, 'connectTimeout'),
+            warnAfter: attributeSetting(el, 'warnAfter'),
             ack: attributeSetting(el, 'ack') !== null,
             recover: attributeSetting(el, 'recover') !== null,
             resumeFrom: attributeSetting(el, 'resumeFrom'),

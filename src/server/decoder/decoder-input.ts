@@ -28,6 +28,14 @@ export interface DecoderOptions {
    * joined into the file's `bytes` when its last chunk arrives (no resume).
    */
   chunks?: ChunkTarget;
+  /**
+   * A request that breaks a per-request limit (a file over `maxFileBytes` or `maxChunkBytes`,
+   * more files than `maxFiles`, over `maxRequestBytes`) and carries an `HX-Request-Id`: instead
+   * of dying, the decoder calls this with the error and the id, drops every binary frame until
+   * the next text frame (the rest of that request), and goes on. Without it, or for a request
+   * without an id, such a request kills the decoder as any other error does.
+   */
+  refuse?: (error: ProtocolError, requestId: string) => void;
 }
 
 /** Receives the chunks of `file/oob-chunked` files (see {@link DecoderOptions.chunks}). */

@@ -12,8 +12,19 @@ import { resolveLimits, systemTimers, type DecoderLimits } from './decoder-limit
 import { StallClock, type StallReason } from '../socket/stall-clock.js';
 import { parseRequest, quote } from './parse-request.js';
 import type { HxWsFile, HxWsRequest } from './request.js';
-import { SERIALIZATION_OOB_CHUNKED } from '../../protocol.js';
+import { HEADERS_KEY, REQUEST_ID_HEADER, SERIALIZATION_OOB_CHUNKED } from '../../protocol.js';
 import { jsonObject, MemoryChunks, toBuffer, type ChunkTarget, type DecoderOptions, type FrameData } from './decoder-input.js';
+
+/** The rules a single request can break without the connection being at fault: refused, not closed. */
+const PER_REQUEST: ReadonlySet<ProtocolErrorKind> = new Set(['file-too-large', 'request-too-large', 'too-many-files']);
+
+/** The `HX-Request-Id` of a request's raw `HEADERS` (name without regard to case), if it is a non-empty string. */
+function requestIdIn(headers: unknown): string | undefined {
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  const lower = REQUEST_ID_HEADER.toLowerCase();
+  for (const [name, value] of Object.entries(headers)) if (name.toLowerCase() === lower && typeof value === 'string' && value) return value;
+  return undefined;
+}
 
 /** A request between its JSON frame and its last binary frame. */
 interface PendingRequest {
@@ -66,6 +77,9 @@ export class HxWsDecoder {
   private partial = 0;
   private readonly chunks: ChunkTarget;
   private readonly memory: MemoryChunks | undefined;
+  private readonly onRefuse: DecoderOptions['refuse'];
+  /** A request was refused: its binary frames are dropped until the next text frame. */
+  private skipping = false;
 
   /** @param options limits, clock and timeout callback; all optional */
   constructor(options: DecoderOptions = {}) {
@@ -73,6 +87,7 @@ export class HxWsDecoder {
     const { oobTimeoutMs, minBytesPerSecond } = this.limits;
     this.clock = new StallClock(options.timers ?? systemTimers, oobTimeoutMs, minBytesPerSecond, (reason) => this.onStall(reason));
     this.onTimeout = options.onTimeout;
+    this.onRefuse = options.refuse;
     this.memory = options.chunks ? undefined : new MemoryChunks();
     this.chunks = options.chunks ?? this.memory!;
   }
@@ -80,6 +95,14 @@ export class HxWsDecoder {
   /** True while a request's JSON has arrived and some of its oob frames have not. */
   get pending(): boolean {
     return this.current !== undefined;
+  }
+
+  /**
+   * Whether the binary frames that come now belong to a refused request and are dropped (until
+   * the next text frame). A transport can then skip their payload without reading it into memory.
+   */
+  get discarding(): boolean {
+    return this.skipping && !this.failure && !this.closed;
   }
 
   /** The error that killed the decoder, if any. */
@@ -172,6 +195,7 @@ export class HxWsDecoder {
   }
 
   private binaryFrame(frame: Buffer): HxWsRequest | undefined {
+    if (this.skipping) return undefined; // the rest of a refused request
     const pending = this.current;
     if (!pending) {
       this.fail('unexpected-binary', `binary frame of ${frame.length} bytes with no file/oob pending`);
@@ -228,6 +252,8 @@ export class HxWsDecoder {
     if (size > this.limits.maxTextFrameBytes) {
       this.fail('frame-too-large', `text frame of ${size} bytes exceeds maxTextFrameBytes ${this.limits.maxTextFrameBytes}`);
     }
+    // A text frame begins a new request: whatever was left of a refused one is over.
+    this.skipping = false;
     const source = typeof data === 'string' ? data : buffer!.toString('utf8');
     let values: Record<string, unknown>;
     try {
@@ -240,11 +266,17 @@ export class HxWsDecoder {
 
   private decodeRequest(values: Record<string, unknown>, frameBytes: number, source: string): HxWsRequest | undefined {
     let parsed;
+    // parseRequest takes HEADERS out of `values`: kept here, for the id of a request it refuses.
+    const headers = values[HEADERS_KEY];
     try {
       parsed = parseRequest(values, frameBytes, this.limits, source);
     } catch (error) {
-      if (error instanceof ProtocolError) this.die(error);
-      throw error;
+      if (!(error instanceof ProtocolError)) throw error;
+      const id = this.onRefuse && PER_REQUEST.has(error.kind) ? requestIdIn(headers) : undefined;
+      if (id === undefined) this.die(error);
+      this.skipping = true;
+      this.onRefuse!(error, id);
+      return undefined;
     }
     if (parsed.byOffset.length === 0) return parsed.request;
     let left: number[];

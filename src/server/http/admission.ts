@@ -5,7 +5,8 @@
  * error instead of a socket: 403 for a Host or Origin it does not allow, 503 and 429 over the
  * connection limits, and 404 for an upgrade to a path that no `upgrade` listener takes (without
  * it, a page whose socket path is wrong waits forever for an answer that never comes). The app
- * hears of the 403 and 404 refusals as an {@link UpgradeRefusedError}.
+ * hears of the 403 and 404 refusals, and of those by `authenticate` (http/authenticate.ts, run
+ * after these checks), as an {@link UpgradeRefusedError}.
  *
  * @module
  */
@@ -18,8 +19,12 @@ import { hostChecker, originChecker, type OriginOptions } from './origin.js';
 /** Which upgrade requests a server takes: an exact pathname or a predicate on it. */
 export type PathOption = string | ((pathname: string, req: IncomingMessage) => boolean);
 
-/** HTTP status of a refused upgrade the app hears of: 403 for its Host or Origin, 404 for a path nobody serves. */
-export type UpgradeRefusalStatus = 403 | 404;
+/**
+ * HTTP status of a refused upgrade the app hears of: 403 for its Host or Origin, 404 for a path
+ * nobody serves; from `authenticate`: 401 or 403 (its refusal), 500 (it threw something else),
+ * 503 (it did not answer within `authenticateTimeoutMs`).
+ */
+export type UpgradeRefusalStatus = 401 | 403 | 404 | 500 | 503;
 
 /**
  * An upgrade request was answered with an HTTP error instead of a socket. It reaches the app's
@@ -39,8 +44,8 @@ export class UpgradeRefusedError extends Error {
    * @param details status, pathname, Origin and Host of the refused request
    * @param message why, in words; by default a sentence built from the status and path
    */
-  constructor(details: { status: UpgradeRefusalStatus; path: string; origin?: string; host?: string }, message?: string) {
-    super(message ?? `upgrade to ${details.path} refused (${details.status})`);
+  constructor(details: { status: UpgradeRefusalStatus; path: string; origin?: string; host?: string }, message?: string, options?: ErrorOptions) {
+    super(message ?? `upgrade to ${details.path} refused (${details.status})`, options);
     this.name = 'UpgradeRefusedError';
     this.status = details.status;
     this.path = details.path;
@@ -58,10 +63,12 @@ export interface AdmissionOptions extends OriginOptions {
 }
 
 /** The HTTP statuses an upgrade can be refused with. */
-type RefusalStatus = 403 | 404 | 429 | 503;
+type RefusalStatus = 401 | 403 | 404 | 429 | 500 | 503;
 
 const STATUS_TEXT: Record<RefusalStatus, string> = {
+  401: 'Unauthorized',
   403: 'Forbidden',
+  500: 'Internal Server Error',
   404: 'Not Found',
   429: 'Too Many Requests',
   503: 'Service Unavailable',
@@ -206,6 +213,22 @@ export class Admission {
       return false;
     }
     return true;
+  }
+
+  /**
+   * `authenticate` refused an upgrade that {@link admit} let through: answered with `status`
+   * (nothing else is said to the client) and reported with `reason`.
+   */
+  refuseAuthentication(req: IncomingMessage, socket: Duplex, status: 401 | 403 | 500 | 503, reason: string, cause?: unknown): void {
+    const path = pathnameOf(req.url);
+    if (!socket.destroyed && socket.writable) refuse(socket, status);
+    this.report(
+      new UpgradeRefusedError(
+        { status, path, origin: req.headers.origin, host: req.headers.host },
+        `upgrade to ${path} refused (${status}) by authenticate: ${reason}`,
+        cause === undefined ? undefined : { cause },
+      ),
+    );
   }
 
   private originRule(req: IncomingMessage): OriginRule {

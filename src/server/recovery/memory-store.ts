@@ -85,13 +85,15 @@ export class MemoryRecoveryStore implements RecoveryStore {
   }
 
   /**
-   * Decides what a connection that sent `offer` gets: its old session within the window and a
-   * position the log still holds, else a new session (recovered only when a `resume-from`
+   * Decides what a connection that sent `offer` gets: its old session within the window, opened
+   * by the same `owner`, and a position the log still holds, else a new session (recovered only when a `resume-from`
    * position alone was offered and the log holds it).
    */
-  resume(offer: RecoveryOffer, connectionId: string, now = Date.now()): Resumption {
+  resume(offer: RecoveryOffer, connectionId: string, owner?: string, now = Date.now()): Resumption {
     this.sweep(now);
-    const old = offer.session ? this.sessions.get(offer.session) : undefined;
+    const found = offer.session ? this.sessions.get(offer.session) : undefined;
+    // Another user's session is no session of this one's.
+    const old = found && found.owner === owner ? found : undefined;
     const holds = offer.position !== undefined && this.since(offer.position) !== null;
     if (old && holds) {
       old.expires = null;
@@ -107,6 +109,7 @@ export class MemoryRecoveryStore implements RecoveryStore {
       requestIds: new Set(),
       expires: null,
       live: connectionId,
+      owner,
     };
     this.sessions.set(session.id, session);
     const fresh = !offer.session && holds;

@@ -68,6 +68,8 @@ export interface RecoverySession {
   rooms: string[];
   /** Its `data` when it was last saved. */
   data: Record<string, unknown>;
+  /** The key of the user who opened it (`authenticate`), if any: only that user resumes it. */
+  readonly owner?: string | undefined;
 }
 
 /** What {@link RecoveryStore.resume} decided. */
@@ -116,9 +118,11 @@ export interface RecoveryStore {
    * Decides what a connection that sent `offer` gets: its old session when the store has it
    * and the log still holds the offered position (the session's live connection is now
    * `connectionId`), else a new session (recovered only for a `resume-from` position alone that
-   * the log holds).
+   * the log holds). A session whose `owner` is not `owner` (another user's, or one opened under
+   * an identity when none is offered now, or the other way round) is treated as unknown: a new
+   * session, owned by `owner`.
    */
-  resume(offer: RecoveryOffer, connectionId: string): Maybe<Resumption>;
+  resume(offer: RecoveryOffer, connectionId: string, owner?: string): Maybe<Resumption>;
   /** The open connection's rooms or state changed (a shared store saves them). Optional. */
   changed?(session: RecoverySession, connectionId: string, rooms: Iterable<string>, data: Record<string, unknown>): void;
   /** The socket of `connectionId` closed: its session keeps `rooms` and `data` for the window. */

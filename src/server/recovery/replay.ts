@@ -75,7 +75,7 @@ export function answerOffer(c: RecoveringConnection, text: string): void {
     c.failProtocol(new ProtocolError('invalid-json', 'the first frame of a recovering connection must be its offer {"HX-Recover":{...}}'));
     return;
   }
-  const decided = store.resume(offer, ctx.id);
+  const decided = store.resume(offer, ctx.id, ctx.userKey);
   if (!isPromise(decided)) {
     begin(c, decided);
     if (onConnection) queue.enqueue('onConnection', () => onConnection(ctx));

@@ -38,9 +38,13 @@ export interface RedisRecoveryStore extends RecoveryStore {
   close(): Promise<void>;
 }
 
-/** Keys: session hash, request ids. Args: connection id, ttl. Takes the session over, if it exists. */
+/**
+ * Keys: session hash, request ids. Args: connection id, ttl, owner ('' for none). Takes the
+ * session over, if it exists and the same owner opened it.
+ */
 const TAKE_OVER_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if (redis.call('HGET', KEYS[1], 'owner') or '') ~= ARGV[3] then return false end
 local conns = redis.call('HGET', KEYS[1], 'conns') or ''
 if conns == '' then conns = ARGV[1] else conns = conns .. ' ' .. ARGV[1] end
 redis.call('HSET', KEYS[1], 'live', ARGV[1], 'conns', conns)
@@ -70,7 +74,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1`;
 
 interface SessionScripts {
-  hxwsTakeOver(hash: string, requests: string, connectionId: string, ttl: number): Promise<[string, string, string] | null>;
+  hxwsTakeOver(hash: string, requests: string, connectionId: string, ttl: number, owner: string): Promise<[string, string, string] | null>;
   hxwsSave(hash: string, requests: string, ...args: (string | number)[]): Promise<number>;
   hxwsFirst(requests: string, id: string, score: number, max: number, ttl: number): Promise<number>;
 }
@@ -198,9 +202,12 @@ export function redisRecoveryStore(link: StreamLink, options: RecoveryOptions): 
     return entries;
   };
 
-  const newSession = async (connectionId: string): Promise<RecoverySession> => {
-    const session: RecoverySession = { id: randomBytes(16).toString('base64url'), connectionIds: new Set([connectionId]), rooms: [], data: {} };
-    await redis.hxwsSave(hashOf(session.id), requestsOf(session.id), connectionId, '[]', '{}', connectionId, connectionId, liveTtl);
+  const newSession = async (connectionId: string, owner: string | undefined): Promise<RecoverySession> => {
+    const session: RecoverySession = { id: randomBytes(16).toString('base64url'), connectionIds: new Set([connectionId]), rooms: [], data: {}, owner };
+    const hash = hashOf(session.id);
+    // The owner first: the save sets the expiry of the whole hash.
+    if (owner !== undefined) await redis.hset(hash, 'owner', owner);
+    await redis.hxwsSave(hash, requestsOf(session.id), connectionId, '[]', '{}', connectionId, connectionId, liveTtl);
     return session;
   };
 
@@ -220,17 +227,17 @@ export function redisRecoveryStore(link: StreamLink, options: RecoveryOptions): 
 
     since: (position) => read(position, BATCH),
 
-    async resume(offer: RecoveryOffer, connectionId: string): Promise<Resumption> {
+    async resume(offer: RecoveryOffer, connectionId: string, owner?: string): Promise<Resumption> {
       if (link.position() === undefined) throw new Error('hx-ws recovery: the Redis adapter has not read the log yet');
       const held = offer.position !== undefined && (await read(offer.position, 1)) !== null;
-      const old = offer.session && held ? await redis.hxwsTakeOver(hashOf(offer.session), requestsOf(offer.session), connectionId, liveTtl) : null;
+      const old = offer.session && held ? await redis.hxwsTakeOver(hashOf(offer.session), requestsOf(offer.session), connectionId, liveTtl, owner ?? '') : null;
       if (old) {
         const [rooms, data, conns] = old;
-        const session: RecoverySession = { id: offer.session!, connectionIds: new Set(conns.split(' ')), rooms: JSON.parse(rooms) as string[], data: JSON.parse(data) as Record<string, unknown> };
+        const session: RecoverySession = { id: offer.session!, connectionIds: new Set(conns.split(' ')), rooms: JSON.parse(rooms) as string[], data: JSON.parse(data) as Record<string, unknown>, owner };
         live.set(session.id, { session, connectionId });
         return { session, recovered: true, restored: true, from: offer.position! };
       }
-      const session = await newSession(connectionId);
+      const session = await newSession(connectionId, owner);
       live.set(session.id, { session, connectionId });
       const fresh = !offer.session && held;
       return { session, recovered: fresh, restored: false, from: fresh ? offer.position! : link.position()! };

@@ -8,7 +8,7 @@
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
 import type { BroadcastOptions, HxWsContext, Sendable } from '../context.js';
-import { comparePositions, formatPosition } from '../../protocol.js';
+import { comparePositions, EXPIRED_REASON, formatPosition } from '../../protocol.js';
 import { isPromise, reaches, type LogEntry, type RecoverySession, type RecoveryStore } from '../recovery/recovery-store.js';
 import type { RoomMember, Rooms } from '../hub/rooms.js';
 
@@ -34,6 +34,14 @@ export class ConnectionContext implements HxWsContext, RoomMember {
   fed = false;
   /** Recovery: the last log position sent to (or skipped for) this connection. */
   covered: string | undefined;
+  /** The identity `authenticate` gave, if any. */
+  user: unknown;
+  /** The key of {@link user}, binding sessions and uploads to it; undefined without `authenticate`. */
+  userKey: string | undefined;
+  /** The request whose handler is running its synchronous part, for {@link refuse}. */
+  handling: { id: string | undefined; refused?: string } | undefined;
+  /** Set by the connection: closes with the expiry code. */
+  onExpire: (reason: string) => void = () => {};
 
   /**
    * @param socket the connection's socket
@@ -54,6 +62,20 @@ export class ConnectionContext implements HxWsContext, RoomMember {
 
   get sessionId(): string | undefined {
     return this.session?.id;
+  }
+
+  expire(reason = EXPIRED_REASON): void {
+    this.onExpire(reason);
+  }
+
+  refuse(reason: string): boolean {
+    const handling = this.handling;
+    if (!handling) {
+      throw new Error('hx-ws: ctx.refuse(reason) refuses the request being handled; call it in the handler, before its first await');
+    }
+    if (handling.id === undefined) return false;
+    handling.refused = String(reason);
+    return true;
   }
 
   send(html: Sendable): boolean {

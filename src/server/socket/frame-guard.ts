@@ -7,7 +7,9 @@
  * message nobody asked for or longer than the file it must carry (1003). It also times text
  * messages that stop arriving, counts binary payload bytes as upload progress as they come, and
  * stops passing data frames once the connection is closing, so a refused or closing socket never
- * makes `ws` buffer anything big.
+ * makes `ws` buffer anything big. It bounds the frames of one message (`maxFramesPerMessage`,
+ * 1008), whatever `ws` version is installed, and skips the binary frames of a refused request
+ * unread (the decoder says when: {@link FrameGuardOptions.discarding}).
  *
  * How it is put in front of `ws` ({@link installFrameGuard}): `ws` feeds every chunk of the TCP
  * stream to its receiver's `write()`; the guard replaces that method on the one receiver
@@ -63,8 +65,19 @@ export interface FrameGuardOptions {
   minBytesPerSecond: number;
   /** The clock. */
   timers: DecoderTimers;
+  /**
+   * Most frames one data message may have (its first frame and its continuations): `ws` keeps a
+   * buffer object per fragment until the message is whole, so a flood of tiny continuation frames
+   * costs memory far beyond its bytes. Over it: refused, 1008 `too-many-fragments`. Default: no bound.
+   */
+  maxFramesPerMessage?: number;
   /** The size the next binary message must have, or undefined when none is due. */
   expectedBinary(): number | undefined;
+  /**
+   * Whether the binary messages that come now are the rest of a refused request: their frames
+   * are skipped (never handed to `ws`, never buffered) instead of checked. Default: never.
+   */
+  discarding?(): boolean;
   /** Binary payload bytes arrived (before `ws` has the whole frame). */
   onFileBytes(bytes: number): void;
   /** A frame broke a rule, or a text message stalled. Data frames are no longer passed. */
@@ -101,6 +114,10 @@ export class FrameGuard {
   /** The data message in progress (an opcode, 0 for none) and its bytes so far. */
   private message = 0;
   private messageBytes = 0;
+  /** Frames of the data message in progress. */
+  private messageFrames = 0;
+  /** The data message in progress belongs to a refused request: skipped whole. */
+  private skipMessage = false;
   /** Created with the first text message. */
   private clock: StallClock | undefined;
   private paused = false;
@@ -236,14 +253,22 @@ export class FrameGuard {
     if (opcode !== OP_CONTINUATION) {
       this.message = opcode;
       this.messageBytes = 0;
+      this.messageFrames = 0;
+      this.skipMessage = opcode === OP_BINARY && this.mode === 'pass' && this.options.discarding?.() === true;
     }
     this.messageBytes += length;
+    this.messageFrames += 1;
     if (this.mode !== 'pass') {
       this.passing = false;
       return;
     }
-    const { maxTextBytes, maxPayload } = this.options;
-    if (this.message === OP_TEXT) {
+    const { maxTextBytes, maxPayload, maxFramesPerMessage = Infinity } = this.options;
+    if (this.messageFrames > maxFramesPerMessage) {
+      this.refuse(catchUp, 'too-many-fragments', `a message of more than maxFramesPerMessage ${maxFramesPerMessage} frames`);
+    } else if (this.skipMessage) {
+      // The rest of a refused request: read through, handed to nobody.
+      this.passing = false;
+    } else if (this.message === OP_TEXT) {
       if (this.messageBytes > maxTextBytes) {
         this.refuse(catchUp, 'frame-too-large', `text message of at least ${this.messageBytes} bytes exceeds maxTextFrameBytes ${maxTextBytes}`);
       } else if (opcode === OP_TEXT) {

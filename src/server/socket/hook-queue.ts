@@ -12,6 +12,8 @@ export interface HookQueueOptions {
   setPaused: (paused: boolean) => void;
   /** Where a hook's throw or rejection goes, as a {@link HookError}. */
   reportError: (error: HookError) => void;
+  /** Tasks that may wait behind the running one before reading pauses. Default 1. */
+  maxWaiting?: number;
 }
 
 /** A sequential queue of app code for one connection. */
@@ -26,15 +28,21 @@ export class HookQueue {
 
   /** Runs `task` after every task queued before it; pauses reading while one waits. */
   enqueue(hook: HookError['hook'], task: () => void | Promise<void>): void {
+    const most = this.options.maxWaiting ?? 1;
     this.queued += 1;
-    if (this.queued > 1 && !this.closing) this.options.setPaused(true);
+    if (this.queued > most && !this.closing) this.options.setPaused(true);
     this.chain = this.chain
       .then(task)
       .catch((error: unknown) => this.options.reportError(new HookError(hook, error)))
       .finally(() => {
         this.queued -= 1;
-        if (this.queued <= 1) this.options.setPaused(false);
+        if (this.queued <= most) this.options.setPaused(false);
       });
+  }
+
+  /** Tasks queued, the running one included. */
+  get size(): number {
+    return this.queued;
   }
 
   /** Resolves once every task queued so far has settled, or after `withinMs`, whichever is first. */

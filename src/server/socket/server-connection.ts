@@ -18,7 +18,7 @@ import type { HxWsContext } from '../context.js';
 import { HxWsDecoder } from '../decoder/decoder.js';
 import { systemTimers, type DecoderLimits } from '../decoder/decoder-limits.js';
 import type { HxWsRequest } from '../decoder/request.js';
-import { ProtocolError } from '../errors.js';
+import { ProtocolError, RequestRefusedError } from '../errors.js';
 import type { Rooms } from '../hub/rooms.js';
 import { ackMessage, requestIdOf } from '../html.js';
 import type { CloseCause, HxWsServerOptions } from '../options.js';
@@ -26,10 +26,11 @@ import { isPromise, type RecoveryStore } from '../recovery/recovery-store.js';
 import { answerOffer, asksRecovery, storeFailed, type RecoveringConnection } from '../recovery/replay.js';
 import { RequestUploads } from '../uploads/request-uploads.js';
 import type { UploadStore } from '../uploads/upload-store.js';
-import { formatSession, mayBeOffer } from '../../protocol.js';
+import { CLOSE_EXPIRED, formatRefused, formatSession, mayBeOffer } from '../../protocol.js';
 import { ConnectionContext } from './connection-context.js';
 import { installFrameGuard, type FrameGuard } from './frame-guard.js';
 import { HookQueue } from './hook-queue.js';
+import { RequestRate } from './request-rate.js';
 import type { ServerLimits } from './server-limits.js';
 
 /** Longest close reason the protocol allows, in UTF-8 bytes. */
@@ -47,6 +48,14 @@ export function closeReason(text: string): string {
     end += ch.length;
   }
   return `${text.slice(0, end)}...`;
+}
+
+/** Longest refusal reason sent to a client, in characters (the whole reason goes to `onError`). */
+const MAX_REFUSAL_CHARS = 300;
+
+/** `reason` cut to {@link MAX_REFUSAL_CHARS}. */
+function refusalReason(reason: string): string {
+  return reason.length <= MAX_REFUSAL_CHARS ? reason : `${reason.slice(0, MAX_REFUSAL_CHARS - 3)}...`;
 }
 
 /** What every connection of one server shares. */
@@ -101,24 +110,33 @@ export class ServerConnection {
   private readonly recovering: RecoveringConnection | undefined;
   /** Whether no data frame has arrived yet. */
   private firstFrame = true;
+  /** The request rate, when the app set one. */
+  private readonly rate: RequestRate | undefined;
 
   /**
    * @param scope what the server's connections share
    * @param socket the `ws` socket
    * @param req the upgrade request
    * @param raw the TCP (or TLS) socket under it
+   * @param identity what `authenticate` said (its user, and the user's key), if the app has it
    */
   constructor(
     readonly scope: ServerScope,
     readonly socket: WebSocket,
     req: IncomingMessage,
     private readonly raw: Duplex,
+    identity?: { user: unknown; key: string },
   ) {
     const { options, limits, server } = scope;
+    this.rate = options.requestRate ? new RequestRate(options.requestRate) : undefined;
     this.ctx = new ConnectionContext(socket, req, scope.rooms, server.maxBufferedBytes, () =>
       this.close('backpressure', 1013, `send buffer over maxBufferedBytes ${server.maxBufferedBytes}`, undefined, false),
     );
+    this.ctx.user = identity?.user;
+    this.ctx.userKey = identity?.key;
+    this.ctx.onExpire = (reason) => this.close('expired', CLOSE_EXPIRED, reason);
     this.queue = new HookQueue({
+      maxWaiting: server.maxQueuedRequests,
       setPaused: (pause) => {
         this.queuePaused = pause;
         this.applyPause();
@@ -138,11 +156,14 @@ export class ServerConnection {
       timers: options.timers,
       onTimeout: (error) => this.failProtocol(error),
       chunks: { begin: (file) => this.uploads.begin(file), write: (file, bytes) => this.uploads.write(file, bytes) },
+      refuse: (error, id) => this.refuseRequest(id, error.message, error),
     });
     this.guard = installFrameGuard(socket, {
       maxTextBytes: limits.maxTextFrameBytes,
       maxPayload: scope.maxPayload,
       frameTimeoutMs: server.frameTimeoutMs,
+      maxFramesPerMessage: server.maxFramesPerMessage,
+      discarding: () => this.decoder.discarding,
       minBytesPerSecond: limits.minBytesPerSecond,
       timers: options.timers ?? systemTimers,
       expectedBinary: () => this.decoder.expectedBinaryBytes,
@@ -256,6 +277,17 @@ export class ServerConnection {
     this.close('protocol', error.code, error.message, error);
   }
 
+  /**
+   * Refuses one request and keeps the socket: `<hx-ws-refused>` with its id and `reason` goes to
+   * the client at once (before the acks of requests still queued: the page matches it by id),
+   * and the app's `onError` hears of it as a {@link RequestRefusedError}.
+   */
+  refuseRequest(id: string, reason: string, cause?: unknown): void {
+    if (this.cause) return;
+    this.scope.reportError(new RequestRefusedError(id, reason, cause), this.ctx);
+    this.ctx.sendControl(formatRefused(id, refusalReason(reason)));
+  }
+
   /** Pauses reading while the handler queue is behind or a sink is full; reads again when neither. */
   private applyPause(): void {
     const pause = !this.cause && (this.queuePaused || this.fullSinks > 0);
@@ -308,6 +340,14 @@ export class ServerConnection {
    * request (reported, nothing handed to the handler).
    */
   private deliver(request: HxWsRequest): void {
+    if (this.rate && !this.rate.take()) {
+      const id = requestIdOf(request.headers);
+      if (id !== undefined) this.refuseRequest(id, this.rate.describe());
+      else this.failProtocol(new ProtocolError('rate-limited', `request ${this.rate.describe()}`));
+      // Its chunked files, if any, are not kept.
+      this.uploads.cutOff(false, () => new Error('hx-ws: request over the request rate'));
+      return;
+    }
     const files = this.uploads.take(request, (error) => this.scope.reportError(error, this.ctx));
     if (files === 'duplicate') {
       // A continuation of a request the handler already had (its done notice was lost): not
@@ -318,7 +358,14 @@ export class ServerConnection {
     }
     const handle = this.handlerTask(request);
     if (!files) this.queue.enqueue('handler', handle);
-    else this.queue.enqueue('handler', async () => ((await files()) ? handle() : undefined));
+    else {
+      const id = requestIdOf(request.headers);
+      this.queue.enqueue('handler', async () => {
+        if (await files()) return handle();
+        // A sink failed (reported as it is): the page is told, unless it cannot be named.
+        if (id !== undefined) this.refuseRequest(id, 'a file of this request could not be stored');
+      });
+    }
   }
 
   /**
@@ -333,11 +380,19 @@ export class ServerConnection {
     const requestId = requestIdOf(request.headers);
     const ackId = ack ? requestId : undefined;
     const run = (first: boolean): void | Promise<void> => {
-      if (ackId === undefined) return first ? handler(request, ctx) : undefined;
+      if (!first) {
+        if (ackId !== undefined) ctx.sendControl(String(ackMessage(ackId)));
+        return undefined;
+      }
+      // `ctx.refuse(reason)` in the handler's synchronous part: the refusal instead of the ack.
+      const handling: { id: string | undefined; refused?: string } = { id: requestId };
+      ctx.handling = handling;
       try {
-        return first ? handler(request, ctx) : undefined;
+        return handler(request, ctx);
       } finally {
-        ctx.sendControl(String(ackMessage(ackId)));
+        ctx.handling = undefined;
+        if (handling.refused !== undefined) this.refuseRequest(requestId!, handling.refused);
+        else if (ackId !== undefined) ctx.sendControl(String(ackMessage(ackId)));
       }
     };
     return () => {
@@ -354,7 +409,7 @@ export class ServerConnection {
     const { scope, ctx } = this;
     this.queue.closing = true;
     // A chunked request cut off: kept for a resume after a drop; removed after a refusal.
-    const keep = this.cause === undefined || this.cause === 'peer' || this.cause === 'heartbeat' || this.cause === 'backpressure';
+    const keep = this.cause === undefined || this.cause === 'peer' || this.cause === 'heartbeat' || this.cause === 'backpressure' || this.cause === 'expired';
     this.uploads.cutOff(keep, () => this.error ?? new Error(`hx-ws: upload cut off (${this.cause})`));
     this.decoder.close();
     this.guard?.close();

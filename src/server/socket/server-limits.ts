@@ -53,6 +53,19 @@ export interface ServerLimits {
    * {@link diskSink} file removed). 0 keeps nothing. Default 60 000 ms.
    */
   resumeWindowMs: number;
+  /**
+   * Most frames one data message may have (its first frame and its continuations). `ws` keeps
+   * every fragment until the message is whole, so a flood of tiny continuation frames costs far
+   * more memory than its bytes; over it the socket is closed with 1008 (`too-many-fragments`).
+   * Browsers send each message as one frame. Default 1024.
+   */
+  maxFramesPerMessage: number;
+  /**
+   * Requests (and hooks) that may wait behind the one the handler is running before reading from
+   * the socket pauses; it reads again once the queue is back under it. What `ws` has already
+   * read from the network still arrives (at most one read, 64 KiB, of frames). Default 1.
+   */
+  maxQueuedRequests: number;
 }
 
 /** The default {@link ServerLimits}. */
@@ -64,6 +77,8 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
   frameTimeoutMs: 30_000,
   closeTimeoutMs: 5000,
   resumeWindowMs: 60_000,
+  maxFramesPerMessage: 1024,
+  maxQueuedRequests: 1,
 });
 
 /**

@@ -38,7 +38,7 @@ export class RequestUploads {
   /** A chunked file's descriptor: a new upload, or the continuation of one a drop cut off. */
   begin(file: HxWsFile): number {
     if (this.uploads.size === 0) this.duplicate = true;
-    const opened = this.store.open(file, this.owner, this.ctx);
+    const opened = this.store.open(file, this.owner, this.ctx, this.ctx.userKey);
     if ('delivered' in opened) {
       this.statuses.push(opened.delivered);
       return file.size;

@@ -30,17 +30,22 @@ export class Upload {
   readonly id: string;
   readonly size: number;
   readonly name: string;
+  /** Where the store keeps it: its id, within its user's (`authenticate`) uploads. */
+  readonly key: string;
 
   /**
    * @param first the file as its first request decoded it (the sink sets its `path` or `bytes`)
    * @param owner the connection feeding it
    * @param sink its sink
+   * @param key the store's key of it (its user's key and its id)
    */
   constructor(
     private readonly first: HxWsFile,
     owner: object,
     sink: Writable | Promise<Writable>,
+    key: string,
   ) {
+    this.key = key;
     this.id = first.uploadId!;
     this.size = first.size;
     this.name = first.name;
@@ -113,7 +118,12 @@ export class Upload {
 /** What {@link UploadStore.open} found for a descriptor. */
 export type Opened = { upload: Upload; status?: UploadStatus } | { delivered: UploadStatus };
 
-/** The chunked uploads of one server, by upload id. */
+/** The store's key of upload `id` of the user whose key is `user`: another user's id is another upload. */
+function keyOf(user: string | undefined, id: string): string {
+  return user === undefined ? id : `${user}\u0000${id}`;
+}
+
+/** The chunked uploads of one server, by user and upload id. */
 export class UploadStore {
   private readonly uploads = new Map<string, Upload>();
   /** Upload ids whose request reached the handler, kept for the resume window. */
@@ -128,13 +138,15 @@ export class UploadStore {
    * A chunked file's descriptor arrived on `owner`'s socket. A new upload gets a sink; a resumed
    * one (`resume: true`) is taken over if the store still has it, with the status to tell the
    * client; else it starts again (status `lost`), or, if it was delivered already, nothing is
-   * to be done (status `done`).
+   * to be done (status `done`). Uploads are kept per user (`user`, the key of the connection's
+   * `authenticate` identity): another user's upload of the same id is never found.
    * @throws {ProtocolError} when a new upload's id is already in use
    */
-  open(file: HxWsFile, owner: object, ctx: HxWsContext): Opened {
+  open(file: HxWsFile, owner: object, ctx: HxWsContext, user?: string): Opened {
     const id = file.uploadId!;
-    const known = this.uploads.get(id);
-    const delivered = this.delivered.get(id);
+    const key = keyOf(user, id);
+    const known = this.uploads.get(key);
+    const delivered = this.delivered.get(key);
     if (file.resume) {
       if (delivered && delivered.size === file.size) return { delivered: { id, received: file.size, state: 'done' } };
       if (known && known.size === file.size && known.name === file.name) {
@@ -146,8 +158,8 @@ export class UploadStore {
       throw new ProtocolError('bad-descriptor', `field ${JSON.stringify(file.field)}: uploadId is already in use`, file.field);
     }
     known?.discard(new Error('hx-ws: upload restarted'));
-    const upload = new Upload(file, owner, this.sinkFor(file, ctx));
-    this.uploads.set(id, upload);
+    const upload = new Upload(file, owner, this.sinkFor(file, ctx), key);
+    this.uploads.set(key, upload);
     return { upload, ...(file.resume ? { status: { id, received: 0, state: 'lost' as const } } : {}) };
   }
 
@@ -162,11 +174,11 @@ export class UploadStore {
 
   /** Every byte of `upload` arrived and its request is complete: it can no longer be resumed. */
   markDelivered(upload: Upload): void {
-    this.uploads.delete(upload.id);
+    this.uploads.delete(upload.key);
     if (this.windowMs <= 0) return;
-    const timer = setTimeout(() => this.delivered.delete(upload.id), this.windowMs);
+    const timer = setTimeout(() => this.delivered.delete(upload.key), this.windowMs);
     timer.unref();
-    this.delivered.set(upload.id, { size: upload.size, timer });
+    this.delivered.set(upload.key, { size: upload.size, timer });
   }
 
   /** `upload`'s socket dropped: keep it for the resume window, then discard it. */
@@ -179,7 +191,7 @@ export class UploadStore {
 
   /** Drops `upload` and destroys its sink. */
   discard(upload: Upload, error: Error): void {
-    if (this.uploads.get(upload.id) === upload) this.uploads.delete(upload.id);
+    if (this.uploads.get(upload.key) === upload) this.uploads.delete(upload.key);
     upload.discard(error);
   }
 

@@ -120,6 +120,10 @@ export interface Commands {
   redis: { args: NoArgs; result: { available: boolean; reason: string | null } };
   landed: { args: NoArgs; result: RedisServerName[] };
   redisRoomcast: { args: { start?: number; count: number; template: string; via?: RedisServerName }; result: number };
+  // Authentication with recovery, `/hxa/` (hxa-endpoint.ts).
+  expire: { args: NoArgs; result: number };
+  authRoomcast: { args: { start?: number; count: number; template: string }; result: number };
+  authState: { args: NoArgs; result: { token: string | null; admitted: boolean }[] };
   // The demo's chat room, `/chat` (chat-endpoint.ts); the channel named is not used.
   dropChat: { args: NoArgs; result: number };
 }

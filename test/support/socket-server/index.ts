@@ -12,6 +12,7 @@
  *   (`attachHxWs` from src/server), which records every request its handler got and acks those
  *   with HX-Request-Id; `/hxu/` forgets a dropped chunked upload at once;
  * - `/hxr/<channel>` (hxr-endpoint.ts): the server helper with recovery on;
+ * - `/hxa/<channel>` (hxa-endpoint.ts): the server helper with `authenticate` and recovery;
  * - `/hxrr/<channel>` (hxrr-endpoint.ts): two of them, A and B, on a throwaway redis-server;
  * - `/chat` (chat-endpoint.ts): the demo's chat room.
  * The commands of channels.ts (`state`, `send`, `close`, `drop`, `refuse`, ...) work on every kind.
@@ -26,6 +27,7 @@ import { SERVER_COMMAND, type CommandName, type CommandPayload } from './command
 import { channelCommands, Channels, type Channel, type Handlers } from './channels.js';
 import { chatEndpoint } from './chat-endpoint.js';
 import { hxEndpoint } from './hx-endpoint.js';
+import { hxaEndpoint } from './hxa-endpoint.js';
 import { hxrEndpoint } from './hxr-endpoint.js';
 import { hxrrEndpoint } from './hxrr-endpoint.js';
 import { wsEndpoint } from './ws-endpoint.js';
@@ -43,10 +45,11 @@ export function wsTestServer({ prefix = '/ws/' }: WsTestServerOptions = {}): Tes
   const ws = wsEndpoint(channels, prefix);
   const hx = hxEndpoint(channels);
   const hxr = hxrEndpoint(hx);
+  const hxa = hxaEndpoint(hx);
   const hxrr = hxrrEndpoint(channels, hx);
   const chat = chatEndpoint();
   // In the order their `upgrade` listeners must run: /hx/'s gate before any helper's own listener.
-  const endpoints = [ws, hx, hxr, hxrr, chat];
+  const endpoints = [ws, hx, hxr, hxa, hxrr, chat];
 
   /** Every command's handler: the build fails if one is missing, or takes or gives other types than commands.ts says. */
   const handlers = {
@@ -54,6 +57,7 @@ export function wsTestServer({ prefix = '/ws/' }: WsTestServerOptions = {}): Tes
     ...ws.commands,
     ...hx.commands,
     ...hxr.commands,
+    ...hxa.commands,
     ...hxrr.commands,
     ...chat.commands,
   } satisfies Handlers<CommandName>;
