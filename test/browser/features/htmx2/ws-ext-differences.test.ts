@@ -99,3 +99,31 @@ describe('hx-ws-elements/htmx2: what differs from htmx-ext-ws, on purpose', () =
     expect(box.querySelector('#n')!.textContent).to.equal('1');
   });
 });
+
+describe('hx-ws-elements/htmx2: opt-in recovery', () => {
+  it('ws-recover: messages sent to the room while the page was cut off arrive after the reconnect, in order, once', async () => {
+    await import('../../../../src/recovery.js');
+    sinon.stub(console, 'error');
+    htmx().config.wsReconnectDelay = () => 20;
+    const opens = heard('htmx:wsOpen');
+    const closes = heard('htmx:wsClose');
+    const ch = new Channel();
+    const box = make(`<div hx-ext="ws" ws-connect="${ch.hxrPath()}" ws-recover><div id="snapshot"></div><div id="log"></div></div>`);
+    const log = () => Array.from(box.querySelectorAll('#log p'), (p) => p.textContent);
+    await waitUntil(() => opens.length === 1, 'open', { timeout: 5000 });
+    await ch.roomcast(0, 5, '<div id="log" hx-swap-oob="beforeend"><p>m{i}</p></div>');
+    await waitUntil(() => log().length === 5, 'live messages', { timeout: 5000 });
+    await ch.refuse(1_000_000);
+    await ch.drop();
+    // The server's side is gone at once; the browser may take a while to notice (Firefox).
+    await open(ch, 0);
+    await ch.roomcast(5, 20, '<div id="log" hx-swap-oob="beforeend"><p>m{i}</p></div>');
+    await ch.refuse(0);
+    await waitUntil(() => opens.length === 2, 'reopened', { timeout: 10_000 });
+    expect(closes.length, 'the drop was an htmx:wsClose').to.equal(1);
+    await waitUntil(() => log().length >= 25, 'the missed messages', { timeout: 5000 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(log()).to.deep.equal(Array.from({ length: 25 }, (_, i) => `m${i}`));
+    expect(await ch.recoveries()).to.deep.equal([false, true]);
+  });
+});
