@@ -54,11 +54,11 @@ async function run(name, code, apply) {
   const page = await browser.newPage();
   await page.setContent(`<!doctype html><body hx-ext="morph"><div id="src"></div>${start}</body>`);
   await page.addScriptTag({ type: 'module', content: code });
-  await page.waitForFunction(() => window.applyMessage || window.htmx);
+  await page.waitForFunction(() => globalThis.applyMessage || globalThis.htmx);
   const { out: times, kept } = await page.evaluate(
     (bodies, apply) => {
       const fn = new Function('html', 'i', apply);
-      const first = document.getElementById('r0');
+      const first = globalThis.document.getElementById('r0');
       const out = [];
       bodies.forEach((html, i) => {
         const t0 = performance.now();
@@ -66,8 +66,8 @@ async function run(name, code, apply) {
         out.push(performance.now() - t0);
       });
       // Every message applied: the last one's text is in the page.
-      if (!document.getElementById('t').textContent.includes(`v${bodies.length - 1}-`)) throw new Error('the last message is not in the page');
-      return { out, kept: document.getElementById('r0') === first };
+      if (!globalThis.document.getElementById('t').textContent.includes(`v${bodies.length - 1}-`)) throw new Error('the last message is not in the page');
+      return { out, kept: globalThis.document.getElementById('r0') === first };
     },
     bodies,
     apply,
