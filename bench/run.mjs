@@ -60,6 +60,7 @@ const SIZE_BUDGETS = {
   'elements + every client feature, Lit external': 14_000,
   'full one-file build (everything), Lit included': 16_000,
   'lite one-file build (core + attribute mode), Lit included': 11_000,
+  'feature morph, on top of the full one-file build without it, Lit included': 3_500,
 };
 const SECTIONS = ['swap', 'latency', 'churn', 'upload', 'chunked', 'size'];
 const SECTION_ALIASES = { swaps: 'swap', throughput: 'swap', uploads: 'upload', sizes: 'size' };
@@ -898,9 +899,11 @@ if (wanted('size')) {
     ['lite one-file build (core + attribute mode), Lit included', { entry: LITE_ENTRY }],
     ['attribute mode (upgrade), Lit external', { entry: 'src/upgrade.ts', external: LIT_EXTERNAL }],
   ];
-  for (const f of ['ack', 'recovery', 'chunked', 'htmx', 'eval']) {
+  for (const f of ['ack', 'recovery', 'chunked', 'htmx', 'eval', 'morph']) {
     rows.push([`feature ${f}, on top of the core elements, Lit external`, { entry: `src/${f}.ts`, external: LIT_EXTERNAL, on: 'src/index.ts' }]);
   }
+  // The full one-file build less the same build without morph (two bundles of their own entries).
+  rows.push(['feature morph, on top of the full one-file build without it, Lit included', { entry: defaultEntry(), minus: 'bench/entries/full-without-morph.js' }]);
   rows.push(['htmx 1.9 (hx-ws built in)', { entry: 'bench/entries/htmx1.js' }]);
   rows.push(['htmx 2 + htmx-ext-ws', { entry: 'bench/entries/htmx2.js', alias: { 'htmx.org': 'htmx2' } }]);
   rows.push(['htmx 4 + hx-ws ext', { entry: 'bench/entries/htmx4.js' }]);
@@ -912,7 +915,11 @@ if (wanted('size')) {
   };
   for (const [label, o] of rows) {
     // A feature row: the core elements with the feature, less the core elements alone.
-    const r = o.on ? await bundleOnTop(o) : await bundle(o);
+    let r;
+    if (o.minus) {
+      const [all, base] = await Promise.all([bundle({ entry: o.entry }), bundle({ entry: o.minus })]);
+      r = { bytes: all.bytes - base.bytes, gzip: all.gzip - base.gzip };
+    } else r = o.on ? await bundleOnTop(o) : await bundle(o);
     results.size[label] = { entry: o.entry.replace(`${ROOT}/`, ''), minified: r.bytes, gzip: r.gzip, shippedMinGzip: asShipped[label] ?? null, budgetGzip: SIZE_BUDGETS[label] ?? null };
     if (r.inputs) results.size[label].minifiedBytesByFile = Object.fromEntries(Object.entries(r.inputs).sort((a, b) => b[1] - a[1]));
   }

@@ -1,6 +1,6 @@
 /**
  * `hx-ws-elements/full`: the elements with every client feature: acks, recovery, chunked
- * uploads, the htmx integration and `js:` evaluation. For pages that would rather not pick.
+ * uploads, the htmx integration, `js:` evaluation and morph swaps. For pages that would rather not pick.
  *
  * @example
  * import 'hx-ws-elements/full';
@@ -10,5 +10,6 @@ import './recovery.js';
 import './chunked.js';
 import './htmx.js';
 import './eval.js';
+import './morph.js';
 
 export * from './index.js';

@@ -8,7 +8,8 @@
  * import 'hx-ws-elements';
  * import 'hx-ws-elements/htmx';
  */
-import { addFeature } from './core/features.js';
+import { addFeature, features } from './core/features.js';
 import { htmxBridge } from './features/htmx/htmx-bridge.js';
 
-addFeature(htmxBridge);
+// A twin already in place (hx-ws-elements/htmx2's) covers these ones too: it is kept.
+addFeature({ ...htmxBridge, twin: features.twin ?? htmxBridge.twin });

@@ -93,6 +93,8 @@ export interface SenderSettings {
    * drop; unset: one frame per file.
    */
   chunkSize?: number | string | null;
+  /** The JSON member that carries the headers; unset: `HEADERS` (htmx 4's extension: `headers`). */
+  headersKey?: string | null;
 }
 
 /** How a setting's text becomes its value. */

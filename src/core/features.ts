@@ -2,7 +2,7 @@
  * The one interface between the core and the features. The core (a connection's life, receiving
  * and swapping, sending) calls these slots where a feature may take part and imports no feature;
  * a page that imports a feature's entry point (`hx-ws-elements/recovery`, `/ack`, `/chunked`,
- * `/htmx`, `/eval`) fills its slots with {@link addFeature}. An element whose settings
+ * `/htmx`, `/eval`, `/morph`) fills its slots with {@link addFeature}. An element whose settings
  * ask for a feature that is not loaded says so once (`needFeature` in `dispatch.ts`) and goes on
  * without it.
  *
@@ -92,6 +92,20 @@ export interface ChunkedPart {
   begin(socket: WebSocket): boolean;
 }
 
+/** What a swap style of a feature gets besides its target and content: the message's swap run. */
+export interface StyleRun {
+  /** Class put on new elements until settle (`''`: none). */
+  readonly addedClass: string;
+  /** New elements put into the page, in order: a style pushes each one it inserts. */
+  readonly added: Element[];
+}
+
+/**
+ * A swap style of a feature: puts `content` (the fragment, `hx-swap-oob` removed) into `target`.
+ * @returns `false` when the swap could not happen
+ */
+export type SwapStyleFn = (target: Element, content: Element, run: StyleRun) => boolean;
+
 /** The slots. Each is filled by one feature module; all are empty in the core. */
 export interface Features {
   /** Ack mode: one tracker per connection, and the `HX-Request-Id` of request number `n`. */
@@ -116,6 +130,8 @@ export interface Features {
   fallback?: (key: 'wsReconnectDelay' | 'allowScriptTags' | 'allowEval') => unknown;
   /** `js:` evaluation: the value of a JavaScript expression. */
   evaluate?: (expression: string) => unknown;
+  /** Extra `hx-swap-oob` styles (morph), by lower-case style name (`morph:innerhtml`, `outermorph`). */
+  styles?: Record<string, SwapStyleFn>;
 }
 
 /** The slots filled so far. */

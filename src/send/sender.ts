@@ -271,7 +271,7 @@ export class Sender implements ReactiveController {
     if (connection.ack) headers[REQUEST_ID_HEADER] = features.acks!.id(id);
     let json: string;
     try {
-      json = JSON.stringify({ ...encoded.values, [HEADERS_KEY]: headers });
+      json = JSON.stringify({ ...encoded.values, [this.#settings().headersKey ?? HEADERS_KEY]: headers });
     } catch (err) {
       this.#report({ reason: 'bad-vals', message: `the values could not be turned into JSON: ${(err as Error).message}`, cause: err });
       return null;

@@ -8,6 +8,8 @@
  *   differs from the last one seen;
  * - `delay:<time>`: wait, restarting the wait at every new event (debounce);
  * - `throttle:<time>`: send at once, then ignore events for that long;
+ * - `every <time>` (as a trigger of its own, htmx's polling): send every `<time>` while the sender
+ *   is in the page;
  * - `from:<selector>`: listen on other elements: `document`, `window`, `body`, `closest <sel>`,
  *   `find <sel>`, `next` / `previous` (with or without `<sel>`), a CSS selector without spaces,
  *   or `<any selector/>` for one with spaces.
@@ -37,6 +39,8 @@ export interface TriggerSpec {
   throttle?: number;
   /** Where to listen instead of the sender. */
   from?: string;
+  /** `every <time>`: a poll, in ms (no event is listened for). */
+  every?: number;
   /** The trigger as written. */
   text: string;
 }
@@ -78,6 +82,12 @@ function parseOne(text: string): TriggerSpec | TriggerProblem {
   if (event.includes('[')) return { message: `event filters are not supported: "${text.trim()}"`, part: event };
   if (!EVENT_NAME.test(event)) return { message: `"${event}" is not an event name`, part: event };
   const spec: TriggerSpec = { event, once: false, changed: false, text: text.trim() };
+  if (event === 'every') {
+    const ms = mods.length === 1 ? parseInterval(mods[0]!) : undefined;
+    if (ms === undefined || ms <= 0) return { message: `"${text.trim()}" needs one time after every (use 500ms, 1s, 2m)`, part: text.trim() };
+    spec.every = ms;
+    return spec;
+  }
   for (let i = 0; i < mods.length; i++) {
     const mod = mods[i];
     const colon = mod.indexOf(':');
@@ -237,6 +247,18 @@ export function wireSpec(host: Element, spec: TriggerSpec, index: number, fire: 
     opts.timers.add(id);
     return id;
   };
+  if (spec.every !== undefined) {
+    const every = spec.every;
+    const poll = (): void => {
+      timer(every, () => {
+        if (opts.signal.aborted) return;
+        fire(new Event('every'));
+        poll();
+      });
+    };
+    poll();
+    return;
+  }
   const handler = (listenedOn: EventTarget) => (event: Event) => {
     preventNavigation(host, event);
     if (spec.once && opts.fired.has(key)) return;

@@ -31,12 +31,24 @@ export const swapStyles: readonly SwapStyle[] = Object.freeze([
   'textContent',
 ] as const);
 
-const styleByLowerCase = new Map<string, SwapStyle>(swapStyles.map((s) => [s.toLowerCase(), s]));
+/**
+ * The morph styles (htmx 2 + idiomorph names, then htmx 4's), swapped by the morph feature
+ * (`hx-ws-elements/morph`, the `styles` slot). Known here so that a page without the feature is
+ * told which import it lacks instead of "unknown style". `morph` is `morph:outerHTML`.
+ */
+export const morphStyles = Object.freeze(['morph', 'morph:outerHTML', 'morph:innerHTML', 'outerMorph', 'innerMorph'] as const);
+
+/** A style that a feature swaps (see {@link morphStyles}). */
+export type FeatureSwapStyle = (typeof morphStyles)[number];
+
+const styleByLowerCase = new Map<string, SwapStyle | FeatureSwapStyle>(
+  [...swapStyles, ...morphStyles].map((s) => [s.toLowerCase(), s]),
+);
 
 /** A parsed `hx-swap-oob` value. */
 export interface SwapSpec {
-  /** The swap style. */
-  readonly style: SwapStyle;
+  /** The swap style: one of {@link swapStyles}, or a morph style (swapped by the morph feature). */
+  readonly style: SwapStyle | FeatureSwapStyle;
   /** The CSS selector after the colon, or `null`: then the target is the fragment's id. */
   readonly selector: string | null;
 }
@@ -47,15 +59,25 @@ const DEFAULT_SPEC: SwapSpec = Object.freeze({ style: 'outerHTML', selector: nul
  * Parses an `hx-swap-oob` value: `true`, `<style>` or `<style>:<css selector>`.
  *
  * Absent, empty and `true` all mean `outerHTML` by id. Style names are matched without regard to
- * case and around whitespace; an empty selector (`beforeend:`) counts as none.
- * @returns the spec, or `null` when the style is not one of {@link swapStyles}.
+ * case and around whitespace; an empty selector (`beforeend:`) counts as none. After `morph:`,
+ * `outerHTML` or `innerHTML` is part of the style name (`morph:innerHTML:#list` morphs the
+ * children of `#list`), as idiomorph's htmx extension reads it.
+ * @returns the spec, or `null` when the style is not one of {@link swapStyles} or {@link morphStyles}.
  */
 export function parseSwapSpec(value: string | null | undefined): SwapSpec | null {
   if (value == null) return DEFAULT_SPEC;
   const text = value.trim();
   if (text === '' || text.toLowerCase() === 'true') return DEFAULT_SPEC;
-  const colon = text.indexOf(':');
-  const name = colon > 0 ? text.slice(0, colon).trim() : text;
+  let colon = text.indexOf(':');
+  let name = colon > 0 ? text.slice(0, colon).trim() : text;
+  if (colon > 0 && name.toLowerCase() === 'morph') {
+    const next = text.indexOf(':', colon + 1);
+    const mode = text.slice(colon + 1, next > 0 ? next : undefined).trim().toLowerCase();
+    if (mode === 'outerhtml' || mode === 'innerhtml') {
+      name = `morph:${mode}`;
+      colon = next;
+    }
+  }
   const style = styleByLowerCase.get(name.toLowerCase());
   if (!style) return null;
   const selector = colon > 0 ? text.slice(colon + 1).trim() : '';

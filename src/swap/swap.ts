@@ -20,16 +20,18 @@
 import { config, effectiveAllowScripts } from '../config.js';
 import { activateScripts, captureFocus, restoreFocus } from './after-swap.js';
 import { features } from '../core/features.js';
-import { parseFragments, parseSwapSpec, swapStyles, type SwapStyle } from './fragments.js';
+import { morphStyles, parseFragments, parseSwapSpec, swapStyles, type SwapSpec, type SwapStyle } from './fragments.js';
 import { scheduleSettle } from './settle.js';
 import { HxWsOobAfterSwapEvent, HxWsOobBeforeSwapEvent, HxWsOobErrorNoTargetEvent } from '../events.js';
-import { emit, reportProblem } from '../core/dispatch.js';
+import { emit, needFeature, reportProblem } from '../core/dispatch.js';
 
 export {
   isFullDocument,
+  morphStyles,
   parseFragments,
   parseSwapSpec,
   swapStyles,
+  type FeatureSwapStyle,
   type SwapSpec,
   type SwapStyle,
 } from './fragments.js';
@@ -128,16 +130,24 @@ function swapFragment(fragment: Element, run: Run): boolean {
     reportProblem(
       source,
       'swap',
-      `hx-swap-oob="${value}" names no known swap style (one of ${swapStyles.join(', ')}, optionally followed by :<selector>)`,
+      `hx-swap-oob="${value}" names no known swap style (one of ${[...swapStyles, ...morphStyles].join(', ')}, optionally followed by :<selector>)`,
       { part: value ?? '' },
     );
+    return false;
+  }
+
+  const { style } = spec;
+  // A morph style without the morph feature: said once per element, and the fragment is not
+  // swapped (an outerHTML in its place would throw away what the user is typing).
+  const styled = STYLES[style as keyof typeof STYLES] ? null : features.styles?.[style.toLowerCase()];
+  if (styled === undefined) {
+    needFeature(source, 'styles', `hx-swap-oob="${style}"`, 'morph');
     return false;
   }
 
   const targets = findTargets(fragment, spec.selector, run);
   if (!targets) return false;
 
-  const { style } = spec;
   const last = targets.length - 1;
   let swapped = false;
   for (let i = 0; i <= last; i++) {
@@ -147,7 +157,7 @@ function swapFragment(fragment: Element, run: Run): boolean {
     // Copies are made after the event, so a listener's changes to `fragment` reach every target.
     const content = i === last ? fragment : (fragment.cloneNode(true) as Element);
     const from = run.added.length;
-    if (!insert(style, target, content, run)) continue;
+    if (!(styled ? styled(target, content, run) : insert(style, target, content, run))) continue;
     if (run.allowScripts) activateScripts(run.added, from);
     emit(source, new HxWsOobAfterSwapEvent(target, fragment, style));
     swapped = true;
@@ -202,7 +212,7 @@ function byId(root: Document | DocumentFragment | null, id: string): Element | n
  * Puts `content` into `target` with `style`, recording new top-level elements in `run.added`.
  * @returns `false` when the swap could not happen (a sibling position of a target with no parent).
  */
-function insert(style: SwapStyle, target: Element, content: Element, run: Run): boolean {
+function insert(style: SwapSpec['style'], target: Element, content: Element, run: Run): boolean {
   const place = PLACES[style as keyof typeof PLACES];
   if (place) {
     // beforebegin / afterend put the content next to the target: it needs a parent.
@@ -219,6 +229,9 @@ function insert(style: SwapStyle, target: Element, content: Element, run: Run): 
   else if (style === 'textContent') target.textContent = content.textContent;
   return true; // 'none' too
 }
+
+/** The styles swapped here (the others are features' `styles`). */
+const STYLES = Object.fromEntries(swapStyles.map((s) => [s, true])) as Record<SwapStyle, true>;
 
 /** The styles that insert the fragment's children, by the `Element` method that does it. */
 const PLACES = {

@@ -16,7 +16,7 @@ const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.ur
   exports: Record<string, string | Record<string, string>>;
 };
 
-const modules = ['index', 'upgrade', 'full', 'ack', 'recovery', 'chunked', 'htmx', 'eval', 'elements/connect-element', 'elements/send-element', 'events', 'config', 'features/shim/shim', 'swap/swap', 'react', 'vue', 'server/index', 'server/redis'];
+const modules = ['index', 'upgrade', 'full', 'ack', 'recovery', 'chunked', 'htmx', 'eval', 'morph', 'htmx2', 'htmx4', 'elements/connect-element', 'elements/send-element', 'events', 'config', 'features/shim/shim', 'swap/swap', 'react', 'vue', 'server/index', 'server/redis'];
 const top = ['package.json', 'README.md', 'LICENSE', 'custom-elements.json', 'docs/protocol.md', 'docs/migrating.md', 'docs/scale-out.md'];
 const built = [...modules.flatMap((m) => ['.js', '.d.ts', '.js.map'].map((ext) => `dist/${m}${ext}`)), 'dist/hx-ws.js', 'dist/hx-ws-lite.js'];
 

@@ -34,6 +34,7 @@ describe('the core without features', () => {
     expect(features.chunked, 'chunked').to.equal(undefined);
     expect(features.twin, 'htmx').to.equal(undefined);
     expect(features.evaluate, 'eval').to.equal(undefined);
+    expect(features.styles, 'morph').to.equal(undefined);
   });
 
   for (const mode of modes) {

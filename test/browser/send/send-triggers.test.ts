@@ -212,4 +212,24 @@ describe('triggers: bad specs', () => {
     ]);
     expect(['500ms', '1.5s', '2m', '250', 'x', '1h', ''].map(parseInterval)).to.deep.equal([500, 1500, 120000, 250, undefined, undefined, undefined]);
   });
+
+  it('every <time> polls (htmx 2); without one time it is refused', () => {
+    expect(parseTriggers('every 1s, click').specs).to.deep.equal([
+      { event: 'every', once: false, changed: false, every: 1000, text: 'every 1s' },
+      { event: 'click', once: false, changed: false, text: 'click' },
+    ]);
+    expect(parseTriggers('every').problems.map((p) => p.part)).to.deep.equal(['every']);
+    expect(parseTriggers('every 1s 2s').problems).to.have.length(1);
+  });
+
+  it('every <time> sends while the sender is in the page, and stops when it leaves', async () => {
+    const { ch, sender } = await page(html`<hx-ws-send trigger="every 150ms"><input name="q" value="1"></hx-ws-send>`);
+    const started = performance.now();
+    await ch.waitFrames(2);
+    expect(performance.now() - started).to.be.greaterThan(250);
+    sender.remove();
+    const n = (await ch.frames()).length;
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await ch.frames()).length).to.equal(n);
+  });
 });
