@@ -273,6 +273,7 @@ export class ServerConnection {
   }
 
   private message(data: RawData, isBinary: boolean): void {
+    this.scope.rooms.stats.received(Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength);
     if (this.cause || this.decoder.error) return;
     if (this.firstFrame) {
       this.firstFrame = false;
@@ -364,6 +365,7 @@ export class ServerConnection {
     ctx.detach();
     const onClose = scope.options.onClose;
     const info = { cause: this.cause ?? 'peer', ...(this.error ? { error: this.error } : {}) };
+    scope.rooms.stats.closed(info.cause);
     if (onClose) this.queue.enqueue('onClose', () => onClose(ctx, code, reason, info));
   }
 }
