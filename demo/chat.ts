@@ -7,7 +7,7 @@
  */
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { attachHxWs, html, oob, unsafeHtml, type HxWsAdapter, type HxWsContext, type HxWsServer, type SafeHtml } from '../src/server/index.js';
+import { attachHxWs, html, oob, PROMETHEUS_CONTENT_TYPE, statsToPrometheus, unsafeHtml, type HxWsAdapter, type HxWsContext, type HxWsServer, type SafeHtml } from '../src/server/index.js';
 import { chatHistory, type StoredFile } from './history.js';
 
 export type { StoredFile } from './history.js';
@@ -43,7 +43,7 @@ export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 export interface ChatRoom {
   /** Attaches the room's socket endpoint (`/chat`) to an HTTP server. */
   attach(server: Server): HxWsServer;
-  /** Koa-style middleware that serves uploaded files under `/files/`. */
+  /** Koa-style middleware that serves uploaded files under `/files/`, and the socket counters at `/stats`. */
   middleware: (ctx: KoaLike, next: () => Promise<unknown>) => Promise<unknown>;
   /** The uploaded file a `/files/<id>/<name>` path names, with the headers to serve it with. */
   file(path: string): Promise<{ bytes: Buffer; headers: Record<string, string> } | undefined>;
@@ -163,6 +163,13 @@ export function chatRoom(options: ChatOptions = {}): ChatRoom {
 
   async function middleware(ctx: KoaLike, next: () => Promise<unknown>) {
     if (ctx.path === '/') return ctx.redirect('/demo/');
+    if (ctx.path === '/stats' && hx) {
+      // The socket server's counters, in Prometheus's text format (a scraper can read this page).
+      ctx.set('Content-Type', PROMETHEUS_CONTENT_TYPE);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = statsToPrometheus(hx.stats(), 'hx_ws', { server: hx.serverId });
+      return undefined;
+    }
     if (!ctx.path.startsWith('/files/')) return next();
     const found = await file(ctx.path);
     if (!found) {

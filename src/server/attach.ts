@@ -111,7 +111,16 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     reportError,
   };
   // Refusals before any connection exists reach onError with no ctx.
-  const admission = new Admission(server, options, serverLimits, (error) => reportError(error, undefined));
+  const admission = new Admission(
+    server,
+    options,
+    serverLimits,
+    (error) => {
+      rooms.stats.refused(error.status);
+      reportError(error, undefined);
+    },
+    (status) => rooms.stats.refused(status),
+  );
 
   const authenticate = options.authenticate;
   const authTimeoutMs = options.authenticateTimeoutMs ?? 10_000;
@@ -155,6 +164,7 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     toRoom: (room, html, opts = {}) => rooms.toRoom(room, String(html), opts.except, opts.local),
     count: (room) => rooms.count(room),
     position: () => recovery?.position(),
+    stats: () => rooms.stats.snapshot(scope.connections.size, rooms.roomCount),
     close: async (code = 1012, reason = 'server restarting') => {
       server.off('upgrade', onUpgrade);
       stopHeartbeat();

@@ -19,6 +19,7 @@ import type { PathOption } from './http/admission.js';
 import type { Authenticate } from './http/authenticate.js';
 import type { FileSink } from './uploads/file-sink.js';
 import type { RecoveryOptions } from './recovery/recovery-store.js';
+import type { HxWsStats } from './stats/stats.js';
 
 /**
  * Why a connection closed, as `onClose` reports it:
@@ -220,6 +221,12 @@ export interface HxWsServer {
    * (`undefined` until it has connected). `undefined` when recovery is off.
    */
   position(): string | undefined;
+  /**
+   * This process's counters: connections, rooms, messages and bytes in and out, refusals and
+   * closes by cause, the adapter's state, recovery hits and misses (see {@link HxWsStats};
+   * {@link statsToPrometheus} renders them for Prometheus). A new object each call.
+   */
+  stats(): HxWsStats;
   /**
    * Stops accepting upgrades, closes every connection (after its queued handlers, and their acks)
    * and resolves once all are closed; whatever is still open after `closeTimeoutMs` is

@@ -51,6 +51,26 @@ function get(port: number, path: string): Promise<number | null> {
   });
 }
 
+/** GET a text body. */
+function getText(port: number, path: string): Promise<{ status: number; type: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** A sample's value in Prometheus text, by its name and labels as written after the prefix. */
+function sample(text: string, name: string): number {
+  const line = text.split('\n').find((l) => l.startsWith(`hx_ws_${name}{`) || l.startsWith(`hx_ws_${name} `));
+  assert.ok(line, `${name} in ${text}`);
+  return Number(line.slice(line.lastIndexOf(' ') + 1));
+}
+
 /** Polls from the moment the process starts; returns the status of the first answers. */
 async function firstAnswers(port: number, paths: string[]): Promise<number[]> {
   const deadline = Date.now() + 20_000;
@@ -93,6 +113,27 @@ describe('npm start (demo/serve.ts)', () => {
       const statuses = await firstAnswers(demo.port, ['/demo/status.ts', '/demo/', '/src/index.ts', '/demo/favicon.svg']);
       assert.deepEqual(statuses, [200, 200, 200, 200]);
       assert.doesNotMatch(demo.stderr(), /Error while handling|pluginContext|TypeError/);
+    } finally {
+      await stop(demo);
+    }
+  });
+
+  it('serves the socket counters at /stats, and they move', async () => {
+    const demo = start();
+    try {
+      await firstAnswers(demo.port, ['/demo/']);
+      const before = await getText(demo.port, '/stats');
+      assert.equal(before.status, 200);
+      assert.match(before.type, /^text\/plain; version=0\.0\.4/);
+      assert.equal(sample(before.body, 'connections'), 0);
+      const { ws, messages } = await socket(demo.port);
+      ws.send(JSON.stringify({ author: 'Ada', message: 'counted', HEADERS: { 'HX-Request': 'true' } }));
+      await until('the message came back', () => messages.some((m) => m.includes('counted')));
+      const after = await getText(demo.port, '/stats');
+      assert.equal(sample(after.body, 'connections'), 1);
+      assert.equal(sample(after.body, 'messages_received_total') - sample(before.body, 'messages_received_total'), 1);
+      assert.ok(sample(after.body, 'messages_sent_total') > sample(before.body, 'messages_sent_total'));
+      ws.close();
     } finally {
       await stop(demo);
     }

@@ -8,9 +8,13 @@ import {
   HxWsDecoder,
   oob,
   ProtocolError,
+  PROMETHEUS_CONTENT_TYPE,
+  statsToPrometheus,
+  type CloseCause,
   type HxWsContext,
   type HxWsFile,
   type HxWsRequest,
+  type HxWsStats,
 } from 'hx-ws-elements/server';
 
 const server = createServer();
@@ -31,6 +35,15 @@ const hub = attachHxWs(server, {
     }
   },
 });
+const stats: HxWsStats = hub.stats();
+const closedByHeartbeat: number = stats.closes.heartbeat;
+const refusedFull: number = stats.refusals[503];
+const adapterState: 'up' | 'down' | 'none' = stats.adapter.state;
+// Every close cause onClose can be told has a counter.
+const perCause: Record<CloseCause, number> = stats.closes;
+const metrics: string = statsToPrometheus(stats, 'chat', { server: hub.serverId });
+const contentType: string = PROMETHEUS_CONTENT_TYPE;
+void [closedByHeartbeat, refusedFull, adapterState, perCause, metrics, contentType, stats.recovery.hits, stats.bytesOut];
 void hub.close();
 
 const decoder = new HxWsDecoder({ limits: { maxFiles: 3 } });

@@ -174,6 +174,7 @@ export class Admission {
    * @param options path, Host and Origin rules, how to tell a client's address
    * @param limits most connections in all, and from one address
    * @param report where refusals the app hears of go (its `onError`, with no connection)
+   * @param counted told the status of the refusals the app does not hear of (429, 503), for the stats
    * @throws {TypeError} when an `origins` entry is not an http(s) origin
    */
   constructor(
@@ -181,6 +182,7 @@ export class Admission {
     private readonly options: AdmissionOptions,
     private readonly limits: { readonly maxConnections: number; readonly maxConnectionsPerAddress: number },
     private readonly report: (error: UpgradeRefusedError) => void,
+    private readonly counted?: (status: number) => void,
   ) {
     this.matchPath = pathMatcher(options.path);
     this.hostAllowed = hostChecker(options.allowedHosts);
@@ -210,6 +212,7 @@ export class Admission {
     const refusal = this.count(this.addressOf(req), socket);
     if (refusal) {
       refuse(socket, refusal);
+      this.counted?.(refusal);
       return false;
     }
     return true;

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { LogEntry, RecoveryStore } from '../recovery/recovery-store.js';
+import { ServerStats } from '../stats/stats.js';
 import { PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type HxWsAdapter } from './adapter.js';
 
 /** A random server id: 12 characters of base64url, so 72 bits. */
@@ -101,6 +102,8 @@ export class Rooms {
   readonly recovery: RecoveryStore | undefined;
   /** Recovery through a shared log: the connections fed from it, by session id. */
   private readonly bySession = new Map<string, RoomMember>();
+  /** The server's counters (`hx.stats()`). */
+  readonly stats = new ServerStats();
 
   /**
    * @param adapter the transport to the other processes (started here)
@@ -127,6 +130,7 @@ export class Rooms {
       status: (state, error) => {
         if (state === this.state) return;
         this.state = state;
+        this.stats.adapter(state);
         this.reporting.status(state, error);
       },
     };
@@ -142,6 +146,11 @@ export class Rooms {
   /** This process's count of connections in `room` (every connection when undefined). */
   localCount(room?: string): number {
     return room === undefined ? this.members.size : (this.rooms.get(room)?.size ?? 0);
+  }
+
+  /** How many rooms of this process have a member. */
+  get roomCount(): number {
+    return this.rooms.size;
   }
 
   /** A connection opened. */

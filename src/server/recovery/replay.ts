@@ -17,7 +17,7 @@ import type { Rooms } from '../hub/rooms.js';
 import type { CloseCause } from '../options.js';
 import type { ConnectionContext } from '../socket/connection-context.js';
 import type { HookQueue } from '../socket/hook-queue.js';
-import { comparePositions, formatPosition, formatSession, parseOffer, RECOVER_QUERY } from '../../protocol.js';
+import { comparePositions, formatPosition, formatSession, parseOffer, RECOVER_QUERY, type RecoveryOffer } from '../../protocol.js';
 import { isPromise, reaches, type RecoverySession, type RecoveryStore, type Resumption } from './recovery-store.js';
 
 /** What a connection lends to its recovery. */
@@ -77,7 +77,7 @@ export function answerOffer(c: RecoveringConnection, text: string): void {
   }
   const decided = store.resume(offer, ctx.id, ctx.userKey);
   if (!isPromise(decided)) {
-    begin(c, decided);
+    begin(c, decided, offer);
     if (onConnection) queue.enqueue('onConnection', () => onConnection(ctx));
     queue.enqueue('onConnection', () => replay(c, decided.session, decided.from));
     return;
@@ -87,7 +87,7 @@ export function answerOffer(c: RecoveringConnection, text: string): void {
   queue.enqueue('onConnection', () =>
     decided.then(
       (r) => {
-        if (begin(c, r)) decision = r;
+        if (begin(c, r, offer)) decision = r;
         // The socket closed while the store answered: the session it took is let go again.
         else store.keep(r.session, ctx.id, r.session.rooms, r.session.data);
       },
@@ -102,9 +102,10 @@ export function answerOffer(c: RecoveringConnection, text: string): void {
  * Answers the offer and restores the session's rooms and `data`; live messages wait.
  * @returns false when the socket is no longer open (nothing done)
  */
-function begin(c: RecoveringConnection, { session, recovered, restored, from }: Resumption): boolean {
+function begin(c: RecoveringConnection, { session, recovered, restored, from }: Resumption, offer: RecoveryOffer): boolean {
   const { rooms, ctx } = c;
   if (c.socket.readyState !== WebSocket.OPEN) return false;
+  rooms.stats.recovery(recovered, offer.session !== undefined || offer.position !== undefined);
   ctx.session = session;
   ctx.recovered = recovered;
   ctx.holding = true;
@@ -168,7 +169,9 @@ async function replay(c: RecoveringConnection, session: RecoverySession, from: s
       after = entry.position;
       if (!reaches(entry, session, ctx.rooms)) continue;
       if (socket.readyState !== WebSocket.OPEN) return;
-      socket.send(formatPosition(entry.position) + entry.html);
+      const text = formatPosition(entry.position) + entry.html;
+      socket.send(text);
+      c.rooms.stats.sent(text);
       if (socket.bufferedAmount > high) {
         await drained(socket, high / 2);
         paused = true;

@@ -114,6 +114,7 @@ export class ConnectionContext implements HxWsContext, RoomMember {
   sendControl(text: string): boolean {
     if (this.socket.readyState !== WebSocket.OPEN) return false;
     this.socket.send(text);
+    this.roomsOf.stats.sent(text);
     if (this.socket.bufferedAmount > this.maxBufferedBytes) this.overflow();
     return true;
   }

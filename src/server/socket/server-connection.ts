@@ -305,6 +305,7 @@ export class ServerConnection {
   }
 
   private message(data: RawData, isBinary: boolean): void {
+    this.scope.rooms.stats.received(Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength);
     if (this.cause || this.decoder.error) return;
     if (this.firstFrame) {
       this.firstFrame = false;
@@ -419,6 +420,7 @@ export class ServerConnection {
     ctx.detach();
     const onClose = scope.options.onClose;
     const info = { cause: this.cause ?? 'peer', ...(this.error ? { error: this.error } : {}) };
+    scope.rooms.stats.closed(info.cause);
     if (onClose) this.queue.enqueue('onClose', () => onClose(ctx, code, reason, info));
   }
 }
