@@ -49,8 +49,8 @@ describe('hx.stats()', () => {
       bytesIn: 0,
       messagesOut: 0,
       bytesOut: 0,
-      refusals: { 403: 0, 404: 0, 429: 0, 503: 0 },
-      closes: { peer: 0, protocol: 0, heartbeat: 0, backpressure: 0, shutdown: 0 },
+      refusals: { 401: 0, 403: 0, 404: 0, 429: 0, 500: 0, 503: 0 },
+      closes: { peer: 0, protocol: 0, heartbeat: 0, backpressure: 0, shutdown: 0, expired: 0 },
       adapter: { state: 'none', downs: 0 },
       recovery: { hits: 0, misses: 0, fresh: 0 },
     } satisfies HxWsStats);
@@ -99,12 +99,29 @@ describe('hx.stats()', () => {
       ws.once('error', () => {});
     });
     assert.equal(third, 503);
-    assert.deepEqual(s.hub.stats().refusals, { 403: 1, 404: 1, 429: 1, 503: 1 });
+    assert.deepEqual(s.hub.stats().refusals, { 401: 0, 403: 1, 404: 1, 429: 1, 500: 0, 503: 1 });
     first.close();
     other.close();
   });
 
-  it('counts closes by cause: peer, protocol, heartbeat, backpressure, shutdown', async (t) => {
+  it('counts the refusals of authenticate: 401, and 500 when it throws', async (t) => {
+    let mode: 'refuse' | 'throw' = 'refuse';
+    const s = await start(t, {
+      onError: () => {},
+      authenticate: () => {
+        if (mode === 'throw') throw new Error('the session store is down');
+        return null;
+      },
+    });
+    assert.equal(await refusedStatus(s.url), 401);
+    mode = 'throw';
+    assert.equal(await refusedStatus(s.url), 500);
+    const { refusals } = s.hub.stats();
+    assert.equal(refusals[401], 1);
+    assert.equal(refusals[500], 1);
+  });
+
+  it('counts closes by cause: peer, protocol, heartbeat, backpressure, expired, shutdown', async (t) => {
     const causes: CloseCause[] = [];
     const onClose = (_c: HxWsContext, _code: number, _r: string, info: { cause: CloseCause }): void => void causes.push(info.cause);
     // The heartbeat on a server of its own: a deafened client elsewhere must fill its buffer first.
@@ -113,7 +130,7 @@ describe('hx.stats()', () => {
     deafen(heartbeat);
     await until(() => beating.hub.stats().closes.heartbeat === 1, 5000);
     heartbeat.terminate();
-    assert.deepEqual(beating.hub.stats().closes, { peer: 0, protocol: 0, heartbeat: 1, backpressure: 0, shutdown: 0 });
+    assert.deepEqual(beating.hub.stats().closes, { peer: 0, protocol: 0, heartbeat: 1, backpressure: 0, shutdown: 0, expired: 0 });
 
     const s = await start(t, { maxBufferedBytes: 16 * 1024, onError: () => {}, onClose });
     const peer = await connect(s.url);
@@ -137,12 +154,18 @@ describe('hx.stats()', () => {
     await until(() => s.hub.stats().closes.backpressure === 1, 5000);
     slow.terminate();
 
+    const expiring = await connect(s.url);
+    await until(() => s.hub.clients.size === 1);
+    ([...s.hub.clients][0] as HxWsContext).expire();
+    await closed(expiring);
+    await until(() => s.hub.stats().closes.expired === 1);
+
     const last = await connect(s.url);
     await until(() => s.hub.clients.size === 1);
     await s.hub.close();
     assert.notEqual(last.readyState, WebSocket.OPEN);
-    assert.deepEqual(s.hub.stats().closes, { peer: 1, protocol: 1, heartbeat: 0, backpressure: 1, shutdown: 1 });
-    await until(() => causes.length === 5);
+    assert.deepEqual(s.hub.stats().closes, { peer: 1, protocol: 1, heartbeat: 0, backpressure: 1, shutdown: 1, expired: 1 });
+    await until(() => causes.length === 6);
     assert.deepEqual([...causes].sort(), [...CLOSE_CAUSES].sort(), 'the same causes onClose was told');
   });
 
@@ -198,8 +221,8 @@ describe('statsToPrometheus', () => {
     bytesIn: 1000,
     messagesOut: 20,
     bytesOut: 4000,
-    refusals: { 403: 1, 404: 0, 429: 2, 503: 0 },
-    closes: { peer: 5, protocol: 1, heartbeat: 0, backpressure: 0, shutdown: 0 },
+    refusals: { 401: 0, 403: 1, 404: 0, 429: 2, 500: 0, 503: 0 },
+    closes: { peer: 5, protocol: 1, heartbeat: 0, backpressure: 0, shutdown: 0, expired: 0 },
     adapter: { state: 'up', downs: 1 },
     recovery: { hits: 4, misses: 1, fresh: 7 },
   };
@@ -215,15 +238,18 @@ describe('statsToPrometheus', () => {
       'hx_ws_received_bytes_total 1000',
       'hx_ws_messages_sent_total 20',
       'hx_ws_sent_bytes_total 4000',
+      'hx_ws_upgrades_refused_total{status="401"} 0',
       'hx_ws_upgrades_refused_total{status="403"} 1',
       'hx_ws_upgrades_refused_total{status="404"} 0',
       'hx_ws_upgrades_refused_total{status="429"} 2',
+      'hx_ws_upgrades_refused_total{status="500"} 0',
       'hx_ws_upgrades_refused_total{status="503"} 0',
       'hx_ws_connections_closed_total{cause="peer"} 5',
       'hx_ws_connections_closed_total{cause="protocol"} 1',
       'hx_ws_connections_closed_total{cause="heartbeat"} 0',
       'hx_ws_connections_closed_total{cause="backpressure"} 0',
       'hx_ws_connections_closed_total{cause="shutdown"} 0',
+      'hx_ws_connections_closed_total{cause="expired"} 0',
       'hx_ws_adapter_up 1',
       'hx_ws_adapter_downs_total 1',
       'hx_ws_recovery_total{result="hit"} 4',
