@@ -60,6 +60,15 @@ describe('hx-ws-elements/htmx2: what differs from htmx-ext-ws, on purpose', () =
     expect((await ch.frames()).length).to.equal(2);
   });
 
+  it('ws-connect="ws:/path" forces the ws scheme on a path of this host', async () => {
+    const opens = heard('htmx:wsOpen');
+    const ch = new Channel();
+    make(`<div hx-ext="ws" ws-connect="ws:${ch.path()}"></div>`);
+    await waitUntil(() => opens.length === 1, 'open');
+    await open(ch);
+    expect((await ch.state()).upgrades[0]!.url).to.equal(ch.path());
+  });
+
   it('a binary message is not swapped; htmx:wsBeforeMessage / wsAfterMessage carry it', async () => {
     const after = heard('htmx:wsAfterMessage');
     const ch = new Channel();

@@ -70,6 +70,30 @@ describe('a page written for htmx 4 hx-ws sends a file input', () => {
     expect(sent.photo).to.deep.equal({});
   });
 
+  it('hx-ws-elements/htmx4: a send held by waitUntil() goes as JSON only, its file left out and reported', async () => {
+    scripts = [await loadScript('/node_modules/htmx4/dist/htmx.js')];
+    expect(defineHxWsExtension()).to.equal(true);
+    sinon.stub(console, 'error');
+    const ch = new Channel();
+    const box = await page(ch, ch.path());
+    const errors: string[] = [];
+    box.addEventListener('hx-ws-error', (e) => errors.push((e as unknown as { reason: string }).reason));
+    const hold = (e: Event) => (e as CustomEvent).detail.waitUntil(Promise.resolve());
+    document.addEventListener('htmx:ws:before:message:outgoing', hold);
+    try {
+      setFiles(box.querySelector<HTMLInputElement>('input[type=file]')!, binaryFile(1000));
+      box.querySelector<HTMLButtonElement>('#go')!.click();
+      await waitUntil(async () => (await ch.frames()).length === 1, 'one frame', { timeout: 3000 });
+      await new Promise((r) => setTimeout(r, 100));
+      const frames = await ch.frames();
+      expect(frames).to.have.length(1);
+      expect(JSON.parse(frames[0]!.text!).note).to.equal('hi');
+      expect(errors).to.deep.equal(['file-rejected']);
+    } finally {
+      document.removeEventListener('htmx:ws:before:message:outgoing', hold);
+    }
+  });
+
   it('hx-ws-elements/htmx4: a full queue (hx-ws:queue-limit) is one htmx:ws:error; the rest goes once open', async () => {
     scripts = [await loadScript('/node_modules/htmx4/dist/htmx.js')];
     expect(defineHxWsExtension()).to.equal(true);

@@ -189,6 +189,20 @@ for (const setup of setups) {
         await waitUntil(() => after.length === 1, 'after:message:outgoing');
       });
 
+      it('waitUntil() in before:message:outgoing holds the send until its promise settles', async () => {
+        on(document, 'htmx:ws:before:message:outgoing', (e) => {
+          (e.detail.waitUntil as (p: Promise<unknown>) => void)(tick(150).then(() => ((e.detail.message.values as Record<string, unknown>).late = 'yes')));
+        });
+        make(`<div hx-ws:connect="WS"><button id="b" hx-ws:send hx-vals='{"a": 1}'>Send</button></div>`);
+        await open();
+        box.querySelector<HTMLButtonElement>('#b')!.click();
+        await tick(60);
+        expect(await ch.frames(), 'held').to.have.length(0);
+        const [m] = await sent(1);
+        expect([m!.a, m!.late]).to.deep.equal([1, 'yes']);
+        expect(m!.headers).to.be.an('object');
+      });
+
       it('message.data set in before:message:outgoing is sent instead', async () => {
         on(document, 'htmx:ws:before:message:outgoing', (e) => (e.detail.message.data = '{"custom":true}'));
         make('<div hx-ws:connect="WS"><button id="b" hx-ws:send>Send</button></div>');
