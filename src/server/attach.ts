@@ -51,7 +51,7 @@ function every(ms: number, tick: () => void): () => void {
  * and calls `options.handler` per whole request. Frames are checked from their headers, before
  * `ws` buffers them: a text message over `maxTextFrameBytes` is refused (1009), and so is a
  * binary one nobody asked for or longer than the file it carries (1003). `ws`'s own
- * `maxPayload` (the larger of the text-frame and file limits) stays as a second line.
+ * `maxPayload` (the largest of the text-frame limit, what a file may bring into memory, and a chunk) stays as a second line.
  *
  * @param server the HTTP or HTTPS server whose upgrades to handle
  * @param options path, origin policy, limits, handler and hooks
@@ -61,7 +61,13 @@ function every(ms: number, tick: () => void): () => void {
 export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServerOptions): HxWsServer {
   const limits = resolveLimits(options.limits);
   const serverLimits = resolveServerLimits(options);
-  const maxPayload = Math.max(limits.maxTextFrameBytes, limits.maxFileBytes);
+  // The largest frame ws may buffer: a text message, an unchunked file (in memory), or a chunk
+  // (never longer than its file).
+  const maxPayload = Math.max(
+    limits.maxTextFrameBytes,
+    Math.min(limits.maxFileBytes, limits.maxMemoryFileBytes),
+    Math.min(limits.maxFileBytes, limits.maxChunkBytes),
+  );
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload,
