@@ -30,6 +30,7 @@ import { Rooms, type ClusterReporting } from './hub/rooms.js';
 import { MemoryRecoveryStore } from './recovery/memory-store.js';
 import type { ConnectionContext } from './socket/connection-context.js';
 import { ServerConnection, type ServerScope } from './socket/server-connection.js';
+import { RequestRate } from './socket/request-rate.js';
 import { resolveServerLimits } from './socket/server-limits.js';
 import { UploadStore } from './uploads/upload-store.js';
 
@@ -56,11 +57,16 @@ function every(ms: number, tick: () => void): () => void {
  * @param server the HTTP or HTTPS server whose upgrades to handle
  * @param options path, origin policy, limits, handler and hooks
  * @throws {TypeError} when an `origins` entry is not an http(s) origin
- * @throws {RangeError} when a limit is not a positive integer
+ * @throws {RangeError} when a limit is not a positive integer, or `requestRate` or
+ *   `authenticateTimeoutMs` is not a positive number
  */
 export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServerOptions): HxWsServer {
   const limits = resolveLimits(options.limits);
   const serverLimits = resolveServerLimits(options);
+  const authTimeoutMs = options.authenticateTimeoutMs ?? 10_000;
+  if (!(authTimeoutMs > 0)) throw new RangeError(`hx-ws: authenticateTimeoutMs must be a positive number, got ${String(authTimeoutMs)}`);
+  // A bad rate is said now, not at each connection.
+  if (options.requestRate) void new RequestRate(options.requestRate);
   // The largest frame ws may buffer: a text message, an unchunked file (in memory), or a chunk
   // (never longer than its file).
   const maxPayload = Math.max(
@@ -120,8 +126,6 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
   const admission = new Admission(server, options, serverLimits, (error) => reportError(error, undefined));
 
   const authenticate = options.authenticate;
-  const authTimeoutMs = options.authenticateTimeoutMs ?? 10_000;
-  if (!(authTimeoutMs > 0)) throw new RangeError(`hx-ws: authenticateTimeoutMs must be a positive number, got ${String(authTimeoutMs)}`);
   const userKey = options.userKey ?? defaultUserKey;
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, identity?: { user: unknown; key: string }): void => {
     wss.handleUpgrade(req, socket, head, (ws) => {
