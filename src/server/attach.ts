@@ -30,6 +30,7 @@ import { Rooms, type ClusterReporting } from './hub/rooms.js';
 import { MemoryRecoveryStore } from './recovery/memory-store.js';
 import type { ConnectionContext } from './socket/connection-context.js';
 import { ServerConnection, type ServerScope } from './socket/server-connection.js';
+import { RequestRate } from './socket/request-rate.js';
 import { resolveServerLimits } from './socket/server-limits.js';
 import { UploadStore } from './uploads/upload-store.js';
 
@@ -51,17 +52,28 @@ function every(ms: number, tick: () => void): () => void {
  * and calls `options.handler` per whole request. Frames are checked from their headers, before
  * `ws` buffers them: a text message over `maxTextFrameBytes` is refused (1009), and so is a
  * binary one nobody asked for or longer than the file it carries (1003). `ws`'s own
- * `maxPayload` (the larger of the text-frame and file limits) stays as a second line.
+ * `maxPayload` (the largest of the text-frame limit, what a file may bring into memory, and a chunk) stays as a second line.
  *
  * @param server the HTTP or HTTPS server whose upgrades to handle
  * @param options path, origin policy, limits, handler and hooks
  * @throws {TypeError} when an `origins` entry is not an http(s) origin
- * @throws {RangeError} when a limit is not a positive integer
+ * @throws {RangeError} when a limit is not a positive integer, or `requestRate` or
+ *   `authenticateTimeoutMs` is not a positive number
  */
 export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServerOptions): HxWsServer {
   const limits = resolveLimits(options.limits);
   const serverLimits = resolveServerLimits(options);
-  const maxPayload = Math.max(limits.maxTextFrameBytes, limits.maxFileBytes);
+  const authTimeoutMs = options.authenticateTimeoutMs ?? 10_000;
+  if (!(authTimeoutMs > 0)) throw new RangeError(`hx-ws: authenticateTimeoutMs must be a positive number, got ${String(authTimeoutMs)}`);
+  // A bad rate is said now, not at each connection.
+  if (options.requestRate) void new RequestRate(options.requestRate);
+  // The largest frame ws may buffer: a text message, an unchunked file (in memory), or a chunk
+  // (never longer than its file).
+  const maxPayload = Math.max(
+    limits.maxTextFrameBytes,
+    Math.min(limits.maxFileBytes, limits.maxMemoryFileBytes),
+    Math.min(limits.maxFileBytes, limits.maxChunkBytes),
+  );
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload,
@@ -123,8 +135,6 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
   );
 
   const authenticate = options.authenticate;
-  const authTimeoutMs = options.authenticateTimeoutMs ?? 10_000;
-  if (!(authTimeoutMs > 0)) throw new RangeError(`hx-ws: authenticateTimeoutMs must be a positive number, got ${String(authTimeoutMs)}`);
   const userKey = options.userKey ?? defaultUserKey;
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, identity?: { user: unknown; key: string }): void => {
     wss.handleUpgrade(req, socket, head, (ws) => {

@@ -179,7 +179,8 @@ export interface HxWsServerOptions extends Partial<ServerLimits> {
    */
   onClose?: (ctx: HxWsContext, code: number, reason: string, info: CloseInfo) => void | Promise<void>;
   /**
-   * Called with every error: a {@link ProtocolError} (the socket is then closed with its code),
+   * Called with every error: a {@link ProtocolError} (the socket is then closed with its code), a
+   * {@link RequestRefusedError} (one request refused with `<hx-ws-refused>`, the socket kept),
    * a {@link HookError} from the app's own hooks, an error from `ws` (e.g. a frame over
    * `maxPayload`; `ws` then closes with 1009 itself), an {@link UpgradeRefusedError} for an
    * upgrade refused before any connection existed (its Host or Origin, a path no listener

@@ -217,7 +217,7 @@ it('random frame sequences: only ProtocolError, codes 1003/1008/1009, no partial
 // Every violation is closed with its own code: whole valid requests first (delivered whole and in
 // order), then one frame sequence that breaks exactly one rule, then anything at all (ignored).
 
-const LIMITS: DecoderLimits = { maxTextFrameBytes: 4096, maxFileBytes: 400, maxFiles: 6, maxRequestBytes: 1024, oobTimeoutMs: 1000, minBytesPerSecond: 8192, maxChunkBytes: 1024 };
+const LIMITS: DecoderLimits = { maxTextFrameBytes: 4096, maxFileBytes: 400, maxFiles: 6, maxRequestBytes: 1024, oobTimeoutMs: 1000, minBytesPerSecond: 8192, maxChunkBytes: 1024, maxMemoryFileBytes: 400 };
 
 /** A request that fits {@link LIMITS}: a few values, up to two small files. */
 const fittingRequest: fc.Arbitrary<GenRequest> = fc.record({

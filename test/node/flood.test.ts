@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import { takeControls } from '../../src/protocol.js';
-import { RequestRefusedError, type ProtocolError } from '../../src/server/index.js';
+import { createServer } from 'node:http';
+import { attachHxWs, RequestRefusedError, type ProtocolError } from '../../src/server/index.js';
 import { RequestRate } from '../../src/server/socket/request-rate.js';
 import { HEADERS } from './helpers.js';
 import { frame, rawConnect, texts } from './raw-client.js';
@@ -124,6 +125,10 @@ describe('flood limits', () => {
     now += 10_000; // never more than the burst
     assert.deepEqual([rate.take(), rate.take(), rate.take(), rate.take()], [true, true, true, false]);
     assert.throws(() => new RequestRate({ perSecond: 0 }), RangeError);
+    // attachHxWs says so at once, not at each connection.
+    assert.throws(() => attachHxWs(createServer(), { handler() {}, requestRate: { perSecond: 1, burst: 0.5 } }), /requestRate\.burst must be at least 1/);
+    assert.throws(() => attachHxWs(createServer(), { handler() {}, maxQueuedRequests: 0 }), /maxQueuedRequests must be an integer of at least 1/);
+    assert.throws(() => attachHxWs(createServer(), { handler() {}, authenticateTimeoutMs: 0 }), /authenticateTimeoutMs must be a positive number/);
   });
 
   it('over requestRate: a request with an id is refused and the socket kept; one without closes with 1008', async (t) => {

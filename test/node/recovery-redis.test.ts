@@ -224,3 +224,51 @@ describe('recovery through Redis: an expired session', { skip }, () => {
     second.ws.close();
   });
 });
+
+describe('recovery through Redis: sessions belong to the user who opened them', { skip }, () => {
+  it("user B offering user A's session id gets a fresh session and nothing of A's; A resumes it", async (t) => {
+    const redis = await startRedis();
+    t.after(() => redis.stop());
+    const server = createServer();
+    const hub = attachHxWs(server, {
+      path: (pathname) => pathname.startsWith('/ws/'),
+      adapter: redisAdapter({ url: redis.url, prefix: 't-rec-owner' }),
+      recovery: true,
+      // The token is the path's last segment (`/ws/ann`): recoveringClient adds its own query.
+      authenticate: (req) => new URL(req.url ?? '/', 'http://x').pathname.slice('/ws/'.length) || null,
+      onConnection: (ctx) => {
+        if (!ctx.recovered) ctx.join(`inbox-${String(ctx.user)}`);
+      },
+      handler() {},
+      onError() {},
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(async () => {
+      await hub.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    await until(() => hub.position() !== undefined, 5000);
+    const url = `ws://127.0.0.1:${(server.address() as { port: number }).port}/ws`;
+    const a = await recoveringClient(`${url}/ann`);
+    hub.toRoom('inbox-ann', '<p>before</p>');
+    await until(() => a.texts.length === 1, 5000);
+    const position = stamped(a.texts)[0]!.p;
+    a.ws.terminate();
+    await until(() => hub.clients.size === 0, 5000);
+    hub.toRoom('inbox-ann', '<p>for ann</p>');
+    await sleep(100);
+    const b = await recoveringClient(`${url}/bob`, { session: a.answer.id, position });
+    assert.equal(b.answer.recovered, false);
+    assert.notEqual(b.answer.id, a.answer.id);
+    await sleep(200);
+    assert.ok(b.texts.every((text) => !text.includes('ann')), JSON.stringify(b.texts));
+    const a2 = await recoveringClient(`${url}/ann`, { session: a.answer.id, position });
+    assert.equal(a2.answer.recovered, true);
+    assert.equal(a2.answer.id, a.answer.id);
+    await until(() => a2.texts.length === 1, 5000);
+    assert.deepEqual(stamped(a2.texts).map((m) => m.body), ['<p>for ann</p>']);
+    b.ws.close();
+    a2.ws.close();
+  });
+});

@@ -176,3 +176,55 @@ test('a sink that fails: the request is refused, the socket kept', async (t) => 
   assert.equal(ws.readyState, ws.OPEN);
   ws.close();
 });
+
+test('big uploads into a disk sink: maxFileBytes raised, maxMemoryFileBytes kept low; a 48 MiB chunked file arrives on disk, the same size unchunked is refused', async (t) => {
+  const { mkdtempSync, rmSync, statSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { diskSink } = await import('../../src/server/index.js');
+  const dir = mkdtempSync(join(tmpdir(), 'hx-ws-big-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const size = 48 * 1024 * 1024;
+  const sizes: number[] = [];
+  const s = await start(t, {
+    limits: { maxFileBytes: 1024 * 1024 * 1024, maxRequestBytes: 1024 * 1024 * 1024 + 1024 * 1024, maxMemoryFileBytes: 1024 * 1024 },
+    fileSink: diskSink({ dir }),
+    handler: (request) => void sizes.push(...request.files.map((f) => statSync(f.path!).size)),
+  });
+  const ws = await connect(s.url);
+  const texts = inbox(ws);
+  // Unchunked: it would be one 48 MiB frame in memory.
+  ws.send(withId('whole', { f: oobFile('big.bin', size, 0) }));
+  ws.send(Buffer.alloc(size));
+  // Chunked, 1 MiB a frame, into the disk sink.
+  const chunk = Buffer.alloc(1024 * 1024, 7);
+  ws.send(withId('chunked', { f: chunked('big.bin', size, 0, chunk.length) }));
+  for (let sent = 0; sent < size; sent += chunk.length) ws.send(chunk);
+  await until(() => sizes.length === 1, 20_000);
+  await until(() => texts.some((x) => x.includes('hx-ws-ack id="chunked"')), 5000);
+  const { refusals } = takeControls(texts.join(''));
+  assert.deepEqual(
+    refusals.map((r) => r.id),
+    ['whole'],
+  );
+  assert.match(refusals[0]!.reason, /exceeds maxMemoryFileBytes 1048576 \(unchunked files arrive in memory: send it with chunk-size\)/);
+  assert.deepEqual(sizes, [size], 'the chunked file is on disk, whole');
+  assert.equal(ws.readyState, ws.OPEN);
+  ws.close();
+});
+
+test('without a fileSink, chunked files are bound by maxMemoryFileBytes too', async (t) => {
+  const s = await start(t, { limits: { maxFileBytes: 10_000_000, maxMemoryFileBytes: 1000 } });
+  const ws = await connect(s.url);
+  const texts = inbox(ws);
+  ws.send(withId('c', { f: chunked('c.bin', 5000, 0, 1000) }));
+  for (let i = 0; i < 5; i++) ws.send(Buffer.alloc(1000));
+  ws.send(withId('ok', { f: chunked('d.bin', 1000, 0, 1000) }));
+  ws.send(Buffer.alloc(1000));
+  await until(() => texts.join('').includes('hx-ws-ack id="ok"'));
+  const { refusals } = takeControls(texts.join(''));
+  assert.equal(refusals.length, 1);
+  assert.match(refusals[0]!.reason, /exceeds maxMemoryFileBytes 1000 \(without a fileSink, chunked files arrive in memory\)/);
+  assert.equal(s.requests.length, 1);
+  ws.close();
+});

@@ -36,6 +36,11 @@ export interface DecoderOptions {
    * without an id, such a request kills the decoder as any other error does.
    */
   refuse?: (error: ProtocolError, requestId: string) => void;
+  /**
+   * Whether the chunks given to {@link chunks} end up in memory (no file sink), so that a
+   * chunked file is bound by `maxMemoryFileBytes` too. Default true.
+   */
+  chunksInMemory?: boolean;
 }
 
 /** Receives the chunks of `file/oob-chunked` files (see {@link DecoderOptions.chunks}). */

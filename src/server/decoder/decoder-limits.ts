@@ -32,6 +32,14 @@ export interface DecoderLimits {
    * of a chunked file). Default 16 MiB. Code 1009.
    */
   maxChunkBytes: number;
+  /**
+   * Largest file that arrives in memory: an unchunked `file/oob` file (its one binary frame is
+   * buffered whole), and a chunked one when the server has no `fileSink`. With a disk sink,
+   * raise `maxFileBytes` and `maxRequestBytes` for big chunked uploads and keep this low, so that
+   * a page cannot send the same size unchunked into memory. Default: `maxFileBytes`. Code 1009
+   * (or a refusal, for a request with an `HX-Request-Id`).
+   */
+  maxMemoryFileBytes: number;
 }
 
 /** The default {@link DecoderLimits}. */
@@ -43,6 +51,7 @@ export const DEFAULT_LIMITS: Readonly<DecoderLimits> = Object.freeze({
   oobTimeoutMs: 30_000,
   minBytesPerSecond: 8192,
   maxChunkBytes: 16 * 1024 * 1024,
+  maxMemoryFileBytes: 100 * 1024 * 1024,
 });
 
 /** The clock the decoder uses for the oob timeout; inject a fake one in tests. */
@@ -74,7 +83,8 @@ export const systemTimers: DecoderTimers = {
  * @throws {RangeError} when a limit is not a positive integer
  */
 export function resolveLimits(overrides: Partial<DecoderLimits> = {}): Readonly<DecoderLimits> {
-  const limits = { ...DEFAULT_LIMITS, ...overrides };
+  // maxMemoryFileBytes follows maxFileBytes unless it is set.
+  const limits = { ...DEFAULT_LIMITS, ...overrides, maxMemoryFileBytes: overrides.maxMemoryFileBytes ?? overrides.maxFileBytes ?? DEFAULT_LIMITS.maxMemoryFileBytes };
   for (const [name, value] of Object.entries(limits)) {
     if (typeof value !== 'number' || !(value > 0) || !Number.isSafeInteger(value)) {
       throw new RangeError(`hx-ws decoder: limit ${name} must be a positive integer, got ${String(value)}`);

@@ -78,6 +78,7 @@ export class HxWsDecoder {
   private readonly chunks: ChunkTarget;
   private readonly memory: MemoryChunks | undefined;
   private readonly onRefuse: DecoderOptions['refuse'];
+  private readonly chunksInMemory: boolean;
   /** A request was refused: its binary frames are dropped until the next text frame. */
   private skipping = false;
 
@@ -88,6 +89,7 @@ export class HxWsDecoder {
     this.clock = new StallClock(options.timers ?? systemTimers, oobTimeoutMs, minBytesPerSecond, (reason) => this.onStall(reason));
     this.onTimeout = options.onTimeout;
     this.onRefuse = options.refuse;
+    this.chunksInMemory = options.chunksInMemory ?? true;
     this.memory = options.chunks ? undefined : new MemoryChunks();
     this.chunks = options.chunks ?? this.memory!;
   }
@@ -269,7 +271,7 @@ export class HxWsDecoder {
     // parseRequest takes HEADERS out of `values`: kept here, for the id of a request it refuses.
     const headers = values[HEADERS_KEY];
     try {
-      parsed = parseRequest(values, frameBytes, this.limits, source);
+      parsed = parseRequest(values, frameBytes, this.limits, source, this.chunksInMemory);
     } catch (error) {
       if (!(error instanceof ProtocolError)) throw error;
       const id = this.onRefuse && PER_REQUEST.has(error.kind) ? requestIdIn(headers) : undefined;

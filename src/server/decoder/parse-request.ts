@@ -252,6 +252,7 @@ export function parseRequest(
   frameBytes: number,
   limits: Readonly<DecoderLimits>,
   source?: string,
+  chunksInMemory = true,
 ): ParsedRequest {
   // Without an escape or the plain name in the text, no member can be named __proto__.
   if (source === undefined || source.includes('__proto__') || source.includes('\\u')) dropProtoKeys(values);
@@ -271,6 +272,10 @@ export function parseRequest(
       if (byOffset[offset]) fail('bad-offset', `field ${quote(file.field)}: offset ${offset} used twice`, file.field);
       if (file.size > limits.maxFileBytes) {
         fail('file-too-large', `field ${quote(file.field)}: declared size ${file.size} exceeds maxFileBytes ${limits.maxFileBytes}`, file.field);
+      }
+      if (file.size > limits.maxMemoryFileBytes && (file.chunkSize === undefined || chunksInMemory)) {
+        const how = file.chunkSize === undefined ? 'unchunked files arrive in memory: send it with chunk-size' : 'without a fileSink, chunked files arrive in memory';
+        fail('file-too-large', `field ${quote(file.field)}: declared size ${file.size} exceeds maxMemoryFileBytes ${limits.maxMemoryFileBytes} (${how})`, file.field);
       }
       byOffset[offset] = file;
       total += file.size;

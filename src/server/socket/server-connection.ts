@@ -157,6 +157,7 @@ export class ServerConnection {
       onTimeout: (error) => this.failProtocol(error),
       chunks: { begin: (file) => this.uploads.begin(file), write: (file, bytes) => this.uploads.write(file, bytes) },
       refuse: (error, id) => this.refuseRequest(id, error.message, error),
+      chunksInMemory: !options.fileSink,
     });
     this.guard = installFrameGuard(socket, {
       maxTextBytes: limits.maxTextFrameBytes,

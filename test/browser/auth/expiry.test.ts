@@ -90,3 +90,43 @@ describe('authentication: expired credentials', () => {
     expect(page.issued()).to.equal(2);
   });
 });
+
+describe('authentication: a session belongs to its user', () => {
+  it("another user's page offering the session gets a fresh one: recovered false, a new snapshot, nothing of the first user's replayed", async () => {
+    const ch = new Channel();
+    const opens: HxWsOpenEvent[] = [];
+    let user = 'ann';
+    let issued = 0;
+    const wrap = await fixture<HTMLDivElement>(html`<div>
+      <div id="snapshot"></div>
+      <div id="log"></div>
+      <hx-ws-connect
+        recover
+        .url=${() => ch.hxaPath(`?token=${user}.${++issued}`)}
+        .reconnectDelay=${() => 20}
+        @hx-ws-open=${(e: HxWsOpenEvent) => opens.push(e)}
+      ></hx-ws-connect>
+    </div>`);
+    const el = wrap.querySelector<HxWsConnectElement>('hx-ws-connect')!;
+    const log = () => [...wrap.querySelectorAll('#log p')].map((p) => p.textContent!);
+    await waitUntil(() => opens.length === 1, 'opened', { timeout: 5000 });
+    await ch.authRoomcast(0, 5, MESSAGE);
+    await waitUntil(() => log().length === 5, 'live messages', { timeout: 5000 });
+    // The page's next socket is bob's, and it offers ann's session (as a page would after a
+    // logout and login in the same tab, or a page that got hold of the id).
+    user = 'bob';
+    await ch.refuse(1_000_000);
+    await ch.drop();
+    await waitUntil(() => el.connection.status !== 'open', 'dropped', { timeout: 5000 });
+    await ch.authRoomcast(5, 5, MESSAGE); // missed by ann's session
+    await ch.refuse(0);
+    await waitUntil(() => opens.length === 2, 'reopened as bob', { timeout: 5000 });
+    expect(opens[1]!.recovered).to.equal(false);
+    await waitUntil(() => wrap.querySelector('#snapshot')!.textContent === 'snapshot 2', 'a fresh snapshot', { timeout: 5000 });
+    await ch.authRoomcast(10, 1, MESSAGE);
+    await waitUntil(() => log().length === 6, 'the live message', { timeout: 5000 });
+    expect(log(), "nothing of ann's missed messages").to.deep.equal([...range(0, 5), 'm10']);
+    expect(await ch.recoveries()).to.deep.equal([false, false]);
+    expect((await ch.authState()).filter((u) => u.admitted).map((u) => u.token)).to.deep.equal(['ann.1', `bob.${issued}`]);
+  });
+});
