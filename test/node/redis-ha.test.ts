@@ -106,6 +106,8 @@ describe('Redis Sentinel: the master killed while publishing', { skip }, () => {
     assert.notEqual(switched.to, switched.from);
     await until(() => a.adapter.state === 'up' && b.adapter.state === 'up', 15_000);
     assert.ok(a.states.includes('down'), `A saw the link go down (${a.states.join()})`);
+    assert.equal(a.hub.stats().adapter.state, 'up');
+    assert.ok(a.hub.stats().adapter.downs >= 1, 'hx.stats() counted the outage');
     // The recovering page drops after the failover and misses some messages.
     const position = stamped(page.texts).at(-1)?.p ?? page.answer.position;
     page.ws.terminate();
