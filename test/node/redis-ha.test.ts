@@ -14,11 +14,13 @@ import { WebSocket } from 'ws';
 import { attachHxWs, PublishError, type HxWsServer } from '../../src/server/index.js';
 import { redisAdapter, type RedisAdapter, type RedisAdapterOptions } from '../../src/server/redis.js';
 import { recoveringClient, stamped, until } from './support/recovering.js';
-import { startCluster, startSentinels } from './support/redis-ha.js';
+import { clusterSkip, startCluster, startSentinels } from './support/redis-ha.js';
 import { redisSkip } from './support/redis.js';
 
 const skip = redisSkip();
 if (skip) console.warn(`\n*** ${skip} ***\n`);
+const skipCluster = clusterSkip();
+if (skipCluster && !skip) console.warn(`\n*** ${skipCluster} ***\n`);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const numberOf = (text: string) => Number(/<p>m(\d+)<\/p>/.exec(text)?.[1] ?? NaN);
@@ -140,7 +142,7 @@ describe('Redis Sentinel: the master killed while publishing', { skip }, () => {
   });
 });
 
-describe('Redis Cluster: three masters', { skip }, () => {
+describe('Redis Cluster: three masters', { skip: skipCluster }, () => {
   it('with a hash-tagged prefix, messages, presence and recovery work across processes', { timeout: 60_000 }, async (t) => {
     const cluster = await startCluster();
     t.after(() => cluster.stop());

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Redis } from 'ioredis';
-import { findRedisServer, freePort, INSTALL_HINT } from './redis.js';
+import { findRedisServer, freePort, INSTALL_HINT, redisSkip } from './redis.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -170,6 +170,20 @@ function findRedisCli(bin: string): string | undefined {
     if (existsSync(candidate)) return candidate;
   }
   return undefined;
+}
+
+/**
+ * The `skip` option for the Cluster test: as {@link redisSkip}, and also when `redis-cli` (which
+ * creates the cluster) is missing.
+ * @throws {Error} under CI=true when either is missing
+ */
+export function clusterSkip(): false | string {
+  const server = redisSkip();
+  if (server) return server;
+  if (findRedisCli(findRedisServer()!)) return false;
+  const reason = `redis-cli not found beside ${findRedisServer()}: the Redis Cluster test is SKIPPED; ${INSTALL_HINT}`;
+  if (process.env.CI === 'true') throw new Error(`CI=true but ${reason}`);
+  return reason;
 }
 
 /** Starts three `--cluster-enabled yes` servers and joins them with `redis-cli --cluster create`. */
