@@ -25,3 +25,8 @@ const hub = attachHxWs(createServer(), {
 });
 void hub.count('lobby').then((n: number) => n);
 void adapter.ready();
+
+// High availability: Sentinel through ioredis's own options, Cluster with a hash-tagged prefix.
+const sentinel: RedisAdapter = redisAdapter({ redis: { sentinels: [{ host: '127.0.0.1', port: 26379 }], name: 'mymaster' } });
+const cluster: RedisAdapter = redisAdapter({ cluster: { nodes: [{ host: '127.0.0.1', port: 7000 }], options: { natMap: {} } }, prefix: '{chat}' });
+void [sentinel, cluster];

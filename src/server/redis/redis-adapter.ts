@@ -26,7 +26,7 @@
  *
  * @module
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterNode, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { errorOf } from '../errors.js';
 import { PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type HxWsAdapter, type LogPosition } from '../hub/adapter.js';
 import type { LogEntry, RecoveryOptions, RecoveryStore } from '../recovery/recovery-store.js';
@@ -36,7 +36,11 @@ import { streamReader } from './stream-reader.js';
 
 /** Options of {@link redisAdapter}. */
 export interface RedisAdapterOptions {
-  /** Where Redis is: a `redis://` (or `rediss://`) URL. Default `redis://127.0.0.1:6379`. */
+  /**
+   * Where Redis is: a `redis://` (or `rediss://`) URL. Default `redis://127.0.0.1:6379`. Not
+   * used with {@link cluster}, nor with Sentinel (`redis: { sentinels, name }`, where ioredis asks
+   * the sentinels for the master and follows a failover).
+   */
   url?: string;
   /**
    * More ioredis options (TLS, password, ...). The adapter sets its own `protocol: 2` (the
@@ -45,7 +49,19 @@ export interface RedisAdapterOptions {
    * false`, so that a message is either published once or reported, never queued or sent twice.
    */
   redis?: RedisOptions;
-  /** Prefix of every key the adapter uses. Default `"hxws"`. Apps sharing one Redis use their own. */
+  /**
+   * A Redis Cluster instead of one server: its seed nodes and, optionally, more ioredis Cluster
+   * options (`natMap`, `scaleReads` stays `master`, ...; {@link redis} goes to every node's
+   * connection). Every key of the adapter and of its recovery store must then live in one slot:
+   * the {@link prefix} must hold a hash tag, e.g. `"{hxws}"` (an error otherwise). The adapter's
+   * traffic then goes to the one master of that slot (a Redis stream is one key), so a cluster
+   * buys failover, not throughput.
+   */
+  cluster?: { nodes: ClusterNode[]; options?: Omit<ClusterOptions, 'lazyConnect' | 'enableOfflineQueue' | 'clusterRetryStrategy'> };
+  /**
+   * Prefix of every key the adapter uses. Default `"hxws"`. Apps sharing one Redis use their own.
+   * With {@link cluster}, a hash tag: `"{hxws}"`.
+   */
   prefix?: string;
   /** How many entries the stream keeps (approximately, `MAXLEN ~`). Default 10,000. */
   maxLen?: number;
@@ -148,8 +164,26 @@ export function redisAdapter(options: RedisAdapterOptions = {}): RedisAdapter {
     retryStrategy: retryDelay,
   };
   const url = options.url ?? 'redis://127.0.0.1:6379';
-  const pub = new Redis(url, { ...clientOptions, enableAutoPipelining: true }) as ScriptedRedis;
-  const sub = new Redis(url, { ...clientOptions, connectionName: 'hxws-reader' });
+  if (options.cluster && !/\{[^}]+\}/.test(prefix)) {
+    throw new TypeError(`hx-ws redis adapter: with a cluster, the prefix must hold a hash tag (e.g. "{${prefix}}") so that all its keys share one slot`);
+  }
+  const connect = (extra: { enableAutoPipelining?: boolean; connectionName?: string }): Redis => {
+    if (!options.cluster) return new Redis(url, { ...clientOptions, ...extra });
+    const { retryStrategy: _r, enableOfflineQueue: _e, lazyConnect: _l, ...nodeOptions } = clientOptions;
+    const { redisOptions, ...clusterOptions } = options.cluster.options ?? {};
+    // A Cluster answers the commands and emits the events the adapter uses (call, defineCommand,
+    // multi, status, ready and close), so it is handled as one connection.
+    return new Cluster(options.cluster.nodes, {
+      ...clusterOptions,
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      clusterRetryStrategy: retryDelay,
+      ...(extra.enableAutoPipelining ? { enableAutoPipelining: true } : {}),
+      redisOptions: { ...redisOptions, ...nodeOptions, ...(extra.connectionName ? { connectionName: extra.connectionName } : {}) },
+    }) as unknown as Redis;
+  };
+  const pub = connect({ enableAutoPipelining: true }) as ScriptedRedis;
+  const sub = connect({ connectionName: 'hxws-reader' });
   pub.defineCommand('hxwsPresence', { numberOfKeys: 2, lua: PRESENCE_SCRIPT });
   pub.defineCommand('hxwsCount', { numberOfKeys: 1, lua: COUNT_SCRIPT });
   pub.defineCommand('hxwsReadPositions', { numberOfKeys: 1, lua: READ_POSITIONS_SCRIPT });

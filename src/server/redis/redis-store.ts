@@ -15,7 +15,7 @@ import type { Redis } from 'ioredis';
 import { comparePositions, type RecoveryOffer } from '../../protocol.js';
 import { errorOf } from '../errors.js';
 import { positive, type LogEntry, type LogMessage, type RecoveryOptions, type RecoverySession, type RecoveryStore, type Resumption } from '../recovery/recovery-store.js';
-import { parseEntry, type StreamMessage } from './stream-entry.js';
+import { idAfter, parseEntry, type StreamMessage } from './stream-entry.js';
 
 /** What the adapter lends its store. */
 export interface StreamLink {
@@ -194,9 +194,15 @@ export function redisRecoveryStore(link: StreamLink, options: RecoveryOptions): 
     if (rangeError) throw rangeError;
     if (!holds(infoOf(info), position, (here ?? []).length > 0)) return null;
     const entries: LogEntry[] = [];
+    const ids = new Set<string>();
     for (const [id, fields] of range) {
       const e = parseEntry(fields);
+      ids.add(id);
       if (e.local && e.origin !== link.serverId) continue; // another process's own connections only
+      // A message its publisher added again after a reconnect (in case Redis lost it): a page at
+      // `position` had it if it was first added up to there, and else gets it from its first
+      // entry when that one is still in the log.
+      if (e.resentFrom !== undefined && (!idAfter(e.resentFrom, position) || ids.has(e.resentFrom))) continue;
       entries.push({ position: id, html: e.html, ...(e.room === undefined ? {} : { room: e.room }), ...(e.except === undefined ? {} : { except: e.except }), ...(e.session === undefined ? {} : { session: e.session }) });
     }
     return entries;

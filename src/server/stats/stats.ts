@@ -90,10 +90,18 @@ export class ServerStats {
     this.bytesIn += bytes;
   }
 
+  /** The last text counted, and its UTF-8 length: a broadcast sends one string to many sockets. */
+  private lastText = '';
+  private lastBytes = 0;
+
   /** A text message went to one socket. */
   sent(text: string): void {
     this.messagesOut += 1;
-    this.bytesOut += Buffer.byteLength(text, 'utf8');
+    if (text !== this.lastText) {
+      this.lastText = text;
+      this.lastBytes = Buffer.byteLength(text, 'utf8');
+    }
+    this.bytesOut += this.lastBytes;
   }
 
   /** An upgrade was refused with `status`. */
