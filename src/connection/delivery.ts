@@ -49,6 +49,11 @@ function allDone(request: OutgoingRequest): UploadStatus[] {
 /** The sending side of one connection. */
 export class Delivery {
   readonly parts: Parts = {};
+  /**
+   * Requests the server acknowledged: all of their bytes arrived, whatever the browser's
+   * `bufferedAmount` still says (WebKit updates it late), so a close does not report them.
+   */
+  readonly #arrived = new WeakSet<OutgoingRequest>();
   readonly #progress: UploadProgress;
   readonly #outbox: Outbox;
   readonly #current: () => WebSocket | null;
@@ -131,7 +136,11 @@ export class Delivery {
   confirm(socket: WebSocket, data: string): string | null {
     const taken = features.controls?.(data);
     if (!taken) return data;
-    this.parts.acks?.confirm(taken.ids);
+    const acks = this.parts.acks;
+    if (acks && taken.ids.length) {
+      for (const r of acks.unconfirmed) if (taken.ids.includes(r.headers[REQUEST_ID_HEADER]!)) this.#arrived.add(r);
+    }
+    acks?.confirm(taken.ids);
     this.parts.chunks?.status(socket, taken.uploads);
     for (const refusal of taken.refusals ?? []) this.#refused(socket, refusal);
     return taken.rest.trim() === '' ? null : taken.rest;
@@ -199,6 +208,7 @@ export class Delivery {
     const cut = !acks ? [] : again ? acks.detach(kept) : [...acks.interrupt(closedBy, kept)];
     // Recovery: kept to be sent again if the session is recovered, reported if not.
     if (again) session!.resend.push(...cut);
-    return kept.size + cut.length + this.#progress.interrupt(socket, new Set([...cut, ...kept]), closedBy);
+    const settled = new Set([...cut, ...kept]);
+    return kept.size + cut.length + this.#progress.interrupt(socket, (r) => settled.has(r) || this.#arrived.has(r), closedBy);
   }
 }

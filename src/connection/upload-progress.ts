@@ -85,19 +85,20 @@ export class UploadProgress {
   }
 
   /**
-   * The socket is gone: requests whose bytes had not all left, other than those in `reported`,
-   * are reported (`send-interrupted`) with their data. None is resent.
+   * The socket is gone: requests whose bytes had not all left, but those `reported` says are
+   * dealt with (kept, reported elsewhere, or acknowledged), are reported (`send-interrupted`) with
+   * their data. None is resent.
    * @param closedBy the server's close in words, when the server closed it
    * @returns how many requests were reported
    */
-  interrupt(socket: WebSocket, reported: ReadonlySet<OutgoingRequest>, closedBy?: string): number {
+  interrupt(socket: WebSocket, reported: (request: OutgoingRequest) => boolean, closedBy?: string): number {
     this.#stopPolling();
     this.#socket = null;
     const flushed = this.#sent - socket.bufferedAmount;
     const why = closedBy ? `: the server closed it with ${closedBy}` : '';
     let count = 0;
     for (const { request, start, wire, base } of this.#inFlight) {
-      if (reported.has(request) || flushed - start >= wire) continue;
+      if (reported(request) || flushed - start >= wire) continue;
       count += 1;
       reportProblem(
         request.source,
