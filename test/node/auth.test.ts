@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { test } from 'node:test';
 import { WebSocket } from 'ws';
-import { CLOSE_EXPIRED, formatOffer, takeRecoveryControls } from '../../src/protocol.js';
+import { CLOSE_EXPIRED, takeRecoveryControls } from '../../src/protocol.js';
 import { refuseUpgrade, UpgradeRefusedError, type CloseInfo, type HxWsContext, type HxWsFile } from '../../src/server/index.js';
 import { MemoryRecoveryStore } from '../../src/server/recovery/memory-store.js';
 import { UploadStore } from '../../src/server/uploads/upload-store.js';
 import { closed, connect, start } from './server-helpers.js';
-import { until } from './support/recovering.js';
+import { recoveringClient, until } from './support/recovering.js';
 
 /** The token of the URL's `token` query parameter, as a test `authenticate` reads it. */
 function tokenOf(url: string | undefined): string | null {
@@ -111,21 +111,7 @@ test('a client that leaves while authenticate runs: no socket, no error', async 
 });
 
 /** A recovering client whose URL carries `token`. */
-async function recovering(url: string, token: string, offer: { session?: string; position?: string } = {}) {
-  const ws = new WebSocket(`${url}?hx-ws-recover=1&token=${token}`);
-  const texts: string[] = [];
-  ws.on('message', (data, binary) => {
-    if (!binary) texts.push(String(data));
-  });
-  await new Promise((resolve, reject) => {
-    ws.once('open', resolve);
-    ws.once('error', reject);
-  });
-  ws.send(formatOffer(offer));
-  await until(() => texts.length > 0);
-  const answer = takeRecoveryControls(texts.shift()!).session!;
-  return { ws, texts, answer };
-}
+const recovering = (url: string, token: string, offer: { session?: string; position?: string } = {}) => recoveringClient(url, offer, `&token=${token}`);
 
 test("user B offering user A's session id gets a fresh session and nothing of A's; A still resumes it", async (t) => {
   const contexts: HxWsContext[] = [];

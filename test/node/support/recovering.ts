@@ -7,9 +7,12 @@ import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
 import { formatOffer, takeRecoveryControls } from '../../../src/protocol.js';
 
-/** A recovering client: connects with the flag, sends its offer, collects every text message. */
-export async function recoveringClient(url: string, offer: { session?: string; position?: string } = {}) {
-  const ws = new WebSocket(`${url}?hx-ws-recover=1`);
+/**
+ * A recovering client: connects with the flag (and `query`, e.g. `&token=t`), sends its offer,
+ * collects every text message.
+ */
+export async function recoveringClient(url: string, offer: { session?: string; position?: string } = {}, query = '') {
+  const ws = new WebSocket(`${url}?hx-ws-recover=1${query}`);
   const texts: string[] = [];
   ws.on('message', (data, binary) => {
     if (!binary) texts.push(String(data));
