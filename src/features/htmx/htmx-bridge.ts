@@ -6,20 +6,7 @@
  *
  * @module
  */
-import type {
-  HxWsAfterMessageEvent,
-  HxWsBeforeMessageEvent,
-  HxWsBeforeSendEvent,
-  HxWsCloseEvent,
-  HxWsConfigSendEvent,
-  HxWsErrorEvent,
-  HxWsEvent,
-  HxWsNoSocketSourceEvent,
-  HxWsOobAfterSwapEvent,
-  HxWsOobErrorNoTargetEvent,
-  HxWsOpenEvent,
-  HxWsValidationHaltedEvent,
-} from '../../events.js';
+import type { HxWsEvent, HxWsEventMap } from '../../events.js';
 import type { Features } from '../../core/features.js';
 import { reportProblem } from '../../core/dispatch.js';
 
@@ -34,52 +21,34 @@ export function htmxGlobal(): HtmxLike | undefined {
 }
 
 type Twin = [name: string, detail: Record<string, unknown>, target?: EventTarget];
-type Any = HxWsEvent & Record<string, never>;
 
-/** The htmx twin of each of our events, by event name. */
-const TWINS: Record<string, (e: Any) => Twin> = {
+/** The htmx twin of each of our events that has one, by event name. */
+const TWINS: { [K in keyof HxWsEventMap]?: (e: HxWsEventMap[K]) => Twin } = {
   'hx-ws-connecting': () => ['htmx:wsConnecting', { event: { type: 'connecting' } }],
-  'hx-ws-open': (e) => ['htmx:wsOpen', { socket: (e as unknown as HxWsOpenEvent).socket }],
-  'hx-ws-close': (e) => {
-    const { code, reason, wasClean } = e as unknown as HxWsCloseEvent;
-    return ['htmx:wsClose', { event: { code, reason, wasClean } }];
-  },
-  'hx-ws-error': (e) => {
-    const { message, reason, info } = e as unknown as HxWsErrorEvent;
-    return ['htmx:wsError', { error: message, reason, ...info }];
-  },
-  'hx-ws-before-message': (e) => ['htmx:wsBeforeMessage', { message: (e as unknown as HxWsBeforeMessageEvent).data }],
-  'hx-ws-after-message': (e) => ['htmx:wsAfterMessage', { message: (e as unknown as HxWsAfterMessageEvent).data }],
-  'hx-ws-config-send': (e) => {
-    const { values, headers, triggeringEvent } = e as unknown as HxWsConfigSendEvent;
-    return ['htmx:wsConfigSend', { parameters: values, headers, triggeringEvent }];
-  },
-  'hx-ws-before-send': (e) => {
-    const { request } = e as unknown as HxWsBeforeSendEvent;
-    return ['htmx:wsBeforeSend', { message: request.frames[0], request }];
-  },
-  'hx-ws-after-send': (e) => {
-    const { request } = e as unknown as HxWsBeforeSendEvent;
-    return ['htmx:wsAfterSend', { message: request.frames[0], request }];
-  },
-  'hx-ws-oob-before-swap': (e) => {
-    const { swapTarget, fragment } = e as unknown as HxWsOobAfterSwapEvent;
-    return ['htmx:oobBeforeSwap', { shouldSwap: true, target: swapTarget, fragment }, swapTarget];
-  },
-  'hx-ws-oob-after-swap': (e) => {
-    const { swapTarget, fragment } = e as unknown as HxWsOobAfterSwapEvent;
-    return ['htmx:oobAfterSwap', { shouldSwap: true, target: swapTarget, fragment }, swapTarget.isConnected ? swapTarget : undefined];
-  },
-  'hx-ws-oob-error-no-target': (e) => ['htmx:oobErrorNoTarget', { content: (e as unknown as HxWsOobErrorNoTargetEvent).fragment }],
-  'hx-ws-no-socket-source': (e) => ['htmx:noWebSocketSourceError', { wanted: (e as unknown as HxWsNoSocketSourceEvent).wanted }],
-  'hx-ws-validation-halted': (e) => ['htmx:validation:halted', { errors: (e as unknown as HxWsValidationHaltedEvent).errors }],
+  'hx-ws-open': (e) => ['htmx:wsOpen', { socket: e.socket }],
+  'hx-ws-close': ({ code, reason, wasClean }) => ['htmx:wsClose', { event: { code, reason, wasClean } }],
+  'hx-ws-error': ({ message, reason, info }) => ['htmx:wsError', { error: message, reason, ...info }],
+  'hx-ws-before-message': (e) => ['htmx:wsBeforeMessage', { message: e.data }],
+  'hx-ws-after-message': (e) => ['htmx:wsAfterMessage', { message: e.data }],
+  'hx-ws-config-send': ({ values, headers, triggeringEvent }) => ['htmx:wsConfigSend', { parameters: values, headers, triggeringEvent }],
+  'hx-ws-before-send': ({ request }) => ['htmx:wsBeforeSend', { message: request.frames[0], request }],
+  'hx-ws-after-send': ({ request }) => ['htmx:wsAfterSend', { message: request.frames[0], request }],
+  'hx-ws-oob-before-swap': ({ swapTarget, fragment }) => ['htmx:oobBeforeSwap', { shouldSwap: true, target: swapTarget, fragment }, swapTarget],
+  'hx-ws-oob-after-swap': ({ swapTarget, fragment }) => [
+    'htmx:oobAfterSwap',
+    { shouldSwap: true, target: swapTarget, fragment },
+    swapTarget.isConnected ? swapTarget : undefined,
+  ],
+  'hx-ws-oob-error-no-target': (e) => ['htmx:oobErrorNoTarget', { content: e.fragment }],
+  'hx-ws-no-socket-source': (e) => ['htmx:noWebSocketSourceError', { wanted: e.wanted }],
+  'hx-ws-validation-halted': (e) => ['htmx:validation:halted', { errors: e.errors }],
 };
 
 /** Dispatches the htmx twin of `event` (when htmx is on the page and the event has one). */
 function twin(target: EventTarget, event: HxWsEvent): boolean {
-  const make = TWINS[event.type];
+  const make = TWINS[event.type as keyof HxWsEventMap] as ((e: HxWsEvent) => Twin) | undefined;
   if (!make || !htmxGlobal()) return true;
-  const [name, detail, on = target] = make(event as Any);
+  const [name, detail, on = target] = make(event);
   return on.dispatchEvent(new CustomEvent(name, { bubbles: true, composed: true, cancelable: event.cancelable, detail: { elt: on, ...detail } }));
 }
 
