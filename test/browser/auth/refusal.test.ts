@@ -10,28 +10,10 @@ import type { HxWsConnectElement } from '../../../src/elements/connect-element.j
 import type { HxWsSendElement } from '../../../src/elements/send-element.js';
 import type { HxWsCloseEvent, HxWsErrorEvent } from '../../../src/events.js';
 import { Channel } from '../../support/server.js';
+import { say, tab, tag } from '../../support/demo.support.js';
 
-async function tab(src: string): Promise<HTMLIFrameElement> {
-  const frame = await fixture<HTMLIFrameElement>(html`<iframe src=${src} style="width: 800px; height: 500px"></iframe>`);
-  await waitUntil(() => frame.contentDocument?.getElementById('state')?.dataset.state === 'open', `${src} connected`, { timeout: 10_000 });
-  return frame;
-}
 
-/** Fills the form of a demo tab and presses Send. */
-function say(frame: HTMLIFrameElement, author: string, message: string, files: File[] = []) {
-  const doc = frame.contentDocument!;
-  const win = frame.contentWindow as unknown as typeof window;
-  const form = doc.querySelector('form')!;
-  (form.elements.namedItem('author') as HTMLInputElement).value = author;
-  (form.elements.namedItem('message') as HTMLInputElement).value = message;
-  const dt = new win.DataTransfer();
-  for (const f of files) dt.items.add(f);
-  form.querySelector<HTMLInputElement>('input[type=file]')!.files = dt.files;
-  form.querySelector('button')!.click();
-  return form;
-}
 
-const tag = () => Math.random().toString(36).slice(2);
 const texts = (frame: HTMLIFrameElement) => [...frame.contentDocument!.querySelectorAll('#messages .msg')].map((li) => li.textContent ?? '');
 
 describe('a refusal keeps the socket', () => {

@@ -1,16 +1,12 @@
 // The demo page, driven like a person would: two tabs of the chat room (iframes on the test
 // server, where the demo's real room is attached at /chat), a message and an image sent from
 // one, both seen in the other, the image loaded from the server.
-import { expect, fixture, html, waitUntil } from '@open-wc/testing';
+import { expect, waitUntil } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { engine } from '../../support/engine.js';
 import '../../../src/full.js'; // every feature, as before the core/feature split
+import { say, tab, tag } from '../../support/demo.support.js';
 
-async function tab(src: string): Promise<HTMLIFrameElement> {
-  const frame = await fixture<HTMLIFrameElement>(html`<iframe src=${src} style="width: 800px; height: 500px"></iframe>`);
-  await waitUntil(() => frame.contentDocument?.getElementById('state')?.dataset.state === 'open', `${src} connected`, { timeout: 10_000 });
-  return frame;
-}
 
 /** A 3×2 PNG, made in the page that sends it (the file input wants a File of its own realm). */
 async function png(win: typeof window): Promise<File> {
@@ -50,21 +46,7 @@ for (const [mode, page] of [['element', '/demo/index.html'], ['attribute', '/dem
   });
 }
 
-/** Fills the form of a demo tab and presses Send. */
-function say(frame: HTMLIFrameElement, author: string, message: string, files: File[] = []) {
-  const doc = frame.contentDocument!;
-  const win = frame.contentWindow as unknown as typeof window;
-  const form = doc.querySelector('form')!;
-  (form.elements.namedItem('author') as HTMLInputElement).value = author;
-  (form.elements.namedItem('message') as HTMLInputElement).value = message;
-  const dt = new win.DataTransfer();
-  for (const f of files) dt.items.add(f);
-  form.querySelector<HTMLInputElement>('input[type=file]')!.files = dt.files;
-  form.querySelector('button')!.click();
-  return form;
-}
 
-const tag = () => Math.random().toString(36).slice(2);
 const messagesOf = (frame: HTMLIFrameElement) => frame.contentDocument!.getElementById('messages')!;
 const lastText = (frame: HTMLIFrameElement) => messagesOf(frame).lastElementChild?.textContent ?? '';
 const atBottom = (list: HTMLElement) => list.scrollHeight - list.scrollTop - list.clientHeight <= 2;
