@@ -78,3 +78,10 @@ export function slowBase64(bytes: Uint8Array): string {
 
 /** Waits `ms` milliseconds (only where a time window itself is what is tested). */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `photo.bin`, `size` bytes of a fixed pattern (binary: sent as base64 by the inline encoding). */
+export function binaryFile(size: number): File {
+  const bytes = new Uint8Array(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 7919 + (i >> 8)) & 0xff;
+  return new File([bytes], 'photo.bin', { type: 'application/octet-stream' });
+}

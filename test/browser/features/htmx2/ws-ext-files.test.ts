@@ -7,7 +7,7 @@ import { defineWsExtension } from '../../../../src/htmx2.js';
 import { Channel } from '../../../support/server.js';
 import { mount, unmountAll } from '../../../support/modes.js';
 import { htmx, loadScript, unloadHtmx } from '../../../support/scripts.js';
-import { setFiles } from '../../../support/send.support.js';
+import { binaryFile, setFiles } from '../../../support/send.support.js';
 
 let scripts: HTMLScriptElement[] = [];
 
@@ -23,11 +23,6 @@ async function sha256(file: Blob): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function binaryFile(size: number): File {
-  const bytes = new Uint8Array(size);
-  for (let i = 0; i < size; i++) bytes[i] = (i * 7919 + (i >> 8)) & 0xff;
-  return new File([bytes], 'photo.bin', { type: 'application/octet-stream' });
-}
 
 /** The page as written for htmx-ext-ws, with `encoding` on the form (or none). */
 async function page(ch: Channel, path: string, encoding: string | null): Promise<HTMLElement> {

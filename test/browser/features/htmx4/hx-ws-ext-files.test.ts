@@ -8,7 +8,7 @@ import { defineHxWsExtension } from '../../../../src/htmx4.js';
 import { Channel } from '../../../support/server.js';
 import { mount, unmountAll } from '../../../support/modes.js';
 import { htmx, loadScript, unloadHtmx } from '../../../support/scripts.js';
-import { setFiles } from '../../../support/send.support.js';
+import { binaryFile, setFiles } from '../../../support/send.support.js';
 
 let scripts: HTMLScriptElement[] = [];
 afterEach(async () => {
@@ -24,11 +24,6 @@ async function sha256(file: Blob): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function binaryFile(size: number): File {
-  const bytes = new Uint8Array(size);
-  for (let i = 0; i < size; i++) bytes[i] = (i * 7919 + (i >> 8)) & 0xff;
-  return new File([bytes], 'photo.bin', { type: 'application/octet-stream' });
-}
 
 async function page(ch: Channel, path: string, attrs = ''): Promise<HTMLElement> {
   const box = mount(`<div hx-ws:connect="${path}"><form hx-ws:send ${attrs}><input name="note" value="hi"><input type="file" name="photo"><button id="go">send</button></form></div>`);
