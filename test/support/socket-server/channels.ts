@@ -193,9 +193,12 @@ export function channelCommands(channels: Channels) {
       for (const ws of c.sockets) for (const [data, opts] of wire) ws.send(data, opts);
       return c.sockets.size;
     },
-    /** Sends `template` `count` times to every socket, `{i}` being the message number, 0-based. */
-    flood(c, { count, template }) {
-      for (const ws of c.sockets) for (let i = 0; i < count; i++) ws.send(template.replaceAll('{i}', String(i)));
+    /** `count` frames from `template` (`{i}` is the number, 0-based), back to back; then a close, with `closeWith`. */
+    flood(c, { count, template, closeWith }) {
+      for (const ws of c.sockets) {
+        for (let i = 0; i < count; i++) ws.send(template.replaceAll('{i}', String(i)));
+        if (closeWith !== undefined) ws.close(closeWith);
+      }
       return count;
     },
     close(c, { code = 1000, reason = '' }) {
