@@ -97,7 +97,8 @@ export function swapMessage(html: string, source: Element, options: SwapOptions 
     root: root.nodeType === Node.DOCUMENT_NODE || root.nodeType === Node.DOCUMENT_FRAGMENT_NODE
       ? (root as Document | DocumentFragment)
       : null,
-    allowScripts: options.allowScripts ?? effectiveAllowScripts(),
+    // Scripts are looked for only in a message that carries one.
+    allowScripts: (options.allowScripts ?? effectiveAllowScripts()) && SCRIPT_TAG.test(html),
     addedClass: options.addedClass ?? config.addedClass,
     added,
   };
@@ -201,6 +202,7 @@ function findTargets(fragment: Element, selector: string | null, run: Run): Elem
 }
 
 const PLAIN_ID = /^#[A-Za-z_][\w-]*$/;
+const SCRIPT_TAG = /<script/i;
 
 /** The element with `id` in `root`, else in `document`. */
 function byId(root: Document | DocumentFragment | null, id: string): Element | null {
