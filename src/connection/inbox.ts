@@ -17,6 +17,12 @@ export const PASS_MS = 8;
  */
 export const MAX_WAIT_MS = 2;
 
+/**
+ * A message that comes this long after the last one was applied is not part of a burst: it is
+ * applied at once even while a pass is still to come (some engines deliver our task late).
+ */
+export const GAP_MS = 1;
+
 /** Runs `fn` in a task of its own, after the tasks already queued (no 4 ms timer clamp). */
 const nextTask: (fn: () => void) => void = (() => {
   const waiting: (() => void)[] = [];
@@ -37,6 +43,8 @@ export class Inbox<T> {
   #waiting: T[] | null = null;
   /** When the first of {@link #waiting} arrived (page clock). */
   #since = 0;
+  /** When the last message was applied (page clock). */
+  #last = 0;
 
   constructor(
     /** Applies one message; a throw is the caller's to report (the others still go). */
@@ -47,20 +55,27 @@ export class Inbox<T> {
   push(message: T): void {
     const waiting = this.#waiting;
     if (waiting) {
-      if (waiting.length === 0) this.#since = performance.now();
-      else if (performance.now() - this.#since > MAX_WAIT_MS) {
+      const now = performance.now();
+      if (waiting.length === 0) {
+        if (now - this.#last > GAP_MS) return this.#apply(message); // alone, though a pass is due
+        this.#since = now;
+      } else if (now - this.#since > MAX_WAIT_MS) {
         // Waited too long for the pass: apply them now, in this task.
         this.#waiting = [];
         for (const m of waiting) this.receive(m);
-        this.receive(message);
-        return;
+        return this.#apply(message);
       }
       waiting.push(message);
       return;
     }
     this.#waiting = [];
     nextTask(this.#pass);
+    this.#apply(message);
+  }
+
+  #apply(message: T): void {
     this.receive(message);
+    this.#last = performance.now();
   }
 
   /** Applies every waiting message now (before the socket they came from is let go). */
@@ -83,7 +98,8 @@ export class Inbox<T> {
     let i = 0;
     while (i < waiting.length) {
       this.receive(waiting[i++]!);
-      if (i < waiting.length && performance.now() > end) break;
+      this.#last = performance.now();
+      if (i < waiting.length && this.#last > end) break;
     }
     // Out of time: the rest goes first in the next pass.
     if (i < waiting.length) this.#waiting = waiting.slice(i).concat(this.#waiting ?? []);
