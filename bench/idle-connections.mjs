@@ -17,7 +17,10 @@
 //   max over `--idle-ms`, which is longer than the heartbeat interval, so one heartbeat round (a
 //   ping to every socket) falls inside it;
 // - broadcast: a 200-byte fragment to every connection, from the server's call to the last
-//   client's receipt (clock: performance.timeOrigin + now() in both processes), median of 3.
+//   client's receipt (clock: performance.timeOrigin + now() in both processes), median of 3;
+//   and the server process's CPU time (user + system) from the call to the next event-loop turn,
+//   when its writes are done: the part of the broadcast that does not depend on the machine's
+//   other load.
 //
 // The kinds, each with the same heartbeat interval:
 // - ws:  `new WebSocketServer({ server })` with the usual ping/terminate heartbeat, `send` in a loop;
@@ -109,9 +112,14 @@ async function serve(kind, heartbeatMs) {
       h.disable();
       process.send({ type: 'idle', p99: h.percentile(99) / 1e6, max: h.max / 1e6, clients: count() });
     } else if (msg.type === 'broadcast') {
+      const cpu0 = process.cpuUsage();
       const t0 = now();
       broadcast(FRAGMENT);
-      process.send({ type: 'broadcast', t0, syncMs: now() - t0 });
+      const syncMs = now() - t0;
+      // Writes that a server defers to the next tick (attachHxWs uncorks there) are done by the next turn.
+      await new Promise((resolve) => setImmediate(resolve));
+      const cpu = process.cpuUsage(cpu0);
+      process.send({ type: 'broadcast', t0, syncMs, flushMs: now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 });
     }
   });
   process.send({ type: 'ready', port: http.address().port });
@@ -254,6 +262,7 @@ async function drive() {
       const idle = await ask(server, { type: 'idle', ms: idleMs }, 'idle', idleMs + 30_000);
       const times = [];
       const sync = [];
+      const cpu = [];
       for (let r = 0; r < 3; r++) {
         await ask(client, { type: 'expect', count: mem.clients }, 'expecting');
         const received = reply(client, 'received', 30_000);
@@ -261,6 +270,7 @@ async function drive() {
         const { last } = await received;
         times.push(last - sent.t0);
         sync.push(sent.syncMs);
+        cpu.push(sent.cpuMs);
         await sleep(300);
       }
       const row = {
@@ -276,13 +286,14 @@ async function drive() {
         idleMaxMs: idle.max,
         broadcastMs: median(times),
         broadcastSyncMs: median(sync),
+        broadcastCpuMs: median(cpu),
         connectMs: connected.ms,
       };
       previous = { n, rss: mem.rss };
       results.push(row);
       log(
         `  ${kind} ${n}: ${row.clients} open (${row.openAfterIdle} after idle), RSS ${row.rssMiB.toFixed(0)} MiB, ${row.kibPerConnection.toFixed(2)} KiB/conn (added: ${row.kibPerAddedConnection.toFixed(2)}; JS heap + external ${row.heapKibPerConnection.toFixed(2)}), ` +
-          `idle p99 ${row.idleP99Ms.toFixed(1)} ms (max ${row.idleMaxMs.toFixed(1)}), broadcast ${row.broadcastMs.toFixed(1)} ms (send loop ${row.broadcastSyncMs.toFixed(1)})`,
+          `idle p99 ${row.idleP99Ms.toFixed(1)} ms (max ${row.idleMaxMs.toFixed(1)}), broadcast ${row.broadcastMs.toFixed(1)} ms (send loop ${row.broadcastSyncMs.toFixed(1)}, server CPU ${row.broadcastCpuMs.toFixed(1)})`,
       );
     }
     await ask(client, { type: 'close' }, 'closed');
@@ -294,14 +305,14 @@ async function drive() {
   // The table: each row's ratio to the plain ws server at the same step.
   const names = { ws: 'plain `ws`', hx: '`attachHxWs`', sio: 'Socket.IO 4' };
   const lines = [
-    '| server | connections | RSS KiB/conn | × ws | KiB/added conn | heap KiB/conn | × ws | broadcast 200 B, ms | × ws | idle p99 ms | idle max ms |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| server | connections | RSS KiB/conn | × ws | KiB/added conn | heap KiB/conn | × ws | broadcast 200 B, ms | × ws | its server CPU, ms | × ws | idle p99 ms | idle max ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const row of results) {
     const ws = results.find((r) => r.kind === 'ws' && r.n === row.n);
     const ratio = (a, b) => (b ? (a / b).toFixed(2) : '');
     lines.push(
-      `| ${names[row.kind]} | ${row.n.toLocaleString('en')}${row.clients === row.n ? '' : ` (${row.clients} open)`} | ${row.kibPerConnection.toFixed(2)} | ${ratio(row.kibPerConnection, ws?.kibPerConnection)} | ${row.kibPerAddedConnection.toFixed(2)} | ${row.heapKibPerConnection.toFixed(2)} | ${ratio(row.heapKibPerConnection, ws?.heapKibPerConnection)} | ${row.broadcastMs.toFixed(1)} | ${ratio(row.broadcastMs, ws?.broadcastMs)} | ${row.idleP99Ms.toFixed(1)} | ${row.idleMaxMs.toFixed(1)} |`,
+      `| ${names[row.kind]} | ${row.n.toLocaleString('en')}${row.clients === row.n ? '' : ` (${row.clients} open)`} | ${row.kibPerConnection.toFixed(2)} | ${ratio(row.kibPerConnection, ws?.kibPerConnection)} | ${row.kibPerAddedConnection.toFixed(2)} | ${row.heapKibPerConnection.toFixed(2)} | ${ratio(row.heapKibPerConnection, ws?.heapKibPerConnection)} | ${row.broadcastMs.toFixed(1)} | ${ratio(row.broadcastMs, ws?.broadcastMs)} | ${row.broadcastCpuMs.toFixed(1)} | ${ratio(row.broadcastCpuMs, ws?.broadcastCpuMs)} | ${row.idleP99Ms.toFixed(1)} | ${row.idleMaxMs.toFixed(1)} |`,
     );
   }
   console.log(lines.join('\n'));

@@ -110,7 +110,6 @@ const scratch = Buffer.alloc(MAX_HEADER);
 /** The frame guard of one socket; see the module description. */
 export class FrameGuard {
   private mode: Mode = 'pass';
-  private readonly header = scratch;
   /** The bytes of a header cut by the end of a chunk, until the next chunk. */
   private saved: Buffer | undefined;
   private headerLength = 0;
@@ -199,7 +198,7 @@ export class FrameGuard {
   write(chunk: Buffer): boolean {
     this.result = true;
     if (this.saved) {
-      this.saved.copy(this.header);
+      this.saved.copy(scratch);
       this.saved = undefined;
     }
     let runStart = 0;
@@ -221,15 +220,15 @@ export class FrameGuard {
         continue;
       }
       if (this.headerLength === 0) this.carried = 0;
-      this.header[this.headerLength++] = chunk[i++]!;
-      if (this.headerLength < headerSize(this.header, this.headerLength)) continue;
+      scratch[this.headerLength++] = chunk[i++]!;
+      if (this.headerLength < headerSize(scratch, this.headerLength)) continue;
       // A whole header: bytes before it in this chunk are [runStart, start).
       const start = i - (this.headerLength - this.carried);
       this.decide(() => flush(start));
       if (this.passing && this.mode !== 'nothing') {
         if (this.carried > 0) {
           flush(start);
-          this.result = this.forward.call(this.receiver, Buffer.from(this.header.subarray(0, this.carried))) && this.result;
+          this.result = this.forward.call(this.receiver, Buffer.from(scratch.subarray(0, this.carried))) && this.result;
         }
       } else {
         flush(start);
@@ -239,10 +238,10 @@ export class FrameGuard {
       if (this.payloadLeft === 0) this.payloadBytes(0);
     }
     if (this.headerLength > 0) {
-      // A partial header: keep it (it is in `this.header`), pass on what came before it.
+      // A partial header: keep it (it is in `scratch` until this write ends), pass on what came before it.
       flush(i - (this.headerLength - this.carried));
       this.carried = this.headerLength;
-      this.saved = Buffer.from(this.header.subarray(0, this.headerLength));
+      this.saved = Buffer.from(scratch.subarray(0, this.headerLength));
       runStart = chunk.length;
     }
     flush(chunk.length);
@@ -255,12 +254,12 @@ export class FrameGuard {
    *   seen every earlier frame (called before asking the decoder, and before refusing)
    */
   private decide(catchUp: () => void): void {
-    const opcode = this.header[0]! & 0x0f;
-    const length = payloadLength(this.header);
+    const opcode = scratch[0]! & 0x0f;
+    const length = payloadLength(scratch);
     const binary = opcode === OP_BINARY || (opcode === OP_CONTINUATION && this.message === OP_BINARY);
     if (binary && this.mode === 'pass') catchUp();
     this.opcode = opcode;
-    this.fin = (this.header[0]! & 0x80) !== 0;
+    this.fin = (scratch[0]! & 0x80) !== 0;
     this.payloadLeft = length;
     this.passing = this.mode !== 'nothing';
     if (opcode >= 8) return;
