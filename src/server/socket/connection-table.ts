@@ -25,8 +25,10 @@ export interface Beating {
  * due `n` tick lengths after the table was made, by the clock (a late timer does not push the
  * later ticks back); {@link tick} visits the slots of the ticks that came due, so every
  * connection is visited once per interval, always at the same place in it, and a tick touches
- * about `size / slots` of them. A slot is never visited twice within half an interval (after a
- * long stall it waits for the next round), so a live peer always has time to answer its ping.
+ * about `size / slots` of them. A slot is visited again only once the interval, less one tick,
+ * has passed since its last visit (a visit that came late, after the event loop was held up, moves
+ * its slot's next visit to the following round), so a live peer always has a whole interval to
+ * answer its ping, as with one ping round per interval.
  */
 export class ConnectionTable<C extends Beating> implements Iterable<C> {
   private readonly slots: Set<C>[];
@@ -90,7 +92,7 @@ export class ConnectionTable<C extends Beating> implements Iterable<C> {
       this.done += 1;
       const slot = this.done % slots;
       const at = this.now();
-      if (at - this.visited[slot]! < this.intervalMs / 2) continue;
+      if (at - this.visited[slot]! < this.intervalMs - this.tickMs) continue;
       this.visited[slot] = at;
       for (const connection of this.slots[slot]!) connection.heartbeat();
     }
