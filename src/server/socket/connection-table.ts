@@ -6,7 +6,7 @@
  */
 
 /** The shortest time between two heartbeat ticks, in ms: a slot per this much of the interval. */
-export const HEARTBEAT_TICK_MS = 100;
+export const HEARTBEAT_TICK_MS = 25;
 
 /** The most slots: a very long interval gets longer ticks rather than more of them. */
 const MAX_SLOTS = 1000;
