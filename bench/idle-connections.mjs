@@ -234,7 +234,8 @@ async function drive() {
     process.exit(1);
   }
   const load = () => execSync('cat /proc/loadavg', { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ');
-  log(`open-file limit ${fdLimit}; heartbeat ${heartbeatMs} ms; idle window ${idleMs} ms; load ${load()}`);
+  const startLoad = load();
+  log(`open-file limit ${fdLimit}; heartbeat ${heartbeatMs} ms; idle window ${idleMs} ms; load ${startLoad}`);
   const self = fileURLToPath(import.meta.url);
   const client = fork(self, ['--clients'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await reply(client, 'ready');
@@ -317,6 +318,6 @@ async function drive() {
   }
   console.log(lines.join('\n'));
   console.log(`\nheartbeat ${heartbeatMs} ms, idle window ${idleMs} ms, Node ${process.version}, load ${end} at the end`);
-  if (json) console.log(JSON.stringify({ heartbeatMs, idleMs, node: process.version, results }));
+  if (json) console.log(JSON.stringify({ heartbeatMs, idleMs, node: process.version, loadAverage: { start: startLoad, end }, results }));
   process.exit(0);
 }
