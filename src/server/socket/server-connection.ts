@@ -358,8 +358,9 @@ export class ServerConnection implements FrameGuardHost, HookQueueHost, ContextO
       this.socket.close(code, closeReason(reason));
       if (deaf) this.raw.end();
     };
-    if (!drain || !this.queuePart) return send();
-    void this.queuePart.drained(this.scope.server.closeTimeoutMs).then(send);
+    if (!drain) return send();
+    // After the queued handlers; with none (no queue made yet), still after this turn's code, as with an empty queue.
+    void (this.queuePart?.drained(this.scope.server.closeTimeoutMs) ?? Promise.resolve()).then(send);
   }
 
   /** Drops the connection without a closing handshake. */
