@@ -98,7 +98,7 @@ export class Channels {
   }
 
   /** The channel an upgrade request names after `prefix`, or undefined when its path is not under it. */
-  of(req: IncomingMessage, prefix: string): Channel | undefined {
+  of(req: Pick<IncomingMessage, 'url'>, prefix: string): Channel | undefined {
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
     return pathname.startsWith(prefix) ? this.get(pathname.slice(prefix.length).split('/')[0]!) : undefined;
   }
