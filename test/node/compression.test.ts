@@ -140,6 +140,34 @@ describe('compression: bounded memory', () => {
   });
 });
 
+describe('compression: what pages send', () => {
+  it('decompresses requests, whole or fragmented, and keeps no decompressor between them', async (t) => {
+    const s = await start(t, { compression: true });
+    const c = await client(s.url);
+    const body = JSON.stringify({ HEADERS: { 'HX-Request': 'true' }, text: fragment('q', 30_000) });
+    c.ws.send(body);
+    c.ws.send(body.slice(0, 10_000), { fin: false });
+    c.ws.send(body.slice(10_000), { fin: true });
+    c.ws.send(body);
+    await until(() => s.requests.length === 3, 'three requests');
+    for (const request of s.requests) assert.equal(request.values.text, fragment('q', 30_000));
+    const deflate = (s.connections[0]!.socket as unknown as { _extensions: Record<string, { _inflate: unknown }> })._extensions['permessage-deflate'];
+    assert.equal(deflate?._inflate, null, 'the inflate stream was closed after the last message');
+    c.ws.close();
+  });
+
+  it('keeps the decompressor of a page with context takeover (it needs its window)', async (t) => {
+    const s = await start(t, { compression: { clientNoContextTakeover: false } });
+    const c = await client(s.url);
+    const body = JSON.stringify({ HEADERS: { 'HX-Request': 'true' }, text: fragment('k', 5000) });
+    for (let i = 0; i < 3; i++) c.ws.send(body);
+    await until(() => s.requests.length === 3, 'three requests');
+    const deflate = (s.connections[0]!.socket as unknown as { _extensions: Record<string, { _inflate: unknown }> })._extensions['permessage-deflate'];
+    assert.notEqual(deflate?._inflate, null);
+    c.ws.close();
+  });
+});
+
 describe('compression: the option', () => {
   it('is off by default: a client offering deflate gets plain frames', async (t) => {
     const s = await start(t);
@@ -276,6 +304,10 @@ describe('compression: the ws internals it relies on', () => {
     assert.equal(sender._state, 0);
     assert.equal(typeof sender.sendFrame, 'function');
     assert.ok(sender._socket, 'the sender writes to the TCP socket');
+    const deflate = (s.connections[0]!.socket as unknown as { _extensions: Record<string, Record<string, unknown>> })._extensions['permessage-deflate'];
+    assert.equal(typeof deflate?.decompress, 'function', 'ws changed PerMessageDeflate#decompress');
+    assert.ok(deflate && '_inflate' in deflate, 'ws changed PerMessageDeflate#_inflate');
+    assert.equal((deflate?.params as Record<string, unknown>).client_no_context_takeover, true);
     c.ws.close();
   });
 
