@@ -35,6 +35,7 @@ const VARIANTS = {
   'level 6': { level: 6 },
   'level 9': { level: 9 },
   'threshold 0': { threshold: 0 },
+  'threshold 128': { threshold: 128 },
   'threshold 1024': { threshold: 1024 },
   'concurrency 1': { concurrencyLimit: 1 },
   'concurrency 100': { concurrencyLimit: 100 },
