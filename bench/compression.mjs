@@ -35,10 +35,11 @@ const VARIANTS = {
   'level 6': { level: 6 },
   'level 9': { level: 9 },
   'threshold 0': { threshold: 0 },
-  'threshold 128': { threshold: 128 },
+  'threshold 256': { threshold: 256 },
   'threshold 1024': { threshold: 1024 },
   'concurrency 1': { concurrencyLimit: 1 },
   'concurrency 100': { concurrencyLimit: 100 },
+  'client takeover': { clientNoContextTakeover: false },
   takeover: { serverNoContextTakeover: false },
   'takeover memLevel 4': { serverNoContextTakeover: false, memLevel: 4 },
 };

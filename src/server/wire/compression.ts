@@ -12,7 +12,7 @@ export interface CompressionOptions {
   /**
    * Messages shorter than this many UTF-8 bytes are sent uncompressed: a short fragment barely
    * shrinks and costs a zlib pass. Only used for sockets without context takeover (the
-   * default); `ws` compresses every message of a socket with context takeover. Default 256.
+   * default); `ws` compresses every message of a socket with context takeover. Default 128.
    */
   threshold?: number;
   /** zlib compression level, 1 (fastest) to 9 (smallest). Default 1. */
@@ -45,7 +45,7 @@ export interface CompressionOptions {
 
 /** The defaults of {@link CompressionOptions} (docs/performance.md, "Compression", says why). */
 export const DEFAULT_COMPRESSION: Readonly<Required<CompressionOptions>> = Object.freeze({
-  threshold: 256,
+  threshold: 128,
   level: 1,
   memLevel: 8,
   concurrencyLimit: 10,
