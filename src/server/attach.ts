@@ -35,7 +35,6 @@ import { resolveServerLimits } from './socket/server-limits.js';
 import { UploadStore } from './uploads/upload-store.js';
 import { claimZlibLimit, perMessageDeflate, resolveCompression } from './wire/compression.js';
 import { FrameWriter } from './wire/frame-writer.js';
-import { releaseInflaterBetweenMessages } from './wire/inflate-release.js';
 
 function defaultOnError(error: Error): void {
   console.error(error);
@@ -149,7 +148,6 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, identity?: { user: unknown; key: string }): void => {
     wss.handleUpgrade(req, socket, head, (ws) => {
       wire.adopt(ws, req);
-      if (compression) releaseInflaterBetweenMessages(ws);
       void new ServerConnection(scope, ws, req, socket, identity);
       wss.emit('connection', ws, req);
     });

@@ -18,7 +18,8 @@ import { attachHxWs, DEFAULT_COMPRESSION, type HxWsServer } from '../../src/serv
 import { redisAdapter } from '../../src/server/redis.js';
 import { resolveCompression } from '../../src/server/wire/compression.js';
 import { FrameWriter, frameKind, wsInternalsOk } from '../../src/server/wire/frame-writer.js';
-import { start, type Options } from './server-helpers.js';
+import { json, oobFile } from './helpers.js';
+import { closed, start, type Options } from './server-helpers.js';
 import { redisSkip, startRedis, type TestRedis } from './support/redis.js';
 
 const require = createRequire(import.meta.url);
@@ -153,6 +154,57 @@ describe('compression: what pages send', () => {
     for (const request of s.requests) assert.equal(request.values.text, fragment('q', 30_000));
     const deflate = (s.connections[0]!.socket as unknown as { _extensions: Record<string, { _inflate: unknown }> })._extensions['permessage-deflate'];
     assert.equal(deflate?._inflate, null, 'the inflate stream was closed after the last message');
+    c.ws.close();
+  });
+
+  for (const [name, send] of [
+    ['in one frame', (ws: WebSocket) => ws.send('a'.repeat(2 * 1024 * 1024))],
+    [
+      'in fragments',
+      (ws: WebSocket) => {
+        for (let i = 0; i < 3; i++) ws.send('a'.repeat(600 * 1024), { fin: i === 2 });
+      },
+    ],
+  ] as const) {
+    it(`stops a compressed text message ${name} once it inflates past maxTextFrameBytes (1009), not at ws's maxPayload`, async (t) => {
+      const s = await start(t, { compression: true });
+      const c = await client(s.url);
+      const shut = closed(c.ws);
+      send(c.ws);
+      assert.equal((await shut).code, 1009);
+      assert.ok(
+        s.errors.some((e) => (e as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'),
+        `ws refused it while inflating: ${s.errors.map((e) => e.message).join('; ')}`,
+      );
+      assert.equal(s.requests.length, 0);
+    });
+  }
+
+  it('stops a compressed binary frame once it inflates past the file it carries', async (t) => {
+    const s = await start(t, { compression: true });
+    const c = await client(s.url);
+    const shut = closed(c.ws);
+    // Declared 100,000 bytes: the compressed frame (about 5 KB) passes the frame guard.
+    c.ws.send(json({ file: oobFile('a.bin', 100_000, 0) }));
+    c.ws.send(Buffer.alloc(5 * 1024 * 1024));
+    assert.equal((await shut).code, 1009);
+    assert.ok(s.errors.some((e) => (e as { code?: string }).code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH'));
+    assert.equal(s.requests.length, 0);
+  });
+
+  // The frame guard judges a binary frame from its header against the file the decoder expects;
+  // the JSON that declares it may still be inflating in ws then: the binary frame waits for it.
+  it('still takes compressed messages up to the limits: a text of maxTextFrameBytes, then a file of its declared size', async (t) => {
+    const s = await start(t, { compression: true, limits: { maxTextFrameBytes: 64 * 1024 } });
+    const c = await client(s.url);
+    const text = json({ note: 'b'.repeat(64 * 1024 - json({ note: '' }).length) });
+    assert.equal(text.length, 64 * 1024);
+    c.ws.send(text.slice(0, 30_000), { fin: false });
+    c.ws.send(text.slice(30_000), { fin: true });
+    c.ws.send(json({ file: oobFile('z.bin', 300_000, 0) }));
+    c.ws.send(Buffer.alloc(300_000));
+    await until(() => s.requests.length === 2, `both requests (${s.errors.map((e) => e.message).join('; ')})`);
+    assert.equal(s.requests[1]!.files[0]!.bytes.length, 300_000);
     c.ws.close();
   });
 
@@ -307,6 +359,10 @@ describe('compression: the ws internals it relies on', () => {
     const deflate = (s.connections[0]!.socket as unknown as { _extensions: Record<string, Record<string, unknown>> })._extensions['permessage-deflate'];
     assert.equal(typeof deflate?.decompress, 'function', 'ws changed PerMessageDeflate#decompress');
     assert.ok(deflate && '_inflate' in deflate, 'ws changed PerMessageDeflate#_inflate');
+    assert.equal(typeof deflate?._maxPayload, 'number', 'ws changed PerMessageDeflate#_maxPayload');
+    const receiver = (s.connections[0]!.socket as unknown as { _receiver: Record<string, unknown> })._receiver;
+    assert.equal(typeof receiver._opcode, 'number', 'ws changed Receiver#_opcode');
+    assert.equal(typeof receiver._messageLength, 'number', 'ws changed Receiver#_messageLength');
     assert.equal((deflate?.params as Record<string, unknown>).client_no_context_takeover, true);
     c.ws.close();
   });

@@ -25,6 +25,7 @@ import type { CloseCause, HxWsServerOptions } from '../options.js';
 import { isPromise, type RecoveryStore } from '../recovery/recovery-store.js';
 import { answerOffer, asksRecovery, storeFailed, type RecoveringConnection } from '../recovery/replay.js';
 import { RequestUploads } from '../uploads/request-uploads.js';
+import { guardInflate } from '../wire/inflate-guard.js';
 import type { UploadStore } from '../uploads/upload-store.js';
 import { CLOSE_EXPIRED, formatRefused, formatSession, mayBeOffer } from '../../protocol.js';
 import { ConnectionContext } from './connection-context.js';
@@ -170,7 +171,15 @@ export class ServerConnection {
       expectedBinary: () => this.decoder.expectedBinaryBytes,
       onFileBytes: (bytes) => this.decoder.touch(bytes),
       onRefuse: (error) => this.failProtocol(error),
+      hold: (on) => {
+        if (on) raw.pause();
+        else if (!this.paused) raw.resume();
+      },
     });
+    // Compressed frames: their inflated size is bounded as the guard bounds plain ones.
+    if (socket.extensions.includes('permessage-deflate')) {
+      guardInflate(socket, (text) => (text ? limits.maxTextFrameBytes : Math.min(scope.maxPayload, this.decoder.expectedBinaryBytes ?? 1)));
+    }
     if (server.pingIntervalMs > 0) (raw as Partial<Socket>).setKeepAlive?.(true, server.pingIntervalMs);
     scope.clients.add(this.ctx);
     scope.connections.add(this);
@@ -306,6 +315,15 @@ export class ServerConnection {
   }
 
   private message(data: RawData, isBinary: boolean): void {
+    try {
+      this.take(data, isBinary);
+    } finally {
+      this.guard?.arrived();
+    }
+  }
+
+  /** A data message from `ws`: the recovery offer, or frames for the decoder. */
+  private take(data: RawData, isBinary: boolean): void {
     this.scope.rooms.stats.received(Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength);
     if (this.cause || this.decoder.error) return;
     if (this.firstFrame) {
