@@ -8,7 +8,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { ProtocolError, type ProtocolErrorKind } from '../errors.js';
-import { resolveLimits, systemTimers, type DecoderLimits } from './decoder-limits.js';
+import { resolveLimits, systemTimers, type DecoderLimits, type DecoderTimers } from './decoder-limits.js';
 import { StallClock, type StallReason } from '../socket/stall-clock.js';
 import { parseRequest, quote } from './parse-request.js';
 import type { HxWsFile, HxWsRequest } from './request.js';
@@ -68,7 +68,11 @@ function advance(pending: PendingRequest, memory: MemoryChunks | undefined): voi
 export class HxWsDecoder {
   /** The limits in force (defaults merged with the options). */
   readonly limits: Readonly<DecoderLimits>;
-  private readonly clock: StallClock;
+  /** The clock of pending oob frames: made when a request's files are first due. */
+  private clock: StallClock | undefined;
+  private readonly timers: DecoderTimers;
+  /** The clock is stopped on purpose ({@link suspend}). */
+  private suspended = false;
   private readonly onTimeout: ((error: ProtocolError) => void) | undefined;
   private current: PendingRequest | undefined;
   private failure: ProtocolError | undefined;
@@ -85,13 +89,22 @@ export class HxWsDecoder {
   /** @param options limits, clock and timeout callback; all optional */
   constructor(options: DecoderOptions = {}) {
     this.limits = resolveLimits(options.limits);
-    const { oobTimeoutMs, minBytesPerSecond } = this.limits;
-    this.clock = new StallClock(options.timers ?? systemTimers, oobTimeoutMs, minBytesPerSecond, (reason) => this.onStall(reason));
+    this.timers = options.timers ?? systemTimers;
     this.onTimeout = options.onTimeout;
     this.onRefuse = options.refuse;
     this.chunksInMemory = options.chunksInMemory ?? true;
     this.memory = options.chunks ? undefined : new MemoryChunks();
     this.chunks = options.chunks ?? this.memory!;
+  }
+
+  /** The oob clock, made at its first use. */
+  private get oobClock(): StallClock {
+    if (!this.clock) {
+      const { oobTimeoutMs, minBytesPerSecond } = this.limits;
+      this.clock = new StallClock(this.timers, oobTimeoutMs, minBytesPerSecond, (reason) => this.onStall(reason));
+      if (this.suspended) this.clock.pause();
+    }
+    return this.clock;
   }
 
   /** True while a request's JSON has arrived and some of its oob frames have not. */
@@ -141,7 +154,7 @@ export class HxWsDecoder {
   touch(bytes = 0): void {
     if (!this.current) return;
     this.partial += bytes;
-    this.clock.progress(bytes);
+    this.clock?.progress(bytes);
   }
 
   /**
@@ -167,12 +180,14 @@ export class HxWsDecoder {
    * suspended does not count towards the timeout.
    */
   suspend(): void {
-    this.clock.pause();
+    this.suspended = true;
+    this.clock?.pause();
   }
 
   /** Restarts the oob clock after {@link suspend}, from zero. */
   resume(): void {
-    this.clock.unpause();
+    this.suspended = false;
+    this.clock?.unpause();
   }
 
   /** Drops any half-received request and stops the timer. Later pushes throw. Idempotent. */
@@ -180,7 +195,7 @@ export class HxWsDecoder {
     this.closed = true;
     this.current = undefined;
     this.memory?.clear();
-    this.clock.stop();
+    this.clock?.stop();
   }
 
   private fail(kind: ProtocolErrorKind, message: string, field?: string): never {
@@ -192,7 +207,7 @@ export class HxWsDecoder {
     this.failure = error;
     this.current = undefined;
     this.memory?.clear();
-    this.clock.stop();
+    this.clock?.stop();
     throw error;
   }
 
@@ -229,7 +244,7 @@ export class HxWsDecoder {
     const fileDone = pending.left[pending.next] === 0;
     if (fileDone) advance(pending, this.memory);
     if (pending.next < pending.byOffset.length) {
-      this.clock.progress(frame.length - counted, fileDone);
+      this.clock?.progress(frame.length - counted, fileDone);
       return undefined;
     }
     return this.complete(pending);
@@ -237,7 +252,7 @@ export class HxWsDecoder {
 
   private complete(pending: PendingRequest): HxWsRequest {
     this.current = undefined;
-    this.clock.stop();
+    this.clock?.stop();
     return pending.request;
   }
 
@@ -297,7 +312,7 @@ export class HxWsDecoder {
     advance(pending, this.memory);
     if (pending.next >= pending.byOffset.length) return this.complete(pending);
     this.partial = 0;
-    this.clock.start();
+    this.oobClock.start();
     return undefined;
   }
 

@@ -53,31 +53,41 @@ function payloadLength(header: Buffer): number {
   return high >= 0x200000 ? Infinity : high * 2 ** 32 + header.readUInt32BE(6);
 }
 
-/** Options of {@link installFrameGuard}. */
-export interface FrameGuardOptions {
+/**
+ * The limits of {@link installFrameGuard}: the same for every socket of a server, so one object
+ * serves them all.
+ */
+export interface FrameGuardLimits {
   /** Largest text message in bytes (all its fragments together). */
-  maxTextBytes: number;
+  readonly maxTextBytes: number;
   /** `ws`'s own `maxPayload`: a binary message over it is left to `ws`, which closes with 1009. */
-  maxPayload: number;
+  readonly maxPayload: number;
   /** How long a text message may go without a byte, and the length of a rate window (ms). */
-  frameTimeoutMs: number;
+  readonly frameTimeoutMs: number;
   /** The slowest a text message may arrive, in bytes a second per window. */
-  minBytesPerSecond: number;
+  readonly minBytesPerSecond: number;
   /** The clock. */
-  timers: DecoderTimers;
+  readonly timers: DecoderTimers;
   /**
    * Most frames one data message may have (its first frame and its continuations): `ws` keeps a
    * buffer object per fragment until the message is whole, so a flood of tiny continuation frames
    * costs memory far beyond its bytes. Over it: refused, 1008 `too-many-fragments`. Default: no bound.
    */
-  maxFramesPerMessage?: number;
+  readonly maxFramesPerMessage?: number;
+}
+
+/**
+ * What the guard asks of, and tells, the socket's connection. Methods rather than callbacks, so
+ * that a connection lends itself instead of holding a closure per hook.
+ */
+export interface FrameGuardHost {
   /** The size the next binary message must have, or undefined when none is due. */
   expectedBinary(): number | undefined;
   /**
    * Whether the binary messages that come now are the rest of a refused request: their frames
-   * are skipped (never handed to `ws`, never buffered) instead of checked. Default: never.
+   * are skipped (never handed to `ws`, never buffered) instead of checked.
    */
-  discarding?(): boolean;
+  discarding(): boolean;
   /** Binary payload bytes arrived (before `ws` has the whole frame). */
   onFileBytes(bytes: number): void;
   /** A frame broke a rule, or a text message stalled. Data frames are no longer passed. */
@@ -107,7 +117,6 @@ const scratch = Buffer.alloc(MAX_HEADER);
 /** The frame guard of one socket; see the module description. */
 export class FrameGuard {
   private mode: Mode = 'pass';
-  private readonly header = scratch;
   /** The bytes of a header cut by the end of a chunk, until the next chunk. */
   private saved: Buffer | undefined;
   private headerLength = 0;
@@ -125,7 +134,7 @@ export class FrameGuard {
   private messageFrames = 0;
   /** The data message in progress belongs to a refused request: skipped whole. */
   private skipMessage = false;
-  /** Created with the first text message. */
+  /** The clock of the text message in progress (made at its first frame, dropped at its end). */
   private clock: StallClock | undefined;
   private paused = false;
   private result = true;
@@ -136,18 +145,22 @@ export class FrameGuard {
   private held: Buffer | undefined;
 
   /**
-   * @param forward the receiver's original `write`
-   * @param options limits and callbacks
+   * @param receiver `ws`'s receiver of the socket
+   * @param forward the receiver's original `write`, called on `receiver`
+   * @param limits the server's limits
+   * @param host the socket's connection
    */
   constructor(
-    private readonly forward: (chunk: Buffer) => boolean,
-    private readonly options: FrameGuardOptions,
+    private readonly receiver: object,
+    private readonly forward: (this: object, chunk: Buffer) => boolean,
+    private readonly limits: FrameGuardLimits,
+    private readonly host: FrameGuardHost,
   ) {}
 
   /** The clock of text messages. */
   private get textClock(): StallClock {
     if (!this.clock) {
-      const { timers, frameTimeoutMs, minBytesPerSecond } = this.options;
+      const { timers, frameTimeoutMs, minBytesPerSecond } = this.limits;
       this.clock = new StallClock(timers, frameTimeoutMs, minBytesPerSecond, (reason) => this.stalled(reason));
       if (this.paused) this.clock.pause();
     }
@@ -203,7 +216,7 @@ export class FrameGuard {
     const held = this.held;
     if (!held || this.arrivedCount < this.passed) return;
     this.held = undefined;
-    this.options.hold?.(false);
+    this.host.hold?.(false);
     this.write(held);
   }
 
@@ -216,12 +229,12 @@ export class FrameGuard {
     }
     this.result = true;
     if (this.saved) {
-      this.saved.copy(this.header);
+      this.saved.copy(scratch);
       this.saved = undefined;
     }
     let runStart = 0;
     const flush = (end: number): void => {
-      if (end > runStart && this.mode !== 'nothing') this.result = this.forward(chunk.subarray(runStart, end)) && this.result;
+      if (end > runStart && this.mode !== 'nothing') this.result = this.forward.call(this.receiver, chunk.subarray(runStart, end)) && this.result;
       runStart = end;
     };
     let i = 0;
@@ -238,20 +251,20 @@ export class FrameGuard {
         continue;
       }
       if (this.headerLength === 0) this.carried = 0;
-      this.header[this.headerLength++] = chunk[i++]!;
-      if (this.headerLength < headerSize(this.header, this.headerLength)) continue;
+      scratch[this.headerLength++] = chunk[i++]!;
+      if (this.headerLength < headerSize(scratch, this.headerLength)) continue;
       // A whole header: bytes before it in this chunk are [runStart, start).
       const start = i - (this.headerLength - this.carried);
-      if (this.options.hold && (this.header[0]! & 0x0f) === OP_BINARY && this.mode === 'pass') {
+      if (this.host.hold && (scratch[0]! & 0x0f) === OP_BINARY && this.mode === 'pass') {
         // Whether a file is due is the decoder's to say, once it has every message before this
         // one. `ws` hands a plain message over as soon as it has it, a compressed one only once
         // it is decompressed: until then the binary message and what follows wait.
         flush(start);
         if (this.passed > this.arrivedCount) {
-          this.held = Buffer.concat([this.header.subarray(0, this.carried), chunk.subarray(start)]);
+          this.held = Buffer.concat([scratch.subarray(0, this.carried), chunk.subarray(start)]);
           this.headerLength = 0;
           this.carried = 0;
-          this.options.hold?.(true);
+          this.host.hold?.(true);
           return this.result;
         }
       }
@@ -259,7 +272,7 @@ export class FrameGuard {
       if (this.passing && this.mode !== 'nothing') {
         if (this.carried > 0) {
           flush(start);
-          this.result = this.forward(Buffer.from(this.header.subarray(0, this.carried))) && this.result;
+          this.result = this.forward.call(this.receiver, Buffer.from(scratch.subarray(0, this.carried))) && this.result;
         }
       } else {
         flush(start);
@@ -269,10 +282,10 @@ export class FrameGuard {
       if (this.payloadLeft === 0) this.payloadBytes(0);
     }
     if (this.headerLength > 0) {
-      // A partial header: keep it (it is in `this.header`), pass on what came before it.
+      // A partial header: keep it (it is in `scratch` until this write ends), pass on what came before it.
       flush(i - (this.headerLength - this.carried));
       this.carried = this.headerLength;
-      this.saved = Buffer.from(this.header.subarray(0, this.headerLength));
+      this.saved = Buffer.from(scratch.subarray(0, this.headerLength));
       runStart = chunk.length;
     }
     flush(chunk.length);
@@ -285,12 +298,12 @@ export class FrameGuard {
    *   seen every earlier frame (called before asking the decoder, and before refusing)
    */
   private decide(catchUp: () => void): void {
-    const opcode = this.header[0]! & 0x0f;
-    const length = payloadLength(this.header);
+    const opcode = scratch[0]! & 0x0f;
+    const length = payloadLength(scratch);
     const binary = opcode === OP_BINARY || (opcode === OP_CONTINUATION && this.message === OP_BINARY);
     if (binary && this.mode === 'pass') catchUp();
     this.opcode = opcode;
-    this.fin = (this.header[0]! & 0x80) !== 0;
+    this.fin = (scratch[0]! & 0x80) !== 0;
     this.payloadLeft = length;
     this.passing = this.mode !== 'nothing';
     if (opcode >= 8) return;
@@ -298,7 +311,7 @@ export class FrameGuard {
       this.message = opcode;
       this.messageBytes = 0;
       this.messageFrames = 0;
-      this.skipMessage = opcode === OP_BINARY && this.mode === 'pass' && this.options.discarding?.() === true;
+      this.skipMessage = opcode === OP_BINARY && this.mode === 'pass' && this.host.discarding();
     }
     this.messageBytes += length;
     this.messageFrames += 1;
@@ -306,7 +319,7 @@ export class FrameGuard {
       this.passing = false;
       return;
     }
-    const { maxTextBytes, maxPayload, maxFramesPerMessage = Infinity } = this.options;
+    const { maxTextBytes, maxPayload, maxFramesPerMessage = Infinity } = this.limits;
     if (this.messageFrames > maxFramesPerMessage) {
       this.refuse(catchUp, 'too-many-fragments', `a message of more than maxFramesPerMessage ${maxFramesPerMessage} frames`);
     } else if (this.skipMessage) {
@@ -319,7 +332,7 @@ export class FrameGuard {
         this.textClock.start();
       }
     } else if (binary && this.messageBytes <= maxPayload) {
-      const expected = this.options.expectedBinary();
+      const expected = this.host.expectedBinary();
       if (expected === undefined) {
         this.refuse(catchUp, 'unexpected-binary', `binary frame of ${this.messageBytes} bytes with no file/oob pending`);
       } else if (this.messageBytes > expected) {
@@ -332,11 +345,15 @@ export class FrameGuard {
   private payloadBytes(n: number): void {
     const done = this.payloadLeft === 0;
     if (this.passing && this.opcode < 8) {
-      if (this.message === OP_BINARY && n > 0) this.options.onFileBytes(n);
+      if (this.message === OP_BINARY && n > 0) this.host.onFileBytes(n);
       else if (this.message === OP_TEXT) this.textClock.progress(n, done && this.fin);
     }
     if (done && this.fin && this.opcode < 8) {
-      if (this.message === OP_TEXT) this.clock?.stop();
+      if (this.message === OP_TEXT && this.clock) {
+        // An idle socket keeps no clock.
+        this.clock.stop();
+        this.clock = undefined;
+      }
       if (this.passing && this.mode !== 'nothing' && !this.skipMessage) this.passed += 1;
       this.message = 0;
     }
@@ -352,15 +369,15 @@ export class FrameGuard {
     catchUp();
     if (this.mode === 'pass') this.mode = this.payloadLeft > DRAIN_LIMIT ? 'nothing' : 'control-only';
     this.clock?.stop();
-    this.options.onRefuse(new ProtocolError(kind, message));
+    this.host.onRefuse(new ProtocolError(kind, message));
   }
 
   private stalled(reason: StallReason): void {
     if (this.mode !== 'pass') return;
-    const { frameTimeoutMs, minBytesPerSecond } = this.options;
+    const { frameTimeoutMs, minBytesPerSecond } = this.limits;
     // The message is partly passed on already: `ws` cannot be fed the rest, so nothing goes.
     this.mode = 'nothing';
-    this.options.onRefuse(
+    this.host.onRefuse(
       reason.kind === 'idle'
         ? new ProtocolError('frame-timeout', `text message stalled: no byte for ${reason.idleMs} ms (frameTimeoutMs ${frameTimeoutMs})`)
         : new ProtocolError(
@@ -374,19 +391,38 @@ export class FrameGuard {
 /** Whether the missing-receiver warning was printed (once per process). */
 let warned = false;
 
+/** Where a guarded receiver keeps its guard. */
+const GUARD = Symbol('hx-ws frame guard');
+
+/** A receiver whose `write` goes through its guard. */
+interface GuardedReceiver {
+  [GUARD]: FrameGuard;
+}
+
+/**
+ * The `write` of every guarded receiver (one function for all of them, called on the receiver):
+ * hands the chunk to the receiver's guard.
+ */
+function guardedWrite(this: GuardedReceiver, chunk: Buffer): boolean {
+  return this[GUARD].write(chunk);
+}
+
 /**
  * Puts a {@link FrameGuard} in front of the socket's frame parser.
+ * @param socket the `ws` socket
+ * @param limits the server's limits (one object for every socket)
+ * @param host the socket's connection
  * @returns the guard, or undefined when this `ws` has no receiver to guard (warned once)
  */
-export function installFrameGuard(socket: WebSocket, options: FrameGuardOptions): FrameGuard | undefined {
+export function installFrameGuard(socket: WebSocket, limits: FrameGuardLimits, host: FrameGuardHost): FrameGuard | undefined {
   const receiver = (socket as unknown as { _receiver?: { write?: unknown } })._receiver;
   if (!receiver || typeof receiver.write !== 'function') {
     if (!warned) console.warn('hx-ws: this ws version has no _receiver; frame limits fall back to ws maxPayload');
     warned = true;
     return undefined;
   }
-  const original = (receiver.write as (chunk: Buffer) => boolean).bind(receiver);
-  const guard = new FrameGuard(original, options);
-  receiver.write = (chunk: Buffer) => guard.write(chunk);
+  const guard = new FrameGuard(receiver, receiver.write as (this: object, chunk: Buffer) => boolean, limits, host);
+  (receiver as unknown as GuardedReceiver)[GUARD] = guard;
+  receiver.write = guardedWrite;
   return guard;
 }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { IncomingMessage, Server as HttpServer } from 'node:http';
+import type { WebSocket } from 'ws';
 import { attachHxWs } from '../../../src/server/index.js';
 import type { Endpoint } from './channels.js';
 import type { HelperContext, HelperServer, HxEndpoint } from './hx-endpoint.js';
@@ -15,8 +16,9 @@ const PREFIX = '/hxz/';
 /** The `/hxz/` channels, built on the parts `/hx/` shares. */
 export function hxzEndpoint(hx: HxEndpoint): Endpoint<'zcast' | 'compressed'> {
   let server: HelperServer | undefined;
-  /** The Sec-WebSocket-Extensions answered to each upgrade. */
+  /** The Sec-WebSocket-Extensions answered to each upgrade, then to its socket. */
   const answered = new WeakMap<IncomingMessage, string>();
+  const negotiated = new WeakMap<WebSocket, string>();
   /** The connections of each channel, in order. */
   const members = new Map<string, HelperContext[]>();
   return {
@@ -34,6 +36,7 @@ export function hxzEndpoint(hx: HxEndpoint): Endpoint<'zcast' | 'compressed'> {
         const line = headers.find((h) => h.toLowerCase().startsWith('sec-websocket-extensions:'));
         answered.set(req, line ? line.slice(line.indexOf(':') + 1).trim() : '');
       });
+      server.wss.on('connection', (socket: WebSocket, req: IncomingMessage) => negotiated.set(socket, answered.get(req) ?? ''));
     },
     async stop() {
       await server?.close();
@@ -54,7 +57,7 @@ export function hxzEndpoint(hx: HxEndpoint): Endpoint<'zcast' | 'compressed'> {
       compressed(c) {
         const stats = server!.stats();
         return {
-          extensions: (members.get(c.name) ?? []).map((ctx) => answered.get(ctx.req) ?? ''),
+          extensions: (members.get(c.name) ?? []).map((ctx) => negotiated.get(ctx.socket) ?? ''),
           bytesOut: stats.bytesOut,
           wireBytesOut: stats.wireBytesOut,
         };
