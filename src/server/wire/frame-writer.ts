@@ -146,12 +146,13 @@ export class FrameWriter {
    * {@link adopt} knows which extensions a socket has.
    */
   listen(wss: { on(event: 'headers', listener: (headers: string[], req: object) => void): unknown }): void {
-    wss.on('headers', (headers, req) => this.answered.set(req, frameKind(extensionsOf(headers))));
+    // Without compression every socket is plain: nothing to remember per socket.
+    if (this.compression) wss.on('headers', (headers, req) => this.answered.set(req, frameKind(extensionsOf(headers))));
   }
 
   /** `socket` was made from the upgrade `req`: its kind is what that upgrade was answered. */
   adopt(socket: WebSocket, req: object): void {
-    const kind = this.answered.get(req);
+    const kind = this.compression ? this.answered.get(req) : undefined;
     if (kind !== undefined) this.kinds.set(socket, kind);
   }
 
@@ -181,8 +182,12 @@ export class FrameWriter {
     return undefined;
   }
 
-  /** The socket's kind, from what its upgrade was answered; `ws` for a socket not adopted. */
+  /**
+   * The socket's kind, from what its upgrade was answered; `ws` for a socket not adopted. Without
+   * compression the server negotiates no extension: every socket is plain.
+   */
   private kindOf(socket: WebSocket): FrameKind {
+    if (!this.compression) return 0;
     return this.kinds.get(socket) ?? 'ws';
   }
 
