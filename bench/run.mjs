@@ -524,7 +524,9 @@ if (wanted('swap') || wanted('latency')) {
           const r = await waiting;
           if (!r.ok) throw new Error(`idle sample ${k + 1}: ${swapFailure(r, 1)}`);
           const [lat] = await p.guard(p.page.evaluate(() => window.bench.latencies()), 'reading latencies');
-          samples.get(c.name).push(lat - p.clock.offset);
+          // The clocks are lined up again right after (not before: that would wake the page).
+          const clock = await p.guard(clockOffset(p.page), 'lining up the clocks');
+          samples.get(c.name).push(lat - clock.offset);
         } catch (err) {
           fail(c.name, 'latency', err);
         }

@@ -267,8 +267,13 @@ function takeChildren(el: Element, run: Run): DocumentFragment {
   return out;
 }
 
-/** `classList.add`, minus its cost in the common case of an element with no class yet. */
+/**
+ * `classList.add`, minus its cost (a token list object per element) in the common cases: no class
+ * yet, or classes that do not mention `cls`.
+ */
 function addClass(el: Element, cls: string): void {
-  if (el.hasAttribute('class')) el.classList.add(cls);
-  else el.setAttribute('class', cls);
+  const now = el.getAttribute('class');
+  if (!now) el.setAttribute('class', cls);
+  else if (now.includes(cls)) el.classList.add(cls);
+  else el.setAttribute('class', `${now} ${cls}`);
 }
