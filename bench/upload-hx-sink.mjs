@@ -32,6 +32,8 @@ const http = createServer((_, res) => res.writeHead(404).end());
 attachHxWs(http, {
   origins: () => true,
   limits: { maxFileBytes: 2 * GiB, maxRequestBytes: 2 * GiB + 1024 * 1024 },
+  // Chromium sends a big message as frames of about 128 KiB: the unchunked file needs thousands.
+  maxFramesPerMessage: 1 << 20,
   fileSink: (file, ctx) => {
     const inner = disk(file, ctx);
     // Counts what the sink gets, and drops the socket at `killAt` (the resume figure).
