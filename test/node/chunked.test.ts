@@ -222,6 +222,91 @@ describe('attachHxWs: chunked uploads', () => {
     client.close();
   });
 
+  it('a chunk streams into its sink as it arrives: fragments and a ping in between, before the message ends', async (t) => {
+    const parts: Buffer[] = [];
+    const got = deferred<HxWsRequest>();
+    const { url, origin } = await start(t, {
+      handler: (r) => got.resolve(r),
+      fileSink: () =>
+        new Writable({
+          write(c: Buffer, _e, done) {
+            parts.push(Buffer.from(c));
+            done();
+          },
+        }),
+    });
+    const client = await connect(url, origin);
+    const bytes = randomBytes(300 * 1024 + 5);
+    const arrived = async (n: number): Promise<void> => {
+      while (parts.reduce((k, p) => k + p.length, 0) < n) await new Promise((r) => setTimeout(r, 5));
+    };
+    client.send(json({ f: chunked('f.bin', bytes.length, 0, 256 * 1024, uploadId()) }));
+    // The first chunk as three fragments: its first 100 KiB reach the sink before the rest is sent.
+    client.send(bytes.subarray(0, 100 * 1024), { fin: false });
+    await arrived(100 * 1024);
+    client.ping();
+    client.send(bytes.subarray(100 * 1024, 200 * 1024), { fin: false });
+    client.send(bytes.subarray(200 * 1024, 256 * 1024), { fin: true });
+    client.send(bytes.subarray(256 * 1024));
+    await got.promise;
+    assert.equal(sha(Buffer.concat(parts)), sha(bytes));
+    client.close();
+  });
+
+  it('a drop in the middle of a chunk keeps the bytes of it that arrived: the resume starts there', async (t) => {
+    const dir = tempDir(t);
+    const got = deferred<HxWsRequest>();
+    const { url, origin } = await start(t, { fileSink: diskSink({ dir }), handler: (r) => got.resolve(r) });
+    const bytes = randomBytes(512 * 1024);
+    const id = uploadId();
+    const first = await connect(url, origin);
+    first.send(json({ f: chunked('f.bin', bytes.length, 0, 256 * 1024, id) }));
+    first.send(bytes.subarray(0, 256 * 1024));
+    first.send(bytes.subarray(256 * 1024, 356 * 1024), { fin: false });
+    await new Promise((r) => setTimeout(r, 200));
+    first.terminate();
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await connect(url, origin);
+    const answer = nextMessage(second);
+    second.send(json({ f: chunked('f.bin', bytes.length, 0, 256 * 1024, id, true) }));
+    assert.deepEqual(takeControls(await answer).uploads, [{ id, received: 356 * 1024, state: 'partial' }]);
+    for (const c of chunks(bytes, 256 * 1024, 356 * 1024)) second.send(c);
+    assert.equal(sha(readFileSync((await got.promise).files[0]!.path!)), sha(bytes));
+    second.close();
+  });
+
+  it('a big chunk into a slow sink: reading pauses, and the server holds about the sink\'s buffer, not the chunk', async (t) => {
+    let handed = 0;
+    let written = 0;
+    let most = 0;
+    const got = deferred<HxWsRequest>();
+    const { url, origin } = await start(t, {
+      limits: { maxChunkBytes: 8 * 1024 * 1024 },
+      handler: (r) => got.resolve(r),
+      fileSink: () =>
+        new Writable({
+          highWaterMark: 64 * 1024,
+          write(c: Buffer, _e, done) {
+            handed += c.length;
+            most = Math.max(most, handed - written);
+            setTimeout(() => {
+              written += c.length;
+              done();
+            }, 2);
+          },
+        }),
+    });
+    const client = await connect(url, origin);
+    const bytes = randomBytes(4 * 1024 * 1024);
+    client.send(json({ f: chunked('f.bin', bytes.length, 0, bytes.length, uploadId()) }));
+    client.send(bytes);
+    await got.promise;
+    assert.equal(written, bytes.length);
+    // One 4 MiB chunk, and at no time more than the sink's 64 KiB and one socket read or two on its way.
+    assert.ok(most <= 256 * 1024, `at most ${most} bytes waited for the sink`);
+    client.close();
+  });
+
   it('a sink given as a promise gets every chunk, in order, once it resolves', async (t) => {
     const parts: Buffer[] = [];
     const got = deferred<HxWsRequest>();

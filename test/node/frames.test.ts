@@ -83,6 +83,33 @@ describe('FrameGuard', () => {
     }
   });
 
+  it('streams a binary message it is told to: unmasked payload out, never to ws; other frames pass', () => {
+    const key = [0xa1, 0xb2, 0xc3, 0xd4];
+    const masked = (opcode: number, payload: Buffer, fin = true): Buffer => {
+      const f = frame(opcode, payload, fin);
+      const at = f.length - payload.length;
+      f.set(key, at - 4);
+      for (let i = 0; i < payload.length; i++) f[at + i] = payload[i]! ^ key[i & 3]!;
+      return f;
+    };
+    const file = Buffer.from(Array.from({ length: 250 }, (_, i) => (i * 13) & 255));
+    const bytes = Buffer.concat([masked(1, Buffer.from('{}')), masked(2, file.subarray(0, 90), false), masked(9, Buffer.from('hi')), masked(0, file.subarray(90)), masked(1, Buffer.from('[]'))]);
+    for (const size of [1, 3, 7, 64, bytes.length]) {
+      const streamed: Buffer[] = [];
+      let ends = 0;
+      const x = guard({ stream: () => true, onStreamBytes: (b) => void streamed.push(Buffer.from(b)), onStreamEnd: () => void (ends += 1) });
+      for (let i = 0; i < bytes.length; i += size) x.g.write(Buffer.from(bytes.subarray(i, i + size)));
+      assert.deepEqual(Buffer.concat(streamed), file, `chunks of ${size}`);
+      assert.equal(ends, 1);
+      assert.deepEqual(x.passed(), Buffer.concat([frame(1, '{}'), frame(9, 'hi'), frame(1, '[]')]));
+      assert.deepEqual(x.fileBytes, [], 'streamed bytes are not reported as progress of a frame');
+    }
+    // Over what the decoder expects (300 here): refused from the header of the fragment that goes over.
+    const y = guard({ stream: () => true, onStreamBytes: () => {}, onStreamEnd: () => {} });
+    y.g.write(Buffer.concat([masked(2, Buffer.alloc(200), false), masked(0, Buffer.alloc(200))]));
+    assert.deepEqual(y.refused.map((e) => e.kind), ['size-mismatch']);
+  });
+
   it('unmask() matches the byte-by-byte rule at any offset and alignment', () => {
     const key = Uint8Array.from([0x11, 0x22, 0x44, 0x88]);
     for (let lead = 0; lead < 4; lead++) {

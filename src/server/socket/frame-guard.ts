@@ -104,6 +104,17 @@ export interface FrameGuardOptions {
   discarding?(): boolean;
   /** Binary payload bytes arrived (before `ws` has the whole frame). */
   onFileBytes(bytes: number): void;
+  /**
+   * Whether the binary message that begins now is streamed: its frames never go to `ws` (which
+   * would buffer the message whole), its payload goes, unmasked, to {@link onStreamBytes} as it
+   * arrives, and {@link onStreamEnd} says when it is over. Asked once the frames before it were
+   * passed on. Default: never.
+   */
+  stream?(): boolean;
+  /** Payload bytes of a streamed message, in order (views of the socket's own read buffers). */
+  onStreamBytes?(bytes: Buffer): void;
+  /** The streamed message is over. */
+  onStreamEnd?(): void;
   /** A frame broke a rule, or a text message stalled. Data frames are no longer passed. */
   onRefuse(error: ProtocolError): void;
 }
@@ -142,6 +153,11 @@ export class FrameGuard {
   private messageFrames = 0;
   /** The data message in progress belongs to a refused request: skipped whole. */
   private skipMessage = false;
+  /** The data message in progress is streamed ({@link FrameGuardOptions.stream}), and its size bound. */
+  private streamMessage = false;
+  private streamLimit = 0;
+  /** The current frame's payload is streamed. */
+  private streaming = false;
   /** Created with the first text message. */
   private clock: StallClock | undefined;
   private paused = false;
@@ -179,7 +195,7 @@ export class FrameGuard {
   stopData(): void {
     this.clock?.stop();
     if (this.mode !== 'pass') return;
-    const midFrame = this.payloadLeft > 0 && this.passing;
+    const midFrame = this.payloadLeft > 0 && (this.passing || this.streaming);
     this.mode = midFrame && this.message === OP_BINARY && this.opcode < 8 ? 'nothing' : 'control-only';
   }
 
@@ -228,6 +244,12 @@ export class FrameGuard {
         if (!this.passing) {
           flush(i);
           runStart = i + n;
+          if (this.streaming && this.mode === 'pass') {
+            const bytes = chunk.subarray(i, i + n);
+            unmask(bytes, this.mask, this.maskAt);
+            this.maskAt += n;
+            this.options.onStreamBytes!(bytes);
+          }
         } else if (this.masked) {
           unmask(chunk.subarray(i, i + n), this.mask, this.maskAt);
           this.maskAt += n;
@@ -244,8 +266,9 @@ export class FrameGuard {
       const start = i - (this.headerLength - this.carried);
       this.decide(() => flush(start));
       this.masked = false;
+      if (this.streaming) this.takeMask(chunk, start, false);
       if (this.passing && this.mode !== 'nothing') {
-        this.takeMask(chunk, start);
+        this.takeMask(chunk, start, true);
         if (this.carried > 0) {
           flush(start);
           this.result = this.forward(Buffer.from(this.header.subarray(0, this.carried))) && this.result;
@@ -272,13 +295,15 @@ export class FrameGuard {
    * The frame whose whole header is in `this.header` is passed on: the guard unmasks its payload
    * itself (see {@link unmask}) and passes on a header whose mask is zero, which `ws` leaves as it
    * is. The header's bytes from `start` in `chunk` on (those after the ones carried) are changed
-   * there, the carried ones in `this.header`, which is what is passed on for them.
+   * there, the carried ones in `this.header`, which is what is passed on for them. A streamed
+   * frame (`zero` false) is not passed on: only its mask is read.
    */
-  private takeMask(chunk: Buffer, start: number): void {
+  private takeMask(chunk: Buffer, start: number, zero: boolean): void {
     const length = this.headerLength;
     if ((this.header[1]! & 0x80) === 0) return;
     for (let k = length - 4; k < length; k++) {
       this.mask[k - length + 4] = this.header[k]!;
+      if (!zero) continue;
       if (k < this.carried) this.header[k] = 0;
       else chunk[start + k - this.carried] = 0;
     }
@@ -300,12 +325,15 @@ export class FrameGuard {
     this.fin = (this.header[0]! & 0x80) !== 0;
     this.payloadLeft = length;
     this.passing = this.mode !== 'nothing';
+    this.streaming = false;
     if (opcode >= 8) return;
     if (opcode !== OP_CONTINUATION) {
       this.message = opcode;
       this.messageBytes = 0;
       this.messageFrames = 0;
       this.skipMessage = opcode === OP_BINARY && this.mode === 'pass' && this.options.discarding?.() === true;
+      this.streamMessage = opcode === OP_BINARY && this.mode === 'pass' && !this.skipMessage && this.options.stream?.() === true;
+      if (this.streamMessage) this.streamLimit = this.options.expectedBinary() ?? 0;
     }
     this.messageBytes += length;
     this.messageFrames += 1;
@@ -319,6 +347,13 @@ export class FrameGuard {
     } else if (this.skipMessage) {
       // The rest of a refused request: read through, handed to nobody.
       this.passing = false;
+    } else if (this.streamMessage && binary) {
+      if (this.messageBytes > this.streamLimit) {
+        this.refuse(catchUp, 'size-mismatch', `binary message of at least ${this.messageBytes} bytes, declared size ${this.streamLimit}`);
+      } else {
+        this.passing = false;
+        this.streaming = true;
+      }
     } else if (this.message === OP_TEXT) {
       if (this.messageBytes > maxTextBytes) {
         this.refuse(catchUp, 'frame-too-large', `text message of at least ${this.messageBytes} bytes exceeds maxTextFrameBytes ${maxTextBytes}`);
@@ -345,6 +380,10 @@ export class FrameGuard {
     if (done && this.fin && this.opcode < 8) {
       if (this.message === OP_TEXT) this.clock?.stop();
       this.message = 0;
+      if (this.streaming && this.mode === 'pass') {
+        this.streaming = false;
+        this.options.onStreamEnd!();
+      }
     }
   }
 

@@ -169,6 +169,10 @@ export class ServerConnection {
       timers: options.timers ?? systemTimers,
       expectedBinary: () => this.decoder.expectedBinaryBytes,
       onFileBytes: (bytes) => this.decoder.touch(bytes),
+      // Chunks stream into their sink as they arrive: `ws` would hold each one whole, and copy it.
+      stream: () => !this.cause && this.decoder.streamable,
+      onStreamBytes: (bytes) => this.decode(bytes.length, () => this.decoder.streamPart(bytes)),
+      onStreamEnd: () => this.decode(0, () => this.decoder.streamEnd()),
       onRefuse: (error) => this.failProtocol(error),
     });
     if (server.pingIntervalMs > 0) (raw as Partial<Socket>).setKeepAlive?.(true, server.pingIntervalMs);
@@ -323,9 +327,19 @@ export class ServerConnection {
         return;
       }
     }
-    let request: HxWsRequest | undefined;
+    this.decode(0, () => this.decoder.push(data, isBinary));
+  }
+
+  /**
+   * One step of the decoder (a whole frame, or a part or the end of a streamed chunk, whose
+   * `bytes` count as received), the statuses it owes sent, the request it completed delivered.
+   */
+  private decode(bytes: number, step: () => HxWsRequest | undefined | void): void {
+    if (bytes > 0) this.scope.rooms.stats.received(bytes);
+    if (this.cause || this.decoder.error) return;
+    let request: HxWsRequest | undefined | void;
     try {
-      request = this.decoder.push(data, isBinary);
+      request = step();
     } catch (error) {
       if (error instanceof ProtocolError) this.failProtocol(error);
       else this.scope.reportError(error as Error, this.ctx);
