@@ -5,7 +5,7 @@
 // Options: --rounds N (throughput rounds, default 3), --messages N (default 10000),
 //   --upload-mb N (oob and raw upload, default 256), --inline-mb N (inline-base64, default 32),
 //   --upload-rounds N (default 3), --chunked-mb N (chunked upload into the disk sink, default
-//   1024), --chunk-size S (default 1MB), --chunked-rounds N (default 3),
+//   1024), --chunk-size S[,S...] (default 1MB,4MB), --chunked-rounds N (default 3),
 //   --latency-seconds N (default 10), --rate N (default 1000), --cycles N (churn, default 1000),
 //   --only a,b (sections: swap, latency, churn, upload, chunked, size; `uploads` is upload and
 //   chunked; and/or contender names), --skip swap,latency,churn,upload,chunked,size, --firefox / --webkit (run in Firefox or WebKit instead of Chromium; WebKit: swap and latency only),
@@ -47,7 +47,9 @@ const UPLOAD_OOB_BYTES = Number(opt('upload-mb', 256)) * 1024 * 1024;
 const UPLOAD_INLINE_BYTES = Number(opt('inline-mb', 32)) * 1024 * 1024;
 const UPLOAD_ROUNDS = Number(opt('upload-rounds', 3));
 const CHUNKED_BYTES = Number(opt('chunked-mb', 1024)) * 1024 * 1024;
-const CHUNK_SIZE = opt('chunk-size', '1MB');
+/** `--chunk-size 1MB,4MB`: a chunked case per size (the dropped case with the first). */
+const CHUNK_SIZES = opt('chunk-size', '1MB,4MB').split(',');
+const CHUNK_SIZE = CHUNK_SIZES[0];
 const CHUNKED_ROUNDS = Number(opt('chunked-rounds', 3));
 const FIRST_MS = Number(opt('first-ms', 5_000));
 const STALL_MS = Number(opt('stall-ms', 10_000));
@@ -866,7 +868,7 @@ if (wanted('chunked') && contenders.some((c) => c.name === 'element')) {
   const cases = [
     ['raw `ws.send(file)` (bare `ws` sink, in memory)', 'raw', null, 'raw'],
     ['unchunked oob (in memory)', null, null, 'unchunked'],
-    [`chunked ${CHUNK_SIZE} into the disk sink`, CHUNK_SIZE, null, 'chunked'],
+    ...CHUNK_SIZES.map((size) => [`chunked ${size} into the disk sink`, size, null, 'chunked']),
     [`chunked ${CHUNK_SIZE}, socket dropped at 50 %, resumed`, CHUNK_SIZE, bytes / 2, 'dropped'],
   ].filter((c) => pick.has(c[3]));
   const runs = new Map(cases.map(([key]) => [key, []]));
