@@ -1028,7 +1028,7 @@ if (Object.keys(results.upload).length) {
   out();
 }
 if (Object.keys(results.chunked).length) {
-  out(`Chunked uploads (issue 15): one file through \`<hx-ws-send>\` to the server helper (\`attachHxWs\`) in its own process, from the send (page clock, offset-corrected) to the handler's call; chunked files go to \`diskSink\`. Median rate of ${CHUNKED_ROUNDS} interleaved rounds, the largest RSS growth and extra bytes of those rounds. RSS growth: the server process's peak over its idle RSS. Extra bytes: beyond the file, as a share of it, read by the server from TCP (both sockets) / handed by the page to \`WebSocket.send\`.`);
+  out(`Chunked uploads (issues 15, 24): one file through \`<hx-ws-send>\` to the server helper (\`attachHxWs\`) in its own process, from the send (page clock, offset-corrected) to the handler's call; chunked files go to \`diskSink\`. Raw: the bare page's \`ws.send(file)\` to a bare \`ws\` sink, to its last byte (both sinks without \`bufferutil\`). Median rate of ${CHUNKED_ROUNDS} interleaved rounds (× raw per round: each round's rate over that round's raw rate), the largest extra bytes of those rounds. RSS growth: the server process's peak over its idle RSS. Extra bytes: beyond the file, as a share of it, read by the server from TCP (both sockets) / handed by the page to \`WebSocket.send\`.`);
   out();
   out('| upload | size | MB/s | × raw | × raw per round | × unchunked | server RSS growth per round | extra bytes (wire / handed) |');
   out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
