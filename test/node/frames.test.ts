@@ -104,6 +104,12 @@ describe('FrameGuard', () => {
       assert.deepEqual(x.passed(), Buffer.concat([frame(1, '{}'), frame(9, 'hi'), frame(1, '[]')]));
       assert.deepEqual(x.fileBytes, [], 'streamed bytes are not reported as progress of a frame');
     }
+    // A compressed message (RSV1 set: permessage-deflate) goes to ws, which inflates it.
+    const deflated = masked(2, Buffer.from([1, 2, 3]));
+    deflated[0]! |= 0x40;
+    const z = guard({ stream: () => true, onStreamBytes: () => assert.fail('streamed a compressed message'), onStreamEnd: () => {} });
+    z.g.write(Buffer.from(deflated));
+    assert.deepEqual(z.passed().subarray(-3), Buffer.from([1, 2, 3]));
     // Over what the decoder expects (300 here): refused from the header of the fragment that goes over.
     const y = guard({ stream: () => true, onStreamBytes: () => {}, onStreamEnd: () => {} });
     y.g.write(Buffer.concat([masked(2, Buffer.alloc(200), false), masked(0, Buffer.alloc(200))]));

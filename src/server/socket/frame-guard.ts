@@ -105,8 +105,8 @@ export interface FrameGuardOptions {
   /** Binary payload bytes arrived (before `ws` has the whole frame). */
   onFileBytes(bytes: number): void;
   /**
-   * Whether the binary message that begins now is streamed: its frames never go to `ws` (which
-   * would buffer the message whole), its payload goes, unmasked, to {@link onStreamBytes} as it
+   * Whether the binary message that begins now is streamed (never a compressed one): its frames
+   * never go to `ws` (which would buffer the message whole), its payload goes, unmasked, to {@link onStreamBytes} as it
    * arrives, and {@link onStreamEnd} says when it is over. Asked once the frames before it were
    * passed on. Default: never.
    */
@@ -332,7 +332,9 @@ export class FrameGuard {
       this.messageBytes = 0;
       this.messageFrames = 0;
       this.skipMessage = opcode === OP_BINARY && this.mode === 'pass' && this.options.discarding?.() === true;
-      this.streamMessage = opcode === OP_BINARY && this.mode === 'pass' && !this.skipMessage && this.options.stream?.() === true;
+      // A compressed message (RSV1, permessage-deflate) is left to ws, which inflates it.
+      const compressed = (this.header[0]! & 0x40) !== 0;
+      this.streamMessage = opcode === OP_BINARY && !compressed && this.mode === 'pass' && !this.skipMessage && this.options.stream?.() === true;
       if (this.streamMessage) this.streamLimit = this.options.expectedBinary() ?? 0;
     }
     this.messageBytes += length;
