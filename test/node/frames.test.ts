@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import type { ProtocolError } from '../../src/server/index.js';
-import { FrameGuard, unmask, type FrameGuardOptions } from '../../src/server/socket/frame-guard.js';
+import { FrameGuard, packMask, unmask, type FrameGuardOptions } from '../../src/server/socket/frame-guard.js';
 import { FakeClock } from './helpers.js';
 import { frame, header } from './raw-client.js';
 
@@ -124,7 +124,7 @@ describe('FrameGuard', () => {
         for (let i = 0; i < data.length; i++) data[i] = i;
         const view = data.subarray(lead);
         const want = Buffer.from(view.map((b, i) => b ^ key[(at + i) & 3]!));
-        unmask(view, key, at);
+        unmask(view, packMask(key), at);
         assert.deepEqual(view, want, `lead ${lead}, at ${at}`);
       }
     }

@@ -47,24 +47,33 @@ function headerSize(header: Buffer, have: number): number {
 const mask32 = new Uint32Array(1);
 const mask8 = new Uint8Array(mask32.buffer);
 
+/** Byte `k` (0 to 3, taken mod 4) of a mask packed by {@link packMask}. */
+const maskByte = (mask: number, k: number): number => (mask >>> ((k & 3) << 3)) & 0xff;
+
+/** The 4 mask bytes of a frame header from `at` on, as one number (a guard keeps no buffer for it). */
+export function packMask(bytes: ArrayLike<number>, at = 0): number {
+  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+}
+
 /**
- * Unmasks `data` in place: byte `j` is XORed with `mask[(at + j) & 3]`, `at` being where `data`
- * starts in its frame's payload. Four bytes at a time where `data` is aligned; `ws`'s own
- * unmask (without the optional `bufferutil` addon) goes byte by byte, several times slower.
+ * Unmasks `data` in place: byte `j` is XORed with mask byte `(at + j) mod 4`, `at` being where
+ * `data` starts in its frame's payload, `mask` from {@link packMask}. Four bytes at a time where
+ * `data` is aligned; `ws`'s own unmask (without the optional `bufferutil` addon) goes byte by
+ * byte, several times slower.
  */
-export function unmask(data: Uint8Array, mask: Uint8Array, at: number): void {
+export function unmask(data: Uint8Array, mask: number, at: number): void {
   const n = data.length;
   let i = 0;
-  for (; i < n && ((data.byteOffset + i) & 3) !== 0; i++) data[i]! ^= mask[(at + i) & 3]!;
+  for (; i < n && ((data.byteOffset + i) & 3) !== 0; i++) data[i]! ^= maskByte(mask, at + i);
   const words = (n - i) >>> 2;
   if (words > 0) {
-    for (let k = 0; k < 4; k++) mask8[k] = mask[(at + i + k) & 3]!;
+    for (let k = 0; k < 4; k++) mask8[k] = maskByte(mask, at + i + k);
     const word = mask32[0]!;
     const view = new Uint32Array(data.buffer, data.byteOffset + i, words);
     for (let w = 0; w < words; w++) view[w]! ^= word;
     i += words * 4;
   }
-  for (; i < n; i++) data[i]! ^= mask[(at + i) & 3]!;
+  for (; i < n; i++) data[i]! ^= maskByte(mask, at + i);
 }
 
 /** The payload length a whole header declares. */
@@ -162,8 +171,8 @@ export class FrameGuard {
   private clock: StallClock | undefined;
   private paused = false;
   private result = true;
-  /** The current frame's mask, and how many of its payload bytes were unmasked. */
-  private readonly mask = new Uint8Array(4);
+  /** The current frame's mask ({@link packMask}), and how many of its payload bytes were unmasked. */
+  private mask = 0;
   private masked = false;
   private maskAt = 0;
 
@@ -301,9 +310,8 @@ export class FrameGuard {
   private takeMask(chunk: Buffer, start: number, zero: boolean): void {
     const length = this.headerLength;
     if ((this.header[1]! & 0x80) === 0) return;
-    for (let k = length - 4; k < length; k++) {
-      this.mask[k - length + 4] = this.header[k]!;
-      if (!zero) continue;
+    this.mask = packMask(this.header, length - 4);
+    for (let k = length - 4; zero && k < length; k++) {
       if (k < this.carried) this.header[k] = 0;
       else chunk[start + k - this.carried] = 0;
     }
