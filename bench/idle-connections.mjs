@@ -17,7 +17,10 @@
 //   max over `--idle-ms`, which is longer than the heartbeat interval, so one heartbeat round (a
 //   ping to every socket) falls inside it;
 // - broadcast: a 200-byte fragment to every connection, from the server's call to the last
-//   client's receipt (clock: performance.timeOrigin + now() in both processes), median of 3.
+//   client's receipt (clock: performance.timeOrigin + now() in both processes), median of 3;
+//   and the server process's CPU time (user + system) from the call to the next event-loop turn,
+//   when its writes are done: the part of the broadcast that does not depend on the machine's
+//   other load.
 //
 // The kinds, each with the same heartbeat interval:
 // - ws:  `new WebSocketServer({ server })` with the usual ping/terminate heartbeat, `send` in a loop;
@@ -109,9 +112,14 @@ async function serve(kind, heartbeatMs) {
       h.disable();
       process.send({ type: 'idle', p99: h.percentile(99) / 1e6, max: h.max / 1e6, clients: count() });
     } else if (msg.type === 'broadcast') {
+      const cpu0 = process.cpuUsage();
       const t0 = now();
       broadcast(FRAGMENT);
-      process.send({ type: 'broadcast', t0, syncMs: now() - t0 });
+      const syncMs = now() - t0;
+      // Writes that a server defers to the next tick (attachHxWs uncorks there) are done by the next turn.
+      await new Promise((resolve) => setImmediate(resolve));
+      const cpu = process.cpuUsage(cpu0);
+      process.send({ type: 'broadcast', t0, syncMs, flushMs: now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 });
     }
   });
   process.send({ type: 'ready', port: http.address().port });
@@ -226,7 +234,8 @@ async function drive() {
     process.exit(1);
   }
   const load = () => execSync('cat /proc/loadavg', { encoding: 'utf8' }).split(' ').slice(0, 3).join(' ');
-  log(`open-file limit ${fdLimit}; heartbeat ${heartbeatMs} ms; idle window ${idleMs} ms; load ${load()}`);
+  const startLoad = load();
+  log(`open-file limit ${fdLimit}; heartbeat ${heartbeatMs} ms; idle window ${idleMs} ms; load ${startLoad}`);
   const self = fileURLToPath(import.meta.url);
   const client = fork(self, ['--clients'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await reply(client, 'ready');
@@ -254,6 +263,7 @@ async function drive() {
       const idle = await ask(server, { type: 'idle', ms: idleMs }, 'idle', idleMs + 30_000);
       const times = [];
       const sync = [];
+      const cpu = [];
       for (let r = 0; r < 3; r++) {
         await ask(client, { type: 'expect', count: mem.clients }, 'expecting');
         const received = reply(client, 'received', 30_000);
@@ -261,6 +271,7 @@ async function drive() {
         const { last } = await received;
         times.push(last - sent.t0);
         sync.push(sent.syncMs);
+        cpu.push(sent.cpuMs);
         await sleep(300);
       }
       const row = {
@@ -276,13 +287,14 @@ async function drive() {
         idleMaxMs: idle.max,
         broadcastMs: median(times),
         broadcastSyncMs: median(sync),
+        broadcastCpuMs: median(cpu),
         connectMs: connected.ms,
       };
       previous = { n, rss: mem.rss };
       results.push(row);
       log(
         `  ${kind} ${n}: ${row.clients} open (${row.openAfterIdle} after idle), RSS ${row.rssMiB.toFixed(0)} MiB, ${row.kibPerConnection.toFixed(2)} KiB/conn (added: ${row.kibPerAddedConnection.toFixed(2)}; JS heap + external ${row.heapKibPerConnection.toFixed(2)}), ` +
-          `idle p99 ${row.idleP99Ms.toFixed(1)} ms (max ${row.idleMaxMs.toFixed(1)}), broadcast ${row.broadcastMs.toFixed(1)} ms (send loop ${row.broadcastSyncMs.toFixed(1)})`,
+          `idle p99 ${row.idleP99Ms.toFixed(1)} ms (max ${row.idleMaxMs.toFixed(1)}), broadcast ${row.broadcastMs.toFixed(1)} ms (send loop ${row.broadcastSyncMs.toFixed(1)}, server CPU ${row.broadcastCpuMs.toFixed(1)})`,
       );
     }
     await ask(client, { type: 'close' }, 'closed');
@@ -294,18 +306,18 @@ async function drive() {
   // The table: each row's ratio to the plain ws server at the same step.
   const names = { ws: 'plain `ws`', hx: '`attachHxWs`', sio: 'Socket.IO 4' };
   const lines = [
-    '| server | connections | RSS KiB/conn | × ws | KiB/added conn | heap KiB/conn | × ws | broadcast 200 B, ms | × ws | idle p99 ms | idle max ms |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| server | connections | RSS KiB/conn | × ws | KiB/added conn | heap KiB/conn | × ws | broadcast 200 B, ms | × ws | its server CPU, ms | × ws | idle p99 ms | idle max ms |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const row of results) {
     const ws = results.find((r) => r.kind === 'ws' && r.n === row.n);
     const ratio = (a, b) => (b ? (a / b).toFixed(2) : '');
     lines.push(
-      `| ${names[row.kind]} | ${row.n.toLocaleString('en')}${row.clients === row.n ? '' : ` (${row.clients} open)`} | ${row.kibPerConnection.toFixed(2)} | ${ratio(row.kibPerConnection, ws?.kibPerConnection)} | ${row.kibPerAddedConnection.toFixed(2)} | ${row.heapKibPerConnection.toFixed(2)} | ${ratio(row.heapKibPerConnection, ws?.heapKibPerConnection)} | ${row.broadcastMs.toFixed(1)} | ${ratio(row.broadcastMs, ws?.broadcastMs)} | ${row.idleP99Ms.toFixed(1)} | ${row.idleMaxMs.toFixed(1)} |`,
+      `| ${names[row.kind]} | ${row.n.toLocaleString('en')}${row.clients === row.n ? '' : ` (${row.clients} open)`} | ${row.kibPerConnection.toFixed(2)} | ${ratio(row.kibPerConnection, ws?.kibPerConnection)} | ${row.kibPerAddedConnection.toFixed(2)} | ${row.heapKibPerConnection.toFixed(2)} | ${ratio(row.heapKibPerConnection, ws?.heapKibPerConnection)} | ${row.broadcastMs.toFixed(1)} | ${ratio(row.broadcastMs, ws?.broadcastMs)} | ${row.broadcastCpuMs.toFixed(1)} | ${ratio(row.broadcastCpuMs, ws?.broadcastCpuMs)} | ${row.idleP99Ms.toFixed(1)} | ${row.idleMaxMs.toFixed(1)} |`,
     );
   }
   console.log(lines.join('\n'));
   console.log(`\nheartbeat ${heartbeatMs} ms, idle window ${idleMs} ms, Node ${process.version}, load ${end} at the end`);
-  if (json) console.log(JSON.stringify({ heartbeatMs, idleMs, node: process.version, results }));
+  if (json) console.log(JSON.stringify({ heartbeatMs, idleMs, node: process.version, loadAverage: { start: startLoad, end }, results }));
   process.exit(0);
 }

@@ -2,7 +2,8 @@
 // --firefox), one run. Prints markdown tables and writes bench/results/<date>[-suffix].json.
 // See bench/README.md.
 //
-// Options: --rounds N (throughput rounds, default 3), --messages N (default 10000),
+// Options: --rounds N (throughput rounds, default 5), --idle-samples N (single messages after
+//   1 s idle, default 5), --messages N (default 10000),
 //   --upload-mb N (oob and raw upload, default 256), --inline-mb N (inline-base64, default 32),
 //   --upload-rounds N (default 3), --chunked-mb N (chunked upload into the disk sink, default
 //   1024), --chunk-size S[,S...] (default 1MB,4MB), --chunked-rounds N (default 3),
@@ -35,7 +36,9 @@ const opt = (name, fallback) => {
   return i >= 0 ? argv[i + 1] : fallback;
 };
 const flag = (name) => argv.includes(`--${name}`);
-const ROUNDS = Number(opt('rounds', 3));
+const ROUNDS = Number(opt('rounds', 5));
+const IDLE_SAMPLES = Number(opt('idle-samples', 5));
+const IDLE_MS = 1_000;
 const MESSAGES = Number(opt('messages', 10_000));
 const WARMUP = Number(opt('warmup', 2_000));
 const RATE = Number(opt('rate', 1_000));
@@ -432,7 +435,16 @@ if (wanted('swap') || wanted('latency')) {
       };
     }
     const raw = results.throughput.raw?.msgsPerSec;
-    for (const t of Object.values(results.throughput)) if (!t.failed) t.vsRaw = ratio(t.msgsPerSec, raw);
+    const rawRuns = results.throughput.raw?.runs;
+    for (const t of Object.values(results.throughput)) {
+      if (t.failed) continue;
+      t.vsRaw = ratio(t.msgsPerSec, raw);
+      // Each round against raw's run of the same round (they ran one after the other).
+      if (rawRuns) {
+        const perRound = t.runs.map((r, i) => ratio(r.msgsPerSec, rawRuns[i]?.msgsPerSec)).filter(Number.isFinite);
+        t.vsRawRounds = { median: median(perRound), min: Math.min(...perRound), max: Math.max(...perRound) };
+      }
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -494,6 +506,40 @@ if (wanted('swap') || wanted('latency')) {
       };
       const L = results.latency[c.name];
       log(`  ${c.name.padEnd(8)} p50 ${fmt(L.p50, 2)} ms, p99 ${fmt(L.p99, 2)} ms, max ${fmt(L.max, 1)} ms, ${L.over16ms} over 16 ms (${L.applied}/${L.sent})`);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // 2b. One message after a second of silence: what a page that is idle pays
+  if (wanted('latency') && IDLE_SAMPLES > 0) {
+    log(`idle latency: ${IDLE_SAMPLES} single messages per contender, each after ${IDLE_MS / 1000} s idle`);
+    const samples = new Map(contenders.map((c) => [c.name, []]));
+    for (let k = 0; k < IDLE_SAMPLES; k++) {
+      await sleep(IDLE_MS);
+      for (const c of live()) {
+        const p = pages.get(c.name);
+        if (!p) continue;
+        try {
+          await front(p);
+          await p.guard(p.page.evaluate(() => window.bench.reset(1)), 'resetting');
+          // Quiet before the send, whatever the driver's calls woke up.
+          await sleep(IDLE_MS / 2);
+          const waiting = p.guard(p.page.evaluate((f, st) => window.bench.expect(1, 10_000, f, st), FIRST_MS, STALL_MS), 'waiting for the swap');
+          p.socket.send(fragment(MESSAGES + k, now()));
+          const r = await waiting;
+          if (!r.ok) throw new Error(`idle sample ${k + 1}: ${swapFailure(r, 1)}`);
+          const [lat] = await p.guard(p.page.evaluate(() => window.bench.latencies()), 'reading latencies');
+          samples.get(c.name).push(lat - p.clock.offset);
+        } catch (err) {
+          fail(c.name, 'latency', err);
+        }
+      }
+    }
+    for (const c of contenders) {
+      const xs = samples.get(c.name);
+      if (!results.latency[c.name] || results.latency[c.name].failed || !xs.length) continue;
+      results.latency[c.name].idle = { median: median(xs), max: Math.max(...xs), samples: xs };
+      log(`  ${c.name.padEnd(8)} idle: median ${fmt(median(xs), 2)} ms, max ${fmt(Math.max(...xs), 2)} ms`);
     }
   }
 
@@ -966,38 +1012,61 @@ if (Object.keys(results.throughput).length || Object.keys(results.latency).lengt
   const raw = ok(results.throughput.raw) ? results.throughput.raw.msgsPerSec : NaN;
   const rawUs = ok(results.throughput.raw) ? results.throughput.raw.usPerMsg.TaskDuration : NaN;
   const bestHtmx = Math.max(...['htmx1', 'htmx2', 'htmx4'].map((n) => (ok(results.throughput[n]) ? results.throughput[n].msgsPerSec : 0)));
-  out(`Swap throughput: ${fmt(MESSAGES)} oob fragments of ~${FRAGMENT_BYTES} B over ${TARGETS} targets, sent as fast as the server can, first send to last swap applied; median of ${ROUNDS} interleaved rounds.${CDP ? " Main thread µs/msg: Chromium's TaskDuration over the same runs." : ''} Latency: ${fmt(RATE)} msg/s for ${LATENCY_SECONDS} s (in 2 s turns), server send to swap applied.`);
+  out(`Swap throughput: ${fmt(MESSAGES)} oob fragments of ~${FRAGMENT_BYTES} B over ${TARGETS} targets, sent as fast as the server can, first send to last swap applied; median of ${ROUNDS} interleaved rounds; × raw is the median of each round's ratio to raw's run of the same round, with its spread (lowest–highest).${CDP ? " Main thread µs/msg: Chromium's TaskDuration over the same runs." : ''} Latency: ${fmt(RATE)} msg/s for ${LATENCY_SECONDS} s (in 2 s turns), server send to swap applied. Idle: one message after ${IDLE_MS / 1000} s of silence, median of ${IDLE_SAMPLES}.`);
   out();
-  if (CDP) {
-    out('| contender | msgs/s | × raw | × best htmx | main thread µs/msg | × raw | p50 ms | p99 ms | max ms | > 16 ms |');
-    out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  } else {
-    out('| contender | msgs/s | × raw | × best htmx | p50 ms | p99 ms | max ms | > 16 ms |');
-    out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  }
+  const head = ['contender', 'msgs/s', '× raw', 'spread', '× best htmx', ...(CDP ? ['main thread µs/msg', '× raw'] : []), 'p50 ms', 'p99 ms', 'max ms', '> 16 ms', 'idle ms'];
+  out(`| ${head.join(' | ')} |`);
+  out(`| --- |${' ---: |'.repeat(head.length - 1)}`);
   for (const c of contenders) {
     const t = results.throughput[c.name];
     const l = results.latency[c.name];
     if (!t && !l) continue;
     const why = t?.failed ?? l?.failed;
     if (why) {
-      out(`| ${label(c.name)} | ${failedCell(why)} |${' |'.repeat(CDP ? 8 : 6)}`);
+      out(`| ${label(c.name)} | ${failedCell(why)} |${' |'.repeat(head.length - 2)}`);
       continue;
     }
+    const rounds = t?.vsRawRounds;
     const cells = [
       label(c.name),
       t ? `${fmt(t.msgsPerSec)}${t.complete ? '' : ' (incomplete)'}` : '',
-      t ? fmt(ratio(t.msgsPerSec, raw), 2) : '',
+      t ? fmt(rounds?.median ?? ratio(t.msgsPerSec, raw), 2) : '',
+      rounds && c.name !== 'raw' ? `${fmt(rounds.min, 2)}–${fmt(rounds.max, 2)}` : '',
       t && OUR_CONTENDERS.has(c.name) ? fmt(ratio(t.msgsPerSec, bestHtmx), 2) : '',
       ...(CDP ? [t ? fmt(t.usPerMsg.TaskDuration, 1) : '', t ? fmt(ratio(t.usPerMsg.TaskDuration, rawUs), 2) : ''] : []),
       fmt(l?.p50, 2),
       fmt(l?.p99, 2),
       fmt(l?.max, 1),
       l ? `${l.over16ms}/${l.sent}${l.applied === l.sent ? '' : ` (${l.sent - l.applied} never applied)`}` : '',
+      fmt(l?.idle?.median, 2),
     ];
     out(`| ${cells.join(' | ')} |`);
   }
   out();
+  // The goals of issue 24, checked on this run.
+  const goals = [];
+  const rawL = ok(results.latency.raw) ? results.latency.raw : null;
+  for (const name of OUR_CONTENDERS) {
+    const t = results.throughput[name];
+    const l = results.latency[name];
+    if (ok(t) && t.vsRawRounds) {
+      const want = ENGINE === 'chromium' ? 1.0 : 0.9;
+      goals.push([`${label(name)}: throughput ${fmt(t.vsRawRounds.median, 2)}× raw (goal ≥ ${fmt(want, 1)}×)`, t.vsRawRounds.median >= want]);
+    }
+    if (CDP && ok(t) && Number.isFinite(rawUs)) {
+      const r = ratio(t.usPerMsg.TaskDuration, rawUs);
+      goals.push([`${label(name)}: main thread ${fmt(r, 2)}× raw per message (goal ≤ 1.1×)`, r <= 1.1]);
+    }
+    if (ok(l) && rawL) {
+      goals.push([`${label(name)}: p99 ${fmt(l.p99, 2)} ms at ${fmt(RATE)} msg/s, raw ${fmt(rawL.p99, 2)} ms (goal ≤ raw + 2 ms)`, l.p99 <= rawL.p99 + 2]);
+      if (l.idle && rawL.idle) goals.push([`${label(name)}: idle ${fmt(l.idle.median, 2)} ms, raw ${fmt(rawL.idle.median, 2)} ms (goal ≤ raw + 1 ms)`, l.idle.median <= rawL.idle.median + 1]);
+    }
+  }
+  if (goals.length) {
+    for (const [text, met] of goals) out(`- ${met ? 'met' : 'MISSED'}: ${text}`);
+    out();
+  }
+  results.goals = goals.map(([text, met]) => ({ text, met }));
 }
 if (Object.keys(results.churn).length) {
   out(`Churn: ${fmt(CYCLES)} cycles of insert, wait for the socket to open, remove (plain DOM \`remove()\`); sockets still open on the server 2 s later.`);

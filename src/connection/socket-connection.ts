@@ -27,6 +27,7 @@ import { CLOSE_EXPIRED, describeClose, frameBytes } from '../protocol.js';
 import { SettingReader, settingLabel, type ConnectionSettings } from '../settings.js';
 import { swapMessage } from '../swap/swap.js';
 import { Delivery } from './delivery.js';
+import { Inbox } from './inbox.js';
 import { nextRequestId, Outbox } from './outbox.js';
 import { pageRandom, pageTimers, reconnectDelay, RetrySchedule, type Timers } from './retry.js';
 import { SocketErrors } from './socket-errors.js';
@@ -130,6 +131,8 @@ export class SocketConnection implements ReactiveController {
   #openedSocket: WebSocket | null = null;
   /** When the last {@link CLOSE_EXPIRED} close came (page clock, ms). */
   #expiredAt = -Infinity;
+  /** Received messages: back-to-back ones are applied in one pass (see `inbox.ts`). */
+  readonly #inbox = new Inbox<{ socket: WebSocket; data: string | ArrayBuffer | Blob }>((m) => this.#receive(m.socket, m.data));
 
   constructor(
     /** The element events are fired on and swaps are rooted at. */
@@ -384,33 +387,39 @@ export class SocketConnection implements ReactiveController {
   #onMessage(socket: WebSocket, e: MessageEvent): void {
     if (socket !== this.socket) return;
     if (this.#watchdog.idling) this.#armIdle(socket);
-    let data: string | ArrayBuffer | Blob | null = e.data as string | ArrayBuffer | Blob;
-    // Control elements lead the message they come in (usually alone): the features take them
-    // off before anything else sees it. A message of controls only fires no message events.
-    if (typeof data === 'string') {
-      const session = this.#delivery.parts.session;
-      if (session) {
-        data = session.take(socket, data, (recovered) => {
-          this.#watchdog.clear();
-          this.#armIdle(socket);
-          this.#finishOpen(socket, recovered);
-        });
+    this.#inbox.push({ socket, data: e.data as string | ArrayBuffer | Blob });
+  }
+
+  /** Applies one received message (in arrival order; a throw affects this message only). */
+  #receive(socket: WebSocket, message: string | ArrayBuffer | Blob): void {
+    if (socket !== this.socket) return; // closed by the page meanwhile: dropped, as the browser does
+    const host = this.host;
+    let data: string | ArrayBuffer | Blob | null = message;
+    let swapped = false;
+    try {
+      // Control elements lead the message they come in (usually alone): the features take them
+      // off before anything else sees it. A message of controls only fires no message events.
+      if (typeof data === 'string') {
+        const session = this.#delivery.parts.session;
+        if (session) {
+          data = session.take(socket, data, (recovered) => {
+            this.#watchdog.clear();
+            this.#armIdle(socket);
+            this.#finishOpen(socket, recovered);
+          });
+          if (data === null) return;
+        }
+        data = this.#delivery.confirm(socket, data);
         if (data === null) return;
       }
-      data = this.#delivery.confirm(socket, data);
-      if (data === null) return;
-    }
-    const host = this.host;
-    let swapped = false;
-    if (emit(host, new HxWsBeforeMessageEvent(data)) && typeof data === 'string') {
-      try {
+      if (emit(host, new HxWsBeforeMessageEvent(data)) && typeof data === 'string') {
         swapMessage(data, host);
         swapped = true;
-      } catch (err) {
-        reportProblem(host, 'swap', `a message could not be swapped: ${(err as Error)?.message ?? err}`, { cause: err });
       }
+    } catch (err) {
+      reportProblem(host, 'swap', `a message could not be swapped: ${(err as Error)?.message ?? err}`, { cause: err });
     }
-    emit(host, new HxWsAfterMessageEvent(data, swapped));
+    if (data !== null) emit(host, new HxWsAfterMessageEvent(data, swapped));
   }
 
   #onError(socket: WebSocket): void {
@@ -425,6 +434,7 @@ export class SocketConnection implements ReactiveController {
 
   #onClose(socket: WebSocket, e: Pick<CloseEvent, 'code' | 'reason' | 'wasClean'>): void {
     if (socket !== this.socket) return;
+    this.#inbox.flush(); // what arrived before the close is applied first
     if (this.#openedSocket !== socket) this.#errors.unopened(socket, this.#number('warnAfter') ?? config.warnAfter);
     this.#watchdog.clear();
     this.socket = null;
@@ -468,6 +478,7 @@ export class SocketConnection implements ReactiveController {
   #closeSocket(code: number, reason: string): void {
     const socket = this.socket;
     if (!socket) return;
+    this.#inbox.flush();
     this.#watchdog.clear();
     this.socket = null;
     if (this.status === 'connecting' || this.status === 'open') this.status = 'idle';

@@ -29,9 +29,11 @@ import { memoryAdapter } from './hub/adapter.js';
 import { Rooms, type ClusterReporting } from './hub/rooms.js';
 import { MemoryRecoveryStore } from './recovery/memory-store.js';
 import type { ConnectionContext } from './socket/connection-context.js';
+import { ConnectionTable } from './socket/connection-table.js';
 import { ServerConnection, type ServerScope } from './socket/server-connection.js';
 import { RequestRate } from './socket/request-rate.js';
 import { resolveServerLimits } from './socket/server-limits.js';
+import { systemTimers } from './decoder/decoder-limits.js';
 import { UploadStore } from './uploads/upload-store.js';
 
 function defaultOnError(error: Error): void {
@@ -115,10 +117,17 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     options,
     limits,
     server: serverLimits,
-    maxPayload,
+    guard: {
+      maxTextBytes: limits.maxTextFrameBytes,
+      maxPayload,
+      frameTimeoutMs: serverLimits.frameTimeoutMs,
+      maxFramesPerMessage: serverLimits.maxFramesPerMessage,
+      minBytesPerSecond: limits.minBytesPerSecond,
+      timers: options.timers ?? systemTimers,
+    },
     rooms,
     clients: new Set<ConnectionContext>(),
-    connections: new Set<ServerConnection>(),
+    connections: new ConnectionTable<ServerConnection>(serverLimits.pingIntervalMs),
     uploads: new UploadStore(options.fileSink, serverLimits.resumeWindowMs),
     reportError,
   };
@@ -162,9 +171,9 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     });
   };
   server.on('upgrade', onUpgrade);
-  const stopHeartbeat = every(serverLimits.pingIntervalMs, () => {
-    for (const connection of scope.connections) connection.heartbeat();
-  });
+  // The heartbeat: one slot of connections per tick, so each connection is pinged once per
+  // interval and no tick holds the event loop for a whole round.
+  const stopHeartbeat = every(serverLimits.pingIntervalMs && scope.connections.tickMs, () => scope.connections.tick());
 
   return {
     wss,

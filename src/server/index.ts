@@ -19,7 +19,7 @@ export { attachHxWs } from './attach.js';
 export { CLOSE_CAUSES, REFUSAL_STATUSES, type HxWsStats, type StatsCloseCause, type StatsRefusalStatus } from './stats/stats.js';
 export { PROMETHEUS_CONTENT_TYPE, statsToPrometheus } from './stats/prometheus.js';
 export type { CloseCause, CloseInfo, HxWsServer, HxWsServerOptions } from './options.js';
-export type { BroadcastOptions, HxWsContext, Sendable } from './context.js';
+export type { BroadcastOptions, HxWsContext, HxWsUpgradeRequest, Sendable } from './context.js';
 export { closeReason } from './socket/server-connection.js';
 export type { OriginPolicy } from './http/origin.js';
 export { diskSink, type DiskSinkOptions, type FileSink } from './uploads/file-sink.js';

@@ -33,6 +33,8 @@ function settle(): void {
     // Timers may fire a little early by the performance clock: allow a millisecond.
     if (entry.due <= now + 1) {
       for (const el of entry.els) {
+        // One swapped out again before it settled is gone: nothing to take off.
+        if (!el.isConnected) continue;
         el.classList.remove(entry.cls);
         // Markup comes out as it went in: no `class=""` left where the class was the only one.
         if (el.getAttribute('class') === '') el.removeAttribute('class');

@@ -36,6 +36,13 @@ export {
   type SwapStyle,
 } from './fragments.js';
 
+/**
+ * For attribute mode (internal): while `plain` is set, the elements a swap puts in are added to it
+ * when the message has no `hx-ws` in it, so the shim's observer can skip looking inside them.
+ */
+export const swapNotes: { plain: WeakSet<Node> | null } = { plain: null };
+const HX_WS = /hx-ws/i;
+
 /** Per-call overrides of the page-wide {@link config}. */
 export interface SwapOptions {
   /** Whether swapped `<script>` elements run. Default: `effectiveAllowScripts()`. */
@@ -97,7 +104,8 @@ export function swapMessage(html: string, source: Element, options: SwapOptions 
     root: root.nodeType === Node.DOCUMENT_NODE || root.nodeType === Node.DOCUMENT_FRAGMENT_NODE
       ? (root as Document | DocumentFragment)
       : null,
-    allowScripts: options.allowScripts ?? effectiveAllowScripts(),
+    // Scripts are looked for only in a message that carries one.
+    allowScripts: (options.allowScripts ?? effectiveAllowScripts()) && SCRIPT_TAG.test(html),
     addedClass: options.addedClass ?? config.addedClass,
     added,
   };
@@ -108,6 +116,8 @@ export function swapMessage(html: string, source: Element, options: SwapOptions 
   }
 
   if (added.length === 0) return outcome;
+  const plain = swapNotes.plain;
+  if (plain && !HX_WS.test(html)) for (const el of added) plain.add(el);
   if (focus) restoreFocus(focus, added);
   features.swapped?.(source, added);
   if (run.addedClass) scheduleSettle(added, run.addedClass, options.settleDelay ?? config.settleDelay);
@@ -201,6 +211,7 @@ function findTargets(fragment: Element, selector: string | null, run: Run): Elem
 }
 
 const PLAIN_ID = /^#[A-Za-z_][\w-]*$/;
+const SCRIPT_TAG = /<script/i;
 
 /** The element with `id` in `root`, else in `document`. */
 function byId(root: Document | DocumentFragment | null, id: string): Element | null {

@@ -4,25 +4,31 @@ import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
 import { describe, it } from 'node:test';
 import type { ProtocolError } from '../../src/server/index.js';
-import { FrameGuard, packMask, unmask, type FrameGuardOptions } from '../../src/server/socket/frame-guard.js';
+import { FrameGuard, packMask, unmask, type FrameGuardHost, type FrameGuardLimits } from '../../src/server/socket/frame-guard.js';
 import { FakeClock } from './helpers.js';
 import { frame, header } from './raw-client.js';
 
-function guard(overrides: Partial<FrameGuardOptions> = {}) {
+function guard(overrides: Partial<FrameGuardLimits & FrameGuardHost> = {}) {
   const passed: Buffer[] = [];
   const refused: ProtocolError[] = [];
   const fileBytes: number[] = [];
-  const g = new FrameGuard((chunk) => (passed.push(Buffer.from(chunk)), true), {
+  // One object as both the limits and the host.
+  const options: FrameGuardLimits & FrameGuardHost = {
     maxTextBytes: 1000,
     maxPayload: 100_000,
     frameTimeoutMs: 1000,
     minBytesPerSecond: 1,
     timers: new FakeClock(),
     expectedBinary: () => 300,
+    discarding: () => false,
+    stream: () => false,
+    onStreamBytes: () => assert.fail('nothing is streamed unless stream() says so'),
+    onStreamEnd: () => {},
     onFileBytes: (n) => void fileBytes.push(n),
     onRefuse: (e) => void refused.push(e),
     ...overrides,
-  });
+  };
+  const g = new FrameGuard({}, (chunk) => (passed.push(Buffer.from(chunk)), true), options, options);
   return { g, passed: () => Buffer.concat(passed), refused, fileBytes };
 }
 

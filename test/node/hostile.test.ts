@@ -175,6 +175,54 @@ describe('issue 17.2: heartbeat and close deadline', () => {
     client.terminate();
   });
 
+  it('a round of pings is spread over the interval (one slot of connections per 25 ms tick), each socket pinged once per interval', async (t) => {
+    const interval = 1000; // 40 slots, a tick every 25 ms
+    const { url, origin } = await startRecording(t, { pingIntervalMs: interval });
+    const clients = await Promise.all(Array.from({ length: 40 }, () => connect(url, origin)));
+    const pings = clients.map((client) => {
+      const times: number[] = [];
+      client.on('ping', () => times.push(Date.now()));
+      return times;
+    });
+    await sleep(2.5 * interval);
+    for (const client of clients) client.terminate();
+    for (const times of pings) {
+      assert.ok(times.length >= 2 && times.length <= 3, `pinged ${times.length} times in 2.5 intervals`);
+      for (let i = 1; i < times.length; i++) {
+        const gap = times[i]! - times[i - 1]!;
+        assert.ok(Math.abs(gap - interval) < 200, `two pings of one socket ${gap} ms apart`);
+      }
+    }
+    // The first round: 40 sockets in 40 slots, so pings at many moments spread over the interval.
+    const firsts = pings.map((times) => times[0]!).sort((a, b) => a - b);
+    let moments = 1;
+    for (let i = 1; i < firsts.length; i++) if (firsts[i]! - firsts[i - 1]! > 10) moments += 1;
+    assert.ok(moments >= 10, `the first pings came at ${moments} moments: ${firsts.map((at) => at - firsts[0]!).join(', ')} ms`);
+    assert.ok(firsts.at(-1)! - firsts[0]! >= interval / 2, `the first round took ${firsts.at(-1)! - firsts[0]!} ms`);
+  });
+
+  it('with pings spread over 40 ticks, a blackholed peer is still terminated within two ping intervals and a tick', async (t) => {
+    const interval = 1000;
+    const { port: serverPort, closes, hub, url, origin } = await startRecording(t, { pingIntervalMs: interval, allowMissingOrigin: true });
+    // Live sockets beside it, so that its slot is one of several.
+    const others = await Promise.all(Array.from({ length: 9 }, () => connect(url, origin)));
+    const proxy = await blackholeProxy(t, serverPort);
+    const client = new WebSocket(`ws://127.0.0.1:${proxy.port}/ws`);
+    await new Promise((resolve) => client.once('open', resolve));
+    client.on('error', () => {});
+    await sleep(1.5 * interval); // pings answered: still connected
+    assert.equal(closes.length, 0);
+    const holed = Date.now();
+    proxy.blackhole();
+    await until(() => closes.length === 1, 4 * interval, 'the heartbeat');
+    const took = closes[0]!.at - holed;
+    assert.equal(closes[0]!.info.cause, 'heartbeat');
+    assert.equal(hub.clients.size, 9, 'the live ones stay');
+    assert.ok(took <= 2 * interval + 25 + 150, `removed ${took} ms after the path went silent`);
+    client.terminate();
+    for (const other of others) other.terminate();
+  });
+
   it('the heartbeat spares a peer busy sending a frame (it cannot pong mid-frame) and one whose reading is paused', async (t) => {
     const interval = 100;
     const release = deferred<void>();

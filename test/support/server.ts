@@ -104,8 +104,9 @@ export class Channel {
   send(...frames: OutgoingFrame[]): Promise<number> {
     return this.cmd('send', { frames });
   }
-  flood(count: number, template: string): Promise<number> {
-    return this.cmd('flood', { count, template });
+  /** Sends `count` frames made from `template` (`{i}` is the number) in one go; then closes with `closeWith`. */
+  flood(count: number, template: string, closeWith?: number): Promise<number> {
+    return this.cmd('flood', { count, template, ...(closeWith === undefined ? {} : { closeWith }) });
   }
   async close(code = 1000, reason = ''): Promise<void> {
     await this.cmd('close', { code, reason });

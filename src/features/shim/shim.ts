@@ -11,10 +11,14 @@ import { reportProblem } from '../../core/dispatch.js';
 import { parseHxWs } from './grammar.js';
 import { Sender } from '../../send/sender.js';
 import { attributeSetting } from '../../settings.js';
+import { swapNotes } from '../../swap/swap.js';
 
 export { connectionOf, type SocketConnection, type ConnectionStatus } from '../../connection/socket-connection.js';
 
 const SELECTOR = '[hx-ws],[data-hx-ws]';
+
+/** Up to this many live elements, removals are checked on them rather than on what was removed. */
+const FEW = 32;
 
 interface Behaviour {
   /** The attribute value the behaviour was built from. */
@@ -161,7 +165,10 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
     live.delete(el);
   };
 
+  // Elements swapped in from a message with no `hx-ws` in it carry none: not looked into.
+  const plain = (swapNotes.plain ??= new WeakSet());
   const observer = new MutationObserver((records) => {
+    let removed = false;
     for (const r of records) {
       if (r.type === 'attributes') {
         const el = r.target as Element;
@@ -172,9 +179,14 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
         else apply(el);
         continue;
       }
-      for (const n of r.removedNodes) each(n, leave);
-      for (const n of r.addedNodes) if (n.isConnected) each(n, apply);
+      // With few live elements, asking each whether it is still in the page beats walking every
+      // removed subtree (a swap removes what it replaces).
+      if (live.size > FEW) for (const n of r.removedNodes) each(n, leave);
+      else removed ||= r.removedNodes.length > 0;
+      // A mark is used once: the same element inserted again later is looked into.
+      for (const n of r.addedNodes) if (!plain.delete(n) && n.isConnected) each(n, apply);
     }
+    if (removed) for (const el of [...live]) leave(el);
   });
   observer.observe(root, {
     childList: true,

@@ -76,13 +76,18 @@ export const systemTimers: DecoderTimers = {
   now: () => Date.now(),
 };
 
+/** Limits this module resolved: passed again, they are taken as they are. */
+const resolved = new WeakSet<object>();
+
 /**
- * Merges limit overrides with {@link DEFAULT_LIMITS}.
+ * Merges limit overrides with {@link DEFAULT_LIMITS}. A set this function returned comes back
+ * as it is (a server resolves its limits once, and its connections share them).
  * @param overrides limits to change
  * @returns the full, frozen set of limits
  * @throws {RangeError} when a limit is not a positive integer
  */
 export function resolveLimits(overrides: Partial<DecoderLimits> = {}): Readonly<DecoderLimits> {
+  if (resolved.has(overrides)) return overrides as Readonly<DecoderLimits>;
   // maxMemoryFileBytes follows maxFileBytes unless it is set.
   const limits = { ...DEFAULT_LIMITS, ...overrides, maxMemoryFileBytes: overrides.maxMemoryFileBytes ?? overrides.maxFileBytes ?? DEFAULT_LIMITS.maxMemoryFileBytes };
   for (const [name, value] of Object.entries(limits)) {
@@ -90,6 +95,8 @@ export function resolveLimits(overrides: Partial<DecoderLimits> = {}): Readonly<
       throw new RangeError(`hx-ws decoder: limit ${name} must be a positive integer, got ${String(value)}`);
     }
   }
-  return Object.freeze(limits);
+  Object.freeze(limits);
+  resolved.add(limits);
+  return limits;
 }
 

@@ -8,7 +8,7 @@
  */
 import { Buffer } from 'node:buffer';
 import { ProtocolError, type ProtocolErrorKind } from '../errors.js';
-import { resolveLimits, systemTimers, type DecoderLimits } from './decoder-limits.js';
+import { resolveLimits, systemTimers, type DecoderLimits, type DecoderTimers } from './decoder-limits.js';
 import { StallClock, type StallReason } from '../socket/stall-clock.js';
 import { parseRequest, quote } from './parse-request.js';
 import type { HxWsFile, HxWsRequest } from './request.js';
@@ -68,7 +68,11 @@ function advance(pending: PendingRequest, memory: MemoryChunks | undefined): voi
 export class HxWsDecoder {
   /** The limits in force (defaults merged with the options). */
   readonly limits: Readonly<DecoderLimits>;
-  private readonly clock: StallClock;
+  /** The clock of pending oob frames: made when a request's files are first due. */
+  private clock: StallClock | undefined;
+  private readonly timers: DecoderTimers;
+  /** The clock is stopped on purpose ({@link suspend}). */
+  private suspended = false;
   private readonly onTimeout: ((error: ProtocolError) => void) | undefined;
   private current: PendingRequest | undefined;
   private failure: ProtocolError | undefined;
@@ -87,13 +91,22 @@ export class HxWsDecoder {
   /** @param options limits, clock and timeout callback; all optional */
   constructor(options: DecoderOptions = {}) {
     this.limits = resolveLimits(options.limits);
-    const { oobTimeoutMs, minBytesPerSecond } = this.limits;
-    this.clock = new StallClock(options.timers ?? systemTimers, oobTimeoutMs, minBytesPerSecond, (reason) => this.onStall(reason));
+    this.timers = options.timers ?? systemTimers;
     this.onTimeout = options.onTimeout;
     this.onRefuse = options.refuse;
     this.chunksInMemory = options.chunksInMemory ?? true;
     this.memory = options.chunks ? undefined : new MemoryChunks();
     this.chunks = options.chunks ?? this.memory!;
+  }
+
+  /** The oob clock, made at its first use. */
+  private get oobClock(): StallClock {
+    if (!this.clock) {
+      const { oobTimeoutMs, minBytesPerSecond } = this.limits;
+      this.clock = new StallClock(this.timers, oobTimeoutMs, minBytesPerSecond, (reason) => this.onStall(reason));
+      if (this.suspended) this.clock.pause();
+    }
+    return this.clock;
   }
 
   /** True while a request's JSON has arrived and some of its oob frames have not. */
@@ -143,7 +156,7 @@ export class HxWsDecoder {
   touch(bytes = 0): void {
     if (!this.current) return;
     this.partial += bytes;
-    this.clock.progress(bytes);
+    this.clock?.progress(bytes);
   }
 
   /**
@@ -187,7 +200,7 @@ export class HxWsDecoder {
     this.chunks.write(file, bytes);
     pending.left[pending.next] = left - bytes.length;
     this.streamed += bytes.length;
-    this.clock.progress(bytes.length);
+    this.clock?.progress(bytes.length);
   }
 
   /** The chunk message being streamed is over. @returns the request it completed, if any */
@@ -202,7 +215,7 @@ export class HxWsDecoder {
     const fileDone = pending.left[pending.next] === 0;
     if (fileDone) advance(pending, this.memory);
     if (pending.next < pending.byOffset.length) {
-      this.clock.progress(0, fileDone);
+      this.clock?.progress(0, fileDone);
       return undefined;
     }
     return this.complete(pending);
@@ -218,12 +231,14 @@ export class HxWsDecoder {
    * suspended does not count towards the timeout.
    */
   suspend(): void {
-    this.clock.pause();
+    this.suspended = true;
+    this.clock?.pause();
   }
 
   /** Restarts the oob clock after {@link suspend}, from zero. */
   resume(): void {
-    this.clock.unpause();
+    this.suspended = false;
+    this.clock?.unpause();
   }
 
   /** Drops any half-received request and stops the timer. Later pushes throw. Idempotent. */
@@ -231,7 +246,7 @@ export class HxWsDecoder {
     this.closed = true;
     this.current = undefined;
     this.memory?.clear();
-    this.clock.stop();
+    this.clock?.stop();
   }
 
   private fail(kind: ProtocolErrorKind, message: string, field?: string): never {
@@ -243,7 +258,7 @@ export class HxWsDecoder {
     this.failure = error;
     this.current = undefined;
     this.memory?.clear();
-    this.clock.stop();
+    this.clock?.stop();
     throw error;
   }
 
@@ -280,7 +295,7 @@ export class HxWsDecoder {
     const fileDone = pending.left[pending.next] === 0;
     if (fileDone) advance(pending, this.memory);
     if (pending.next < pending.byOffset.length) {
-      this.clock.progress(frame.length - counted, fileDone);
+      this.clock?.progress(frame.length - counted, fileDone);
       return undefined;
     }
     return this.complete(pending);
@@ -288,7 +303,7 @@ export class HxWsDecoder {
 
   private complete(pending: PendingRequest): HxWsRequest {
     this.current = undefined;
-    this.clock.stop();
+    this.clock?.stop();
     return pending.request;
   }
 
@@ -348,7 +363,7 @@ export class HxWsDecoder {
     advance(pending, this.memory);
     if (pending.next >= pending.byOffset.length) return this.complete(pending);
     this.partial = 0;
-    this.clock.start();
+    this.oobClock.start();
     return undefined;
   }
 

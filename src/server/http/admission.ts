@@ -249,7 +249,9 @@ export class Admission {
     if (count >= this.limits.maxConnectionsPerAddress) return 429;
     this.total += 1;
     this.perAddress.set(address, count + 1);
-    socket.once('close', () => this.release(address));
+    // `on`, not `once`: a socket closes once, and `once` would add a wrapper, a bound function
+    // and its state to every connection.
+    socket.on('close', () => this.release(address));
     return undefined;
   }
 

@@ -40,7 +40,7 @@ export interface RecoveringConnection {
 }
 
 /** Whether the upgrade URL carries the recovery flag (`?hx-ws-recover=1`). */
-export function asksRecovery(req: IncomingMessage): boolean {
+export function asksRecovery(req: Pick<IncomingMessage, 'url'>): boolean {
   const url = req.url ?? '';
   const q = url.indexOf('?');
   return q >= 0 && new URLSearchParams(url.slice(q + 1)).get(RECOVER_QUERY) === '1';

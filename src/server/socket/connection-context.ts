@@ -5,18 +5,30 @@
  *
  * @module
  */
-import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
-import type { BroadcastOptions, HxWsContext, Sendable } from '../context.js';
+import type { BroadcastOptions, HxWsContext, HxWsUpgradeRequest, Sendable } from '../context.js';
 import { comparePositions, EXPIRED_REASON, formatPosition } from '../../protocol.js';
 import { isPromise, reaches, type LogEntry, type RecoverySession, type RecoveryStore } from '../recovery/recovery-store.js';
 import type { RoomMember, Rooms } from '../hub/rooms.js';
 
-/** One connection: what the app sees of it, and a member of the server's rooms. */
+/** What a {@link ConnectionContext} asks of its connection. */
+export interface ContextOwner {
+  /** The send-buffer high-water mark. */
+  readonly maxBufferedBytes: number;
+  /** A send left more than {@link maxBufferedBytes} waiting: the connection is closed (1013). */
+  sendBufferFull(): void;
+  /** The app said the credentials expired: the connection is closed with the expiry code. */
+  credentialsExpired(reason: string): void;
+}
+
+/**
+ * One connection: what the app sees of it, and a member of the server's rooms. Its room set and
+ * `data` are made when first used, so an idle connection that joined nothing holds neither.
+ */
 export class ConnectionContext implements HxWsContext, RoomMember {
   readonly id: string;
-  readonly rooms = new Set<string>();
-  readonly data: Record<string, unknown> = {};
+  private joined: Set<string> | undefined;
+  private state: Record<string, unknown> | undefined;
   recovered: boolean | undefined;
   /** Recovery: this connection's session, once its offer was answered. */
   session: RecoverySession | undefined;
@@ -40,24 +52,30 @@ export class ConnectionContext implements HxWsContext, RoomMember {
   userKey: string | undefined;
   /** The request whose handler is running its synchronous part, for {@link refuse}. */
   handling: { id: string | undefined; refused?: string } | undefined;
-  /** Set by the connection: closes with the expiry code. */
-  onExpire: (reason: string) => void = () => {};
 
   /**
    * @param socket the connection's socket
-   * @param req the upgrade request
+   * @param req what is kept of the upgrade request
    * @param roomsOf the server's rooms, where broadcast and room messages go
-   * @param maxBufferedBytes the send-buffer high-water mark
-   * @param onOverflow called when a send left more than `maxBufferedBytes` waiting
+   * @param owner the connection: its send-buffer limit, and how it closes
    */
   constructor(
     readonly socket: WebSocket,
-    readonly req: IncomingMessage,
+    readonly req: HxWsUpgradeRequest,
     private readonly roomsOf: Rooms,
-    private readonly maxBufferedBytes: number,
-    private readonly onOverflow: () => void,
+    private readonly owner: ContextOwner,
   ) {
     this.id = roomsOf.newId();
+  }
+
+  /** The rooms this connection is in. */
+  get rooms(): Set<string> {
+    return (this.joined ??= new Set());
+  }
+
+  /** The app's state of this connection. */
+  get data(): Record<string, unknown> {
+    return (this.state ??= {});
   }
 
   get sessionId(): string | undefined {
@@ -65,7 +83,7 @@ export class ConnectionContext implements HxWsContext, RoomMember {
   }
 
   expire(reason = EXPIRED_REASON): void {
-    this.onExpire(reason);
+    this.owner.credentialsExpired(reason);
   }
 
   refuse(reason: string): boolean {
@@ -115,13 +133,13 @@ export class ConnectionContext implements HxWsContext, RoomMember {
     if (this.socket.readyState !== WebSocket.OPEN) return false;
     this.socket.send(text);
     this.roomsOf.stats.sent(text);
-    if (this.socket.bufferedAmount > this.maxBufferedBytes) this.overflow();
+    if (this.socket.bufferedAmount > this.owner.maxBufferedBytes) this.overflow();
     return true;
   }
 
   /** The send buffer is over its high-water mark: the connection is closed (1013). */
   overflow(): void {
-    this.onOverflow();
+    this.owner.sendBufferFull();
   }
 
   broadcast(html: Sendable, options: BroadcastOptions = {}): number {
@@ -136,7 +154,7 @@ export class ConnectionContext implements HxWsContext, RoomMember {
   }
 
   leave(room: string): void {
-    this.rooms.delete(room);
+    this.joined?.delete(room);
     this.roomsOf.leave(this, room);
     if (this.socket.readyState === WebSocket.OPEN) this.changed();
   }
@@ -152,7 +170,7 @@ export class ConnectionContext implements HxWsContext, RoomMember {
 
   /** The socket closed: out of every room and out of the adapter. */
   detach(): void {
-    this.rooms.clear();
+    this.joined?.clear();
     this.roomsOf.remove(this);
   }
 }

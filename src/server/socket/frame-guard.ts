@@ -86,44 +86,54 @@ function payloadLength(header: Buffer): number {
   return high >= 0x200000 ? Infinity : high * 2 ** 32 + header.readUInt32BE(6);
 }
 
-/** Options of {@link installFrameGuard}. */
-export interface FrameGuardOptions {
+/**
+ * The limits of {@link installFrameGuard}: the same for every socket of a server, so one object
+ * serves them all.
+ */
+export interface FrameGuardLimits {
   /** Largest text message in bytes (all its fragments together). */
-  maxTextBytes: number;
+  readonly maxTextBytes: number;
   /** `ws`'s own `maxPayload`: a binary message over it is left to `ws`, which closes with 1009. */
-  maxPayload: number;
+  readonly maxPayload: number;
   /** How long a text message may go without a byte, and the length of a rate window (ms). */
-  frameTimeoutMs: number;
+  readonly frameTimeoutMs: number;
   /** The slowest a text message may arrive, in bytes a second per window. */
-  minBytesPerSecond: number;
+  readonly minBytesPerSecond: number;
   /** The clock. */
-  timers: DecoderTimers;
+  readonly timers: DecoderTimers;
   /**
    * Most frames one data message may have (its first frame and its continuations): `ws` keeps a
    * buffer object per fragment until the message is whole, so a flood of tiny continuation frames
    * costs memory far beyond its bytes. Over it: refused, 1008 `too-many-fragments`. Default: no bound.
    */
-  maxFramesPerMessage?: number;
+  readonly maxFramesPerMessage?: number;
+}
+
+/**
+ * What the guard asks of, and tells, the socket's connection. Methods rather than callbacks, so
+ * that a connection lends itself instead of holding a closure per hook.
+ */
+export interface FrameGuardHost {
   /** The size the next binary message must have, or undefined when none is due. */
   expectedBinary(): number | undefined;
   /**
    * Whether the binary messages that come now are the rest of a refused request: their frames
-   * are skipped (never handed to `ws`, never buffered) instead of checked. Default: never.
+   * are skipped (never handed to `ws`, never buffered) instead of checked.
    */
-  discarding?(): boolean;
+  discarding(): boolean;
   /** Binary payload bytes arrived (before `ws` has the whole frame). */
   onFileBytes(bytes: number): void;
   /**
    * Whether the binary message that begins now is streamed (never a compressed one): its frames
-   * never go to `ws` (which would buffer the message whole), its payload goes, unmasked, to {@link onStreamBytes} as it
-   * arrives, and {@link onStreamEnd} says when it is over. Asked once the frames before it were
-   * passed on. Default: never.
+   * never go to `ws` (which would buffer the message whole), its payload goes, unmasked, to
+   * {@link onStreamBytes} as it arrives, and {@link onStreamEnd} says when it is over. Asked
+   * once the frames before it were passed on.
    */
-  stream?(): boolean;
+  stream(): boolean;
   /** Payload bytes of a streamed message, in order (views of the socket's own read buffers). */
-  onStreamBytes?(bytes: Buffer): void;
+  onStreamBytes(bytes: Buffer): void;
   /** The streamed message is over. */
-  onStreamEnd?(): void;
+  onStreamEnd(): void;
   /** A frame broke a rule, or a text message stalled. Data frames are no longer passed. */
   onRefuse(error: ProtocolError): void;
 }
@@ -144,7 +154,6 @@ const scratch = Buffer.alloc(MAX_HEADER);
 /** The frame guard of one socket; see the module description. */
 export class FrameGuard {
   private mode: Mode = 'pass';
-  private readonly header = scratch;
   /** The bytes of a header cut by the end of a chunk, until the next chunk. */
   private saved: Buffer | undefined;
   private headerLength = 0;
@@ -162,12 +171,12 @@ export class FrameGuard {
   private messageFrames = 0;
   /** The data message in progress belongs to a refused request: skipped whole. */
   private skipMessage = false;
-  /** The data message in progress is streamed ({@link FrameGuardOptions.stream}), and its size bound. */
+  /** The data message in progress is streamed ({@link FrameGuardHost.stream}), and its size bound. */
   private streamMessage = false;
   private streamLimit = 0;
   /** The current frame's payload is streamed. */
   private streaming = false;
-  /** Created with the first text message. */
+  /** The clock of the text message in progress (made at its first frame, dropped at its end). */
   private clock: StallClock | undefined;
   private paused = false;
   private result = true;
@@ -177,18 +186,22 @@ export class FrameGuard {
   private maskAt = 0;
 
   /**
-   * @param forward the receiver's original `write`
-   * @param options limits and callbacks
+   * @param receiver `ws`'s receiver of the socket
+   * @param forward the receiver's original `write`, called on `receiver`
+   * @param limits the server's limits
+   * @param host the socket's connection
    */
   constructor(
-    private readonly forward: (chunk: Buffer) => boolean,
-    private readonly options: FrameGuardOptions,
+    private readonly receiver: object,
+    private readonly forward: (this: object, chunk: Buffer) => boolean,
+    private readonly limits: FrameGuardLimits,
+    private readonly host: FrameGuardHost,
   ) {}
 
   /** The clock of text messages. */
   private get textClock(): StallClock {
     if (!this.clock) {
-      const { timers, frameTimeoutMs, minBytesPerSecond } = this.options;
+      const { timers, frameTimeoutMs, minBytesPerSecond } = this.limits;
       this.clock = new StallClock(timers, frameTimeoutMs, minBytesPerSecond, (reason) => this.stalled(reason));
       if (this.paused) this.clock.pause();
     }
@@ -238,12 +251,12 @@ export class FrameGuard {
   write(chunk: Buffer): boolean {
     this.result = true;
     if (this.saved) {
-      this.saved.copy(this.header);
+      this.saved.copy(scratch);
       this.saved = undefined;
     }
     let runStart = 0;
     const flush = (end: number): void => {
-      if (end > runStart && this.mode !== 'nothing') this.result = this.forward(chunk.subarray(runStart, end)) && this.result;
+      if (end > runStart && this.mode !== 'nothing') this.result = this.forward.call(this.receiver, chunk.subarray(runStart, end)) && this.result;
       runStart = end;
     };
     let i = 0;
@@ -257,7 +270,7 @@ export class FrameGuard {
             const bytes = chunk.subarray(i, i + n);
             unmask(bytes, this.mask, this.maskAt);
             this.maskAt += n;
-            this.options.onStreamBytes!(bytes);
+            this.host.onStreamBytes(bytes);
           }
         } else if (this.masked) {
           unmask(chunk.subarray(i, i + n), this.mask, this.maskAt);
@@ -269,8 +282,8 @@ export class FrameGuard {
         continue;
       }
       if (this.headerLength === 0) this.carried = 0;
-      this.header[this.headerLength++] = chunk[i++]!;
-      if (this.headerLength < headerSize(this.header, this.headerLength)) continue;
+      scratch[this.headerLength++] = chunk[i++]!;
+      if (this.headerLength < headerSize(scratch, this.headerLength)) continue;
       // A whole header: bytes before it in this chunk are [runStart, start).
       const start = i - (this.headerLength - this.carried);
       this.decide(() => flush(start));
@@ -280,7 +293,7 @@ export class FrameGuard {
         this.takeMask(chunk, start, true);
         if (this.carried > 0) {
           flush(start);
-          this.result = this.forward(Buffer.from(this.header.subarray(0, this.carried))) && this.result;
+          this.result = this.forward.call(this.receiver, Buffer.from(scratch.subarray(0, this.carried))) && this.result;
         }
       } else {
         flush(start);
@@ -290,10 +303,10 @@ export class FrameGuard {
       if (this.payloadLeft === 0) this.payloadBytes(0);
     }
     if (this.headerLength > 0) {
-      // A partial header: keep it (it is in `this.header`), pass on what came before it.
+      // A partial header: keep it (it is in `scratch` until this write ends), pass on what came before it.
       flush(i - (this.headerLength - this.carried));
       this.carried = this.headerLength;
-      this.saved = Buffer.from(this.header.subarray(0, this.headerLength));
+      this.saved = Buffer.from(scratch.subarray(0, this.headerLength));
       runStart = chunk.length;
     }
     flush(chunk.length);
@@ -301,18 +314,18 @@ export class FrameGuard {
   }
 
   /**
-   * The frame whose whole header is in `this.header` is passed on: the guard unmasks its payload
+   * The frame whose whole header is in `scratch` is passed on: the guard unmasks its payload
    * itself (see {@link unmask}) and passes on a header whose mask is zero, which `ws` leaves as it
    * is. The header's bytes from `start` in `chunk` on (those after the ones carried) are changed
-   * there, the carried ones in `this.header`, which is what is passed on for them. A streamed
+   * there, the carried ones in `scratch`, which is what is passed on for them. A streamed
    * frame (`zero` false) is not passed on: only its mask is read.
    */
   private takeMask(chunk: Buffer, start: number, zero: boolean): void {
     const length = this.headerLength;
-    if ((this.header[1]! & 0x80) === 0) return;
-    this.mask = packMask(this.header, length - 4);
+    if ((scratch[1]! & 0x80) === 0) return;
+    this.mask = packMask(scratch, length - 4);
     for (let k = length - 4; zero && k < length; k++) {
-      if (k < this.carried) this.header[k] = 0;
+      if (k < this.carried) scratch[k] = 0;
       else chunk[start + k - this.carried] = 0;
     }
     this.masked = true;
@@ -325,12 +338,12 @@ export class FrameGuard {
    *   seen every earlier frame (called before asking the decoder, and before refusing)
    */
   private decide(catchUp: () => void): void {
-    const opcode = this.header[0]! & 0x0f;
-    const length = payloadLength(this.header);
+    const opcode = scratch[0]! & 0x0f;
+    const length = payloadLength(scratch);
     const binary = opcode === OP_BINARY || (opcode === OP_CONTINUATION && this.message === OP_BINARY);
     if (binary && this.mode === 'pass') catchUp();
     this.opcode = opcode;
-    this.fin = (this.header[0]! & 0x80) !== 0;
+    this.fin = (scratch[0]! & 0x80) !== 0;
     this.payloadLeft = length;
     this.passing = this.mode !== 'nothing';
     this.streaming = false;
@@ -339,11 +352,11 @@ export class FrameGuard {
       this.message = opcode;
       this.messageBytes = 0;
       this.messageFrames = 0;
-      this.skipMessage = opcode === OP_BINARY && this.mode === 'pass' && this.options.discarding?.() === true;
+      this.skipMessage = opcode === OP_BINARY && this.mode === 'pass' && this.host.discarding();
       // A compressed message (RSV1, permessage-deflate) is left to ws, which inflates it.
-      const compressed = (this.header[0]! & 0x40) !== 0;
-      this.streamMessage = opcode === OP_BINARY && !compressed && this.mode === 'pass' && !this.skipMessage && this.options.stream?.() === true;
-      if (this.streamMessage) this.streamLimit = this.options.expectedBinary() ?? 0;
+      const compressed = (scratch[0]! & 0x40) !== 0;
+      this.streamMessage = opcode === OP_BINARY && !compressed && this.mode === 'pass' && !this.skipMessage && this.host.stream();
+      if (this.streamMessage) this.streamLimit = this.host.expectedBinary() ?? 0;
     }
     this.messageBytes += length;
     this.messageFrames += 1;
@@ -351,7 +364,7 @@ export class FrameGuard {
       this.passing = false;
       return;
     }
-    const { maxTextBytes, maxPayload, maxFramesPerMessage = Infinity } = this.options;
+    const { maxTextBytes, maxPayload, maxFramesPerMessage = Infinity } = this.limits;
     if (this.messageFrames > maxFramesPerMessage) {
       this.refuse(catchUp, 'too-many-fragments', `a message of more than maxFramesPerMessage ${maxFramesPerMessage} frames`);
     } else if (this.skipMessage) {
@@ -371,7 +384,7 @@ export class FrameGuard {
         this.textClock.start();
       }
     } else if (binary && this.messageBytes <= maxPayload) {
-      const expected = this.options.expectedBinary();
+      const expected = this.host.expectedBinary();
       if (expected === undefined) {
         this.refuse(catchUp, 'unexpected-binary', `binary frame of ${this.messageBytes} bytes with no file/oob pending`);
       } else if (this.messageBytes > expected) {
@@ -384,15 +397,19 @@ export class FrameGuard {
   private payloadBytes(n: number): void {
     const done = this.payloadLeft === 0;
     if (this.passing && this.opcode < 8) {
-      if (this.message === OP_BINARY && n > 0) this.options.onFileBytes(n);
+      if (this.message === OP_BINARY && n > 0) this.host.onFileBytes(n);
       else if (this.message === OP_TEXT) this.textClock.progress(n, done && this.fin);
     }
     if (done && this.fin && this.opcode < 8) {
-      if (this.message === OP_TEXT) this.clock?.stop();
+      if (this.message === OP_TEXT && this.clock) {
+        // An idle socket keeps no clock.
+        this.clock.stop();
+        this.clock = undefined;
+      }
       this.message = 0;
       if (this.streaming && this.mode === 'pass') {
         this.streaming = false;
-        this.options.onStreamEnd!();
+        this.host.onStreamEnd();
       }
     }
   }
@@ -407,15 +424,15 @@ export class FrameGuard {
     catchUp();
     if (this.mode === 'pass') this.mode = this.payloadLeft > DRAIN_LIMIT ? 'nothing' : 'control-only';
     this.clock?.stop();
-    this.options.onRefuse(new ProtocolError(kind, message));
+    this.host.onRefuse(new ProtocolError(kind, message));
   }
 
   private stalled(reason: StallReason): void {
     if (this.mode !== 'pass') return;
-    const { frameTimeoutMs, minBytesPerSecond } = this.options;
+    const { frameTimeoutMs, minBytesPerSecond } = this.limits;
     // The message is partly passed on already: `ws` cannot be fed the rest, so nothing goes.
     this.mode = 'nothing';
-    this.options.onRefuse(
+    this.host.onRefuse(
       reason.kind === 'idle'
         ? new ProtocolError('frame-timeout', `text message stalled: no byte for ${reason.idleMs} ms (frameTimeoutMs ${frameTimeoutMs})`)
         : new ProtocolError(
@@ -429,19 +446,38 @@ export class FrameGuard {
 /** Whether the missing-receiver warning was printed (once per process). */
 let warned = false;
 
+/** Where a guarded receiver keeps its guard. */
+const GUARD = Symbol('hx-ws frame guard');
+
+/** A receiver whose `write` goes through its guard. */
+interface GuardedReceiver {
+  [GUARD]: FrameGuard;
+}
+
+/**
+ * The `write` of every guarded receiver (one function for all of them, called on the receiver):
+ * hands the chunk to the receiver's guard.
+ */
+function guardedWrite(this: GuardedReceiver, chunk: Buffer): boolean {
+  return this[GUARD].write(chunk);
+}
+
 /**
  * Puts a {@link FrameGuard} in front of the socket's frame parser.
+ * @param socket the `ws` socket
+ * @param limits the server's limits (one object for every socket)
+ * @param host the socket's connection
  * @returns the guard, or undefined when this `ws` has no receiver to guard (warned once)
  */
-export function installFrameGuard(socket: WebSocket, options: FrameGuardOptions): FrameGuard | undefined {
+export function installFrameGuard(socket: WebSocket, limits: FrameGuardLimits, host: FrameGuardHost): FrameGuard | undefined {
   const receiver = (socket as unknown as { _receiver?: { write?: unknown } })._receiver;
   if (!receiver || typeof receiver.write !== 'function') {
     if (!warned) console.warn('hx-ws: this ws version has no _receiver; frame limits fall back to ws maxPayload');
     warned = true;
     return undefined;
   }
-  const original = (receiver.write as (chunk: Buffer) => boolean).bind(receiver);
-  const guard = new FrameGuard(original, options);
-  receiver.write = (chunk: Buffer) => guard.write(chunk);
+  const guard = new FrameGuard(receiver, receiver.write as (this: object, chunk: Buffer) => boolean, limits, host);
+  (receiver as unknown as GuardedReceiver)[GUARD] = guard;
+  receiver.write = guardedWrite;
   return guard;
 }

@@ -6,37 +6,44 @@
  */
 import { HookError } from '../errors.js';
 
-/** Options of {@link HookQueue}. */
-export interface HookQueueOptions {
+/** What a {@link HookQueue} tells its connection (methods, so the connection lends itself). */
+export interface HookQueueHost {
   /** Called with true to stop reading from the socket, false to read again. */
-  setPaused: (paused: boolean) => void;
+  setQueuePaused(paused: boolean): void;
   /** Where a hook's throw or rejection goes, as a {@link HookError}. */
-  reportError: (error: HookError) => void;
-  /** Tasks that may wait behind the running one before reading pauses. Default 1. */
-  maxWaiting?: number;
+  reportHookError(error: HookError): void;
 }
 
 /** A sequential queue of app code for one connection. */
 export class HookQueue {
   private queued = 0;
-  private chain: Promise<void> = Promise.resolve();
+  /** The last task's promise while any is queued; none when the queue is empty (an idle connection holds no promise). */
+  private chain: Promise<void> | undefined;
   /** Once set, a waiting task no longer pauses reading (the socket is closing). */
   closing = false;
 
-  /** @param options pause control and error reporting */
-  constructor(private readonly options: HookQueueOptions) {}
+  /**
+   * @param host pause control and error reporting
+   * @param maxWaiting tasks that may wait behind the running one before reading pauses
+   */
+  constructor(
+    private readonly host: HookQueueHost,
+    private readonly maxWaiting = 1,
+  ) {}
 
   /** Runs `task` after every task queued before it; pauses reading while one waits. */
   enqueue(hook: HookError['hook'], task: () => void | Promise<void>): void {
-    const most = this.options.maxWaiting ?? 1;
+    const most = this.maxWaiting;
     this.queued += 1;
-    if (this.queued > most && !this.closing) this.options.setPaused(true);
-    this.chain = this.chain
+    if (this.queued > most && !this.closing) this.host.setQueuePaused(true);
+    this.chain = (this.chain ?? Promise.resolve())
       .then(task)
-      .catch((error: unknown) => this.options.reportError(new HookError(hook, error)))
+      .catch((error: unknown) => this.host.reportHookError(new HookError(hook, error)))
       .finally(() => {
         this.queued -= 1;
-        if (this.queued <= most) this.options.setPaused(false);
+        // Nothing was chained after this task: its promise is the chain, and can go.
+        if (this.queued === 0) this.chain = undefined;
+        if (this.queued <= most) this.host.setQueuePaused(false);
       });
   }
 
@@ -47,6 +54,7 @@ export class HookQueue {
 
   /** Resolves once every task queued so far has settled, or after `withinMs`, whichever is first. */
   drained(withinMs: number): Promise<void> {
+    if (!this.chain) return Promise.resolve();
     // The wait must not keep the process alive.
     return Promise.race([this.chain, new Promise<void>((resolve) => setTimeout(resolve, withinMs).unref())]);
   }

@@ -7,18 +7,22 @@
  * told to `onClose`. Also what every connection of one server shares ({@link ServerScope}), and
  * the close reason rule.
  *
+ * An idle connection holds little: the connection lends itself (methods, not closures) to its
+ * frame guard, hook queue, context and recovery; its decoder, chunked uploads and hook queue are
+ * made when a frame or a hook needs them and let go once idle again; the socket's events reach
+ * it through one shared listener per event; liveness is read from the TCP socket's `bytesRead`.
+ *
  * @module
  */
 import { Buffer } from 'node:buffer';
-import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocket, type RawData } from 'ws';
-import type { HxWsContext } from '../context.js';
+import type { HxWsContext, HxWsUpgradeRequest } from '../context.js';
 import { HxWsDecoder } from '../decoder/decoder.js';
-import { systemTimers, type DecoderLimits } from '../decoder/decoder-limits.js';
+import type { DecoderLimits } from '../decoder/decoder-limits.js';
 import type { HxWsRequest } from '../decoder/request.js';
-import { ProtocolError, RequestRefusedError } from '../errors.js';
+import { ProtocolError, RequestRefusedError, type HookError } from '../errors.js';
 import type { Rooms } from '../hub/rooms.js';
 import { ackMessage, requestIdOf } from '../html.js';
 import type { CloseCause, HxWsServerOptions } from '../options.js';
@@ -27,9 +31,10 @@ import { answerOffer, asksRecovery, storeFailed, type RecoveringConnection } fro
 import { RequestUploads } from '../uploads/request-uploads.js';
 import type { UploadStore } from '../uploads/upload-store.js';
 import { CLOSE_EXPIRED, formatRefused, formatSession, mayBeOffer } from '../../protocol.js';
-import { ConnectionContext } from './connection-context.js';
-import { installFrameGuard, type FrameGuard } from './frame-guard.js';
-import { HookQueue } from './hook-queue.js';
+import { ConnectionContext, type ContextOwner } from './connection-context.js';
+import type { ConnectionTable } from './connection-table.js';
+import { installFrameGuard, type FrameGuard, type FrameGuardHost, type FrameGuardLimits } from './frame-guard.js';
+import { HookQueue, type HookQueueHost } from './hook-queue.js';
 import { RequestRate } from './request-rate.js';
 import type { ServerLimits } from './server-limits.js';
 
@@ -66,14 +71,14 @@ export interface ServerScope {
   readonly limits: Readonly<DecoderLimits>;
   /** The resolved socket limits. */
   readonly server: Readonly<ServerLimits>;
-  /** `ws`'s `maxPayload`. */
-  readonly maxPayload: number;
+  /** The frame guard's limits (from the two above), one object for every socket. */
+  readonly guard: FrameGuardLimits;
   /** This process's rooms, and the adapter to the other processes. */
   readonly rooms: Rooms;
   /** The open connections, as the app sees them. */
   readonly clients: Set<ConnectionContext>;
-  /** The open connections. */
-  readonly connections: Set<ServerConnection>;
+  /** The open connections, in their heartbeat slots. */
+  readonly connections: ConnectionTable<ServerConnection>;
   /** Chunked uploads in progress, and those a drop cut off. */
   readonly uploads: UploadStore;
   /** The message log and page sessions, when recovery is on. */
@@ -82,145 +87,246 @@ export interface ServerScope {
   reportError(error: Error, ctx: HxWsContext): void;
 }
 
+/** Where a served `ws` socket keeps its connection, for the shared listeners. */
+const CONNECTION = Symbol('hx-ws connection');
+
+/** A `ws` socket with its connection. */
+type ServedSocket = WebSocket & { [CONNECTION]: ServerConnection };
+
+/** What is kept of the upgrade request: the request's own URL, method, headers and socket. */
+function keptRequest(req: HxWsUpgradeRequest): HxWsUpgradeRequest {
+  return { url: req.url, method: req.method, headers: req.headers, socket: req.socket };
+}
+
 /** One upgraded socket, served until it closes. */
-export class ServerConnection {
+export class ServerConnection implements FrameGuardHost, HookQueueHost, ContextOwner, RecoveringConnection {
   /** What the app sees of the connection. */
   readonly ctx: ConnectionContext;
-  /** Resolves once the socket has closed. */
-  readonly closed: Promise<void>;
-  /** Whether anything arrived since the last heartbeat. */
-  private alive = true;
+  /** Its heartbeat slot in {@link ServerScope.connections}. */
+  slot = -1;
+  /** `bytesRead` of the TCP socket at the last ping; -1 before the first (and while paused). */
+  private readAtPing = -1;
   private paused = false;
   /** Reading paused because the handler queue is behind. */
   private queuePaused = false;
   /** Sinks that are full: reading pauses until each has drained. */
   private fullSinks = 0;
-  /** The chunked files of the request whose bytes are arriving. */
-  private readonly uploads: RequestUploads;
+  /** The chunked files of the request whose bytes are arriving, while there are any. */
+  private uploadsPart: RequestUploads | undefined;
   /** Set once the server closes the socket, with why. */
   private cause: CloseCause | undefined;
   private error: Error | undefined;
-  private readonly decoder: HxWsDecoder;
+  /** The decoder, while a request is arriving (or after it failed). */
+  private decoderPart: HxWsDecoder | undefined;
   private readonly guard: FrameGuard | undefined;
-  /** The connection's app code, in order. */
-  readonly queue: HookQueue;
+  /** The connection's app code, in order: made at the first hook. */
+  private queuePart: HookQueue | undefined;
   /** Recovery: the connection waits for its offer frame before anything else. */
   private awaitingOffer = false;
-  /** Recovery: what this connection lends to it, when the page asked and the server has it on. */
-  private readonly recovering: RecoveringConnection | undefined;
   /** Whether no data frame has arrived yet. */
   private firstFrame = true;
   /** The request rate, when the app set one. */
   private readonly rate: RequestRate | undefined;
+  /** Bytes of data events, for a stream with no `bytesRead` of its own (not a TCP or TLS socket). */
+  private dataBytes: number | undefined;
+  /** Whether the socket has closed. */
+  private ended = false;
+  /** Resolves {@link closed}, once someone waits for it. */
+  private resolveClosed: (() => void) | undefined;
+  private closedPromise: Promise<void> | undefined;
 
   /**
    * @param scope what the server's connections share
    * @param socket the `ws` socket
-   * @param req the upgrade request
+   * @param req the upgrade request (only its URL, method, headers and socket are kept)
    * @param raw the TCP (or TLS) socket under it
    * @param identity what `authenticate` said (its user, and the user's key), if the app has it
    */
   constructor(
     readonly scope: ServerScope,
     readonly socket: WebSocket,
-    req: IncomingMessage,
+    req: HxWsUpgradeRequest,
     private readonly raw: Duplex,
     identity?: { user: unknown; key: string },
   ) {
-    const { options, limits, server } = scope;
+    const { options, server } = scope;
     this.rate = options.requestRate ? new RequestRate(options.requestRate) : undefined;
-    this.ctx = new ConnectionContext(socket, req, scope.rooms, server.maxBufferedBytes, () =>
-      this.close('backpressure', 1013, `send buffer over maxBufferedBytes ${server.maxBufferedBytes}`, undefined, false),
-    );
-    this.ctx.user = identity?.user;
-    this.ctx.userKey = identity?.key;
-    this.ctx.onExpire = (reason) => this.close('expired', CLOSE_EXPIRED, reason);
-    this.queue = new HookQueue({
-      maxWaiting: server.maxQueuedRequests,
-      setPaused: (pause) => {
-        this.queuePaused = pause;
-        this.applyPause();
-      },
-      reportError: (error) => scope.reportError(error, this.ctx),
-    });
-    this.uploads = new RequestUploads(scope.uploads, this, this.ctx, (full) => {
+    this.ctx = new ConnectionContext(socket, keptRequest(req), scope.rooms, this);
+    if (identity) {
+      this.ctx.user = identity.user;
+      this.ctx.userKey = identity.key;
+    }
+    this.guard = installFrameGuard(socket, scope.guard, this);
+    if (server.pingIntervalMs > 0) (raw as Partial<Socket>).setKeepAlive?.(true, server.pingIntervalMs);
+    if (typeof (raw as Partial<Socket>).bytesRead !== 'number') {
+      this.dataBytes = 0;
+      raw.on('data', (chunk: Buffer) => (this.dataBytes! += chunk.length));
+    }
+    scope.clients.add(this.ctx);
+    scope.connections.add(this);
+    if (scope.recovery && asksRecovery(req)) {
+      // Not a member of anything, and no onConnection, until the offer says which session it is.
+      this.awaitingOffer = true;
+      this.ctx.recovery = scope.recovery;
+    } else scope.rooms.add(this.ctx);
+
+    (socket as ServedSocket)[CONNECTION] = this;
+    socket.on('message', ServerConnection.onMessage);
+    socket.on('ping', ServerConnection.onPing);
+    socket.on('error', ServerConnection.onError);
+    socket.on('close', ServerConnection.onClose);
+    const onConnection = options.onConnection;
+    if (onConnection && !this.awaitingOffer) this.queue.enqueue('onConnection', () => onConnection(this.ctx));
+  }
+
+  // The socket's events, one listener each for every connection (called on the socket).
+  private static onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    (this as ServedSocket)[CONNECTION].message(data, isBinary);
+  }
+
+  // ws answers each ping with a pong before this event: a client that pings and never reads
+  // fills the send buffer as surely as one that is sent messages. ws (8.18+) itself drops a
+  // socket with too many pongs unsent (maxPendingAutoPongs), without a close frame.
+  private static onPing(this: WebSocket): void {
+    const connection = (this as ServedSocket)[CONNECTION];
+    if (this.readyState !== WebSocket.OPEN) connection.cause ??= 'backpressure';
+    else if (this.bufferedAmount > connection.scope.server.maxBufferedBytes) connection.ctx.overflow();
+  }
+
+  // ws refused a frame itself (over maxPayload, bad UTF-8, a broken frame) and closes.
+  private static onError(this: WebSocket, error: Error): void {
+    const connection = (this as ServedSocket)[CONNECTION];
+    if (!connection.cause) [connection.cause, connection.error] = ['protocol', error];
+    connection.scope.reportError(error, connection.ctx);
+  }
+
+  private static onClose(this: WebSocket, code: number, reason: Buffer): void {
+    const connection = (this as ServedSocket)[CONNECTION];
+    connection.onClosed(code, reason.toString('utf8'));
+    connection.ended = true;
+    connection.resolveClosed?.();
+  }
+
+  /** Resolves once the socket has closed. */
+  get closed(): Promise<void> {
+    if (this.ended) return Promise.resolve();
+    return (this.closedPromise ??= new Promise((resolve) => (this.resolveClosed = resolve)));
+  }
+
+  /** The connection's app code, in order. */
+  get queue(): HookQueue {
+    return (this.queuePart ??= new HookQueue(this, this.scope.server.maxQueuedRequests));
+  }
+
+  /** The decoder of the request arriving now (made for its first frame). */
+  private get decoder(): HxWsDecoder {
+    if (!this.decoderPart) {
+      const { limits, options } = this.scope;
+      this.decoderPart = new HxWsDecoder({
+        limits,
+        timers: options.timers,
+        onTimeout: (error) => this.failProtocol(error),
+        chunks: { begin: (file) => this.uploads.begin(file), write: (file, bytes) => this.uploadsPart?.write(file, bytes) },
+        refuse: (error, id) => this.refuseRequest(id, error.message, error),
+        chunksInMemory: !options.fileSink,
+      });
+      if (this.paused) this.decoderPart.suspend();
+    }
+    return this.decoderPart;
+  }
+
+  /** The chunked files of the request arriving now. */
+  private get uploads(): RequestUploads {
+    return (this.uploadsPart ??= new RequestUploads(this.scope.uploads, this, this.ctx, (full) => {
       this.fullSinks += 1;
       this.applyPause();
       void full.then(() => {
         this.fullSinks = Math.max(0, this.fullSinks - 1);
         this.applyPause();
       });
-    });
-    this.decoder = new HxWsDecoder({
-      limits,
-      timers: options.timers,
-      onTimeout: (error) => this.failProtocol(error),
-      chunks: { begin: (file) => this.uploads.begin(file), write: (file, bytes) => this.uploads.write(file, bytes) },
-      refuse: (error, id) => this.refuseRequest(id, error.message, error),
-      chunksInMemory: !options.fileSink,
-    });
-    this.guard = installFrameGuard(socket, {
-      maxTextBytes: limits.maxTextFrameBytes,
-      maxPayload: scope.maxPayload,
-      frameTimeoutMs: server.frameTimeoutMs,
-      maxFramesPerMessage: server.maxFramesPerMessage,
-      discarding: () => this.decoder.discarding,
-      minBytesPerSecond: limits.minBytesPerSecond,
-      timers: options.timers ?? systemTimers,
-      expectedBinary: () => this.decoder.expectedBinaryBytes,
-      onFileBytes: (bytes) => this.decoder.touch(bytes),
-      // Chunks stream into their sink as they arrive: `ws` would hold each one whole, and copy it.
-      stream: () => !this.cause && this.decoder.streamable,
-      onStreamBytes: (bytes) => this.decode(bytes.length, () => this.decoder.streamPart(bytes)),
-      onStreamEnd: () => this.decode(0, () => this.decoder.streamEnd()),
-      onRefuse: (error) => this.failProtocol(error),
-    });
-    if (server.pingIntervalMs > 0) (raw as Partial<Socket>).setKeepAlive?.(true, server.pingIntervalMs);
-    scope.clients.add(this.ctx);
-    scope.connections.add(this);
-    this.recovering =
-      scope.recovery && asksRecovery(req)
-        ? {
-            store: scope.recovery,
-            rooms: scope.rooms,
-            ctx: this.ctx,
-            socket,
-            queue: this.queue,
-            onConnection: options.onConnection,
-            maxBufferedBytes: server.maxBufferedBytes,
-            reportError: (error) => scope.reportError(error, this.ctx),
-            failProtocol: (error) => this.failProtocol(error),
-            close: (...args) => this.close(...args),
-          }
-        : undefined;
-    if (this.recovering) {
-      // Not a member of anything, and no onConnection, until the offer says which session it is.
-      this.awaitingOffer = true;
-      this.ctx.recovery = this.recovering.store;
-    } else scope.rooms.add(this.ctx);
+    }));
+  }
 
-    raw.on('data', () => (this.alive = true));
-    socket.on('message', (data: RawData, isBinary: boolean) => this.message(data, isBinary));
-    // ws answers each ping with a pong before this event: a client that pings and never reads
-    // fills the send buffer as surely as one that is sent messages. ws (8.18+) itself drops a
-    // socket with too many pongs unsent (maxPendingAutoPongs), without a close frame.
-    socket.on('ping', () => {
-      if (socket.readyState !== WebSocket.OPEN) this.cause ??= 'backpressure';
-      else if (socket.bufferedAmount > server.maxBufferedBytes) this.ctx.overflow();
-    });
-    socket.on('error', (error: Error) => {
-      // ws refused a frame itself (over maxPayload, bad UTF-8, a broken frame) and closes.
-      if (!this.cause) [this.cause, this.error] = ['protocol', error];
-      scope.reportError(error, this.ctx);
-    });
-    let closed!: () => void;
-    this.closed = new Promise((resolve) => (closed = resolve));
-    socket.on('close', (code: number, reason: Buffer) => {
-      this.onClosed(code, reason.toString('utf8'));
-      closed();
-    });
-    const onConnection = options.onConnection;
-    if (onConnection && !this.awaitingOffer) this.queue.enqueue('onConnection', () => onConnection(this.ctx));
+  /** Lets go of the decoder and the uploads part once they hold nothing a new one would not. */
+  private settle(): void {
+    const decoder = this.decoderPart;
+    if (decoder && !decoder.pending && !decoder.discarding && !decoder.error) this.decoderPart = undefined;
+    if (this.uploadsPart?.idle) this.uploadsPart = undefined;
+  }
+
+  // FrameGuardHost
+  expectedBinary(): number | undefined {
+    return this.decoderPart?.expectedBinaryBytes;
+  }
+
+  discarding(): boolean {
+    return this.decoderPart?.discarding === true;
+  }
+
+  onFileBytes(bytes: number): void {
+    this.decoderPart?.touch(bytes);
+  }
+
+  // Chunks stream into their sink as they arrive: `ws` would hold each one whole, and copy it.
+  stream(): boolean {
+    return !this.cause && this.decoderPart?.streamable === true;
+  }
+
+  onStreamBytes(bytes: Buffer): void {
+    this.decode(bytes.length, () => this.decoder.streamPart(bytes));
+  }
+
+  onStreamEnd(): void {
+    this.decode(0, () => this.decoder.streamEnd());
+  }
+
+  onRefuse(error: ProtocolError): void {
+    this.failProtocol(error);
+  }
+
+  // HookQueueHost
+  setQueuePaused(pause: boolean): void {
+    this.queuePaused = pause;
+    this.applyPause();
+  }
+
+  reportHookError(error: HookError): void {
+    this.scope.reportError(error, this.ctx);
+  }
+
+  // ContextOwner
+  get maxBufferedBytes(): number {
+    return this.scope.server.maxBufferedBytes;
+  }
+
+  sendBufferFull(): void {
+    this.close('backpressure', 1013, `send buffer over maxBufferedBytes ${this.maxBufferedBytes}`, undefined, false);
+  }
+
+  credentialsExpired(reason: string): void {
+    this.close('expired', CLOSE_EXPIRED, reason);
+  }
+
+  // RecoveringConnection (used only when the page asked and the server has recovery on)
+  get store(): RecoveryStore {
+    return this.scope.recovery!;
+  }
+
+  get rooms(): Rooms {
+    return this.scope.rooms;
+  }
+
+  get onConnection(): HxWsServerOptions['onConnection'] {
+    return this.scope.options.onConnection;
+  }
+
+  reportError(error: Error): void {
+    this.scope.reportError(error, this.ctx);
+  }
+
+  /** How many bytes the TCP socket has read (counted from its data events where it has no `bytesRead`). */
+  private get bytesRead(): number {
+    return this.dataBytes ?? (this.raw as Socket).bytesRead;
   }
 
   /**
@@ -230,17 +336,17 @@ export class ServerConnection {
   heartbeat(): void {
     if (this.socket.readyState !== WebSocket.OPEN) return;
     if (this.paused) {
-      this.alive = true;
+      this.readAtPing = -1;
       return;
     }
-    if (!this.alive) {
+    const read = this.bytesRead;
+    if (read === this.readAtPing) {
       this.terminate('heartbeat');
       return;
     }
-    this.alive = false;
+    this.readAtPing = read;
     this.socket.ping();
   }
-
   /**
    * Closes the socket with `code`. With `drain`, the handlers already queued run first (their
    * acks go out), for at most `closeTimeoutMs`. Data frames that arrive meanwhile are dropped
@@ -250,7 +356,7 @@ export class ServerConnection {
     if (this.cause || this.socket.readyState !== WebSocket.OPEN) return;
     this.cause = cause;
     this.error = error;
-    this.queue.closing = true;
+    if (this.queuePart) this.queuePart.closing = true;
     this.queuePaused = false;
     this.fullSinks = 0;
     this.applyPause();
@@ -266,7 +372,8 @@ export class ServerConnection {
       if (deaf) this.raw.end();
     };
     if (!drain) return send();
-    void this.queue.drained(this.scope.server.closeTimeoutMs).then(send);
+    // After the queued handlers; with none (no queue made yet), still after this turn's code, as with an empty queue.
+    void (this.queuePart?.drained(this.scope.server.closeTimeoutMs) ?? Promise.resolve()).then(send);
   }
 
   /** Drops the connection without a closing handshake. */
@@ -300,25 +407,25 @@ export class ServerConnection {
     this.paused = pause;
     if (pause) {
       this.socket.pause();
-      this.decoder.suspend();
+      this.decoderPart?.suspend();
       this.guard?.pause();
     } else {
       this.socket.resume();
-      this.decoder.resume();
+      this.decoderPart?.resume();
       this.guard?.unpause();
     }
   }
 
   private message(data: RawData, isBinary: boolean): void {
     this.scope.rooms.stats.received(Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength);
-    if (this.cause || this.decoder.error) return;
+    if (this.cause || this.decoderPart?.error) return;
     if (this.firstFrame) {
       this.firstFrame = false;
       const text = isBinary ? undefined : String(data);
       if (this.awaitingOffer) {
         this.awaitingOffer = false;
         if (text === undefined) this.failProtocol(new ProtocolError('invalid-json', 'the first frame of a recovering connection must be its offer, not binary'));
-        else answerOffer(this.recovering!, text);
+        else answerOffer(this, text);
         return;
       }
       if (text !== undefined && mayBeOffer(text)) {
@@ -336,7 +443,7 @@ export class ServerConnection {
    */
   private decode(bytes: number, step: () => HxWsRequest | undefined | void): void {
     if (bytes > 0) this.scope.rooms.stats.received(bytes);
-    if (this.cause || this.decoder.error) return;
+    if (this.cause || this.decoderPart?.error) return;
     let request: HxWsRequest | undefined | void;
     try {
       request = step();
@@ -345,9 +452,10 @@ export class ServerConnection {
       else this.scope.reportError(error as Error, this.ctx);
       return;
     } finally {
-      this.uploads.flushStatuses();
+      this.uploadsPart?.flushStatuses();
     }
     if (request) this.deliver(request);
+    this.settle();
   }
 
   /**
@@ -361,10 +469,11 @@ export class ServerConnection {
       if (id !== undefined) this.refuseRequest(id, this.rate.describe());
       else this.failProtocol(new ProtocolError('rate-limited', `request ${this.rate.describe()}`));
       // Its chunked files, if any, are not kept.
-      this.uploads.cutOff(false, () => new Error('hx-ws: request over the request rate'));
+      this.uploadsPart?.cutOff(false, () => new Error('hx-ws: request over the request rate'));
       return;
     }
-    const files = this.uploads.take(request, (error) => this.scope.reportError(error, this.ctx));
+    // Without an uploads part, no chunked file of this request was begun.
+    const files = this.uploadsPart?.take(request, (error) => this.scope.reportError(error, this.ctx));
     if (files === 'duplicate') {
       // A continuation of a request the handler already had (its done notice was lost): not
       // handled again, but acked again, as its ack may have been lost too.
@@ -417,7 +526,7 @@ export class ServerConnection {
       if (!ctx.session) return undefined;
       const first = ctx.recovery.firstDelivery(ctx.session, requestId);
       if (!isPromise(first)) return run(first);
-      return first.then(run, (error: unknown) => storeFailed(this.recovering!, error));
+      return first.then(run, (error: unknown) => storeFailed(this, error));
     };
   }
 
@@ -426,8 +535,9 @@ export class ServerConnection {
     this.queue.closing = true;
     // A chunked request cut off: kept for a resume after a drop; removed after a refusal.
     const keep = this.cause === undefined || this.cause === 'peer' || this.cause === 'heartbeat' || this.cause === 'backpressure' || this.cause === 'expired';
-    this.uploads.cutOff(keep, () => this.error ?? new Error(`hx-ws: upload cut off (${this.cause})`));
-    this.decoder.close();
+    this.uploadsPart?.cutOff(keep, () => this.error ?? new Error(`hx-ws: upload cut off (${this.cause})`));
+    this.uploadsPart = undefined;
+    this.decoderPart?.close();
     this.guard?.close();
     scope.clients.delete(ctx);
     scope.connections.delete(this);

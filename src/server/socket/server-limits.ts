@@ -22,9 +22,11 @@ export interface ServerLimits {
   /**
    * Heartbeat: every interval the server pings each connection; one that sent nothing at all
    * (no pong, no data) since the previous ping is terminated, and `onClose` gets cause
-   * `heartbeat`. A silent peer thus goes within one to two intervals. Connections whose reading
-   * is paused by the app are not pinged. TCP keepalive is turned on with the same delay.
-   * 0 turns both off. Default 30 000 ms.
+   * `heartbeat`. A silent peer thus goes within one to two intervals (and one 25 ms tick).
+   * The pings of a round are spread over the interval: each connection has a slot, one per
+   * 25 ms of the interval (at most 1000), and each tick pings one slot, so no turn of the event
+   * loop pings every socket. Connections whose reading is paused by the app are not pinged. TCP
+   * keepalive is turned on with the same delay. 0 turns both off. Default 30 000 ms.
    */
   pingIntervalMs: number;
   /**

@@ -35,6 +35,11 @@ export class RequestUploads {
     private readonly onFull: (drained: Promise<void>) => void,
   ) {}
 
+  /** Whether it holds nothing (no upload of a request in progress, no status owed): a new one would do the same. */
+  get idle(): boolean {
+    return this.uploads.size === 0 && this.statuses.length === 0;
+  }
+
   /** A chunked file's descriptor: a new upload, or the continuation of one a drop cut off. */
   begin(file: HxWsFile): number {
     if (this.uploads.size === 0) this.duplicate = true;

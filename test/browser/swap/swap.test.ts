@@ -82,6 +82,47 @@ describe('parseFragments', () => {
       'p',
     ]);
   });
+
+  it('plain fragments come out made by the page document, detached, the same as a template makes them', () => {
+    const message = '<div id="a" class="x"><span>1</span> <b>two</b></div>text<p id="b">&amp; <i>3</i></p><!-- c -->';
+    const fast = parseFragments(message);
+    const template = document.createElement('template');
+    template.innerHTML = message;
+    expect(fast.map((e) => e.outerHTML)).to.deep.equal(Array.from(template.content.children, (e) => e.outerHTML));
+    for (const el of fast) {
+      expect(el.ownerDocument === document, 'made by the page document').to.equal(true);
+      expect(el.parentNode, 'detached').to.equal(null);
+    }
+  });
+
+  it('nothing in a message loads, runs or is built before it is swapped', async () => {
+    const w = window as unknown as { __ran?: string[] };
+    w.__ran = [];
+    let built = 0;
+    const tag = `parse-probe-${Math.random().toString(36).slice(2, 8)}`;
+    customElements.define(tag, class extends HTMLElement {
+      constructor() {
+        super();
+        built++;
+      }
+    });
+    try {
+      const fragments = parseFragments(
+        `<div id="p"><img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" onload="__ran.push('img')" onerror="__ran.push('img')">` +
+          `<svg/onload="__ran.push('svg')"></svg><details open ontoggle="__ran.push('toggle')"><summary>s</summary></details>` +
+          `<${tag}></${tag}><script>__ran.push('script')</script><noscript><b>nb</b></noscript></div>`,
+      );
+      await new Promise((r) => setTimeout(r, 100));
+      expect(w.__ran).to.deep.equal([]);
+      expect(built, 'custom elements built').to.equal(0);
+      // <noscript> comes out as a template parses it in this engine (elements or text).
+      const template = document.createElement('template');
+      template.innerHTML = '<noscript><b>nb</b></noscript>';
+      expect(fragments[0]!.querySelector('noscript')!.innerHTML).to.equal((template.content.firstElementChild as Element).innerHTML);
+    } finally {
+      delete w.__ran;
+    }
+  });
 });
 
 describe('swapMessage', () => {

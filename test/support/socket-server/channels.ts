@@ -98,7 +98,7 @@ export class Channels {
   }
 
   /** The channel an upgrade request names after `prefix`, or undefined when its path is not under it. */
-  of(req: IncomingMessage, prefix: string): Channel | undefined {
+  of(req: Pick<IncomingMessage, 'url'>, prefix: string): Channel | undefined {
     const { pathname } = new URL(req.url ?? '/', 'http://localhost');
     return pathname.startsWith(prefix) ? this.get(pathname.slice(prefix.length).split('/')[0]!) : undefined;
   }
@@ -193,9 +193,12 @@ export function channelCommands(channels: Channels) {
       for (const ws of c.sockets) for (const [data, opts] of wire) ws.send(data, opts);
       return c.sockets.size;
     },
-    /** Sends `template` `count` times to every socket, `{i}` being the message number, 0-based. */
-    flood(c, { count, template }) {
-      for (const ws of c.sockets) for (let i = 0; i < count; i++) ws.send(template.replaceAll('{i}', String(i)));
+    /** `count` frames from `template` (`{i}` is the number, 0-based), back to back; then a close, with `closeWith`. */
+    flood(c, { count, template, closeWith }) {
+      for (const ws of c.sockets) {
+        for (let i = 0; i < count; i++) ws.send(template.replaceAll('{i}', String(i)));
+        if (closeWith !== undefined) ws.close(closeWith);
+      }
       return count;
     },
     close(c, { code = 1000, reason = '' }) {

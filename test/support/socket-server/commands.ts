@@ -95,7 +95,7 @@ export interface Commands {
   // Every kind of endpoint (channels.ts).
   state: { args: NoArgs; result: ChannelState };
   send: { args: { frames: OutgoingFrame[] }; result: number };
-  flood: { args: { count: number; template: string }; result: number };
+  flood: { args: { count: number; template: string; closeWith?: number }; result: number };
   close: { args: { code?: number; reason?: string }; result: true };
   drop: { args: NoArgs; result: true };
   refuse: { args: { count?: number }; result: true };

@@ -94,6 +94,32 @@ describe('attribute mode follows added content', () => {
     expect((await outer.state()).open).to.equal(1);
   });
 
+  it('content swapped in without hx-ws, given hx-ws while out of the page, connects when put back', async () => {
+    const [outer, inner] = [new Channel(), new Channel()];
+    const box = mount(`<div id="outer" hx-ws="connect:${path(outer)}"><div id="slot"></div></div>`);
+    await whenOpen(box.querySelector('#outer')!);
+    const swapped = next(box.querySelector('#outer')!, 'hx-ws-after-message');
+    await outer.send('<div id="slot"><p id="later">plain</p></div>');
+    await swapped;
+    await settle();
+    const slot = box.querySelector('#slot')!;
+    slot.remove();
+    slot.querySelector('#later')!.setAttribute('hx-ws', `connect:${path(inner)}`);
+    box.append(slot);
+    await whenOpen(slot.querySelector('#later')!);
+    expect((await inner.waitOpen(1, 1)).total).to.equal(1);
+  });
+
+  it('a swap that replaces a connecting element closes its socket', async () => {
+    const [outer, inner] = [new Channel(), new Channel()];
+    const box = mount(`<div id="outer" hx-ws="connect:${path(outer)}"><div id="victim" hx-ws="connect:${path(inner)}"></div></div>`);
+    await whenOpen(box.querySelector('#victim')!);
+    await outer.send('<p id="victim">gone</p>');
+    const s = await inner.waitOpen(0, 1);
+    expect(s.closes.map((c) => c.code)).to.deep.equal([1000]);
+    expect(shim.elements.has(box.querySelector('#outer')!)).to.equal(true);
+  });
+
   it('moving an element keeps its one socket; re-inserting a removed one reconnects', async () => {
     const ch = new Channel();
     const box = mount(`<div id="m" hx-ws="connect:${path(ch)}"></div><section></section>`);
