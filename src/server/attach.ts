@@ -35,6 +35,8 @@ import { RequestRate } from './socket/request-rate.js';
 import { resolveServerLimits } from './socket/server-limits.js';
 import { systemTimers } from './decoder/decoder-limits.js';
 import { UploadStore } from './uploads/upload-store.js';
+import { claimZlibLimit, perMessageDeflate, resolveCompression } from './wire/compression.js';
+import { FrameWriter } from './wire/frame-writer.js';
 
 function defaultOnError(error: Error): void {
   console.error(error);
@@ -60,7 +62,8 @@ function every(ms: number, tick: () => void): () => void {
  * @param options path, origin policy, limits, handler and hooks
  * @throws {TypeError} when an `origins` entry is not an http(s) origin
  * @throws {RangeError} when a limit is not a positive integer, or `requestRate` or
- *   `authenticateTimeoutMs` is not a positive number
+ *   `authenticateTimeoutMs` is not a positive number, or a `compression` number is out of range
+ * @throws {TypeError} when `compression` is not a boolean or an object of known options
  */
 export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServerOptions): HxWsServer {
   const limits = resolveLimits(options.limits);
@@ -69,6 +72,8 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
   if (!(authTimeoutMs > 0)) throw new RangeError(`hx-ws: authenticateTimeoutMs must be a positive number, got ${String(authTimeoutMs)}`);
   // A bad rate is said now, not at each connection.
   if (options.requestRate) void new RequestRate(options.requestRate);
+  const compression = resolveCompression(options.compression);
+  if (compression) claimZlibLimit(compression.concurrencyLimit);
   // The largest frame ws may buffer: a text message, an unchunked file (in memory), or a chunk
   // (never longer than its file).
   const maxPayload = Math.max(
@@ -82,7 +87,10 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     // The frame guard needs the decoder to have seen a frame as soon as ws has parsed it.
     allowSynchronousEvents: true,
     closeTimeout: serverLimits.closeTimeoutMs,
+    perMessageDeflate: compression ? perMessageDeflate(compression) : false,
   } as ConstructorParameters<typeof WebSocketServer>[0]);
+  const wire = new FrameWriter(compression);
+  wire.listen(wss);
   const reportError = (error: Error, ctx: HxWsContext | undefined): void => {
     try {
       (options.onError ?? defaultOnError)(error, ctx);
@@ -110,6 +118,7 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
     adapter,
     reporting,
     recoveryOptions && ((serverId, feed) => adapter.recovery?.(recoveryOptions, feed) ?? new MemoryRecoveryStore(serverId, recoveryOptions)),
+    wire,
   );
   const recovery = rooms.recovery;
   const scope: ServerScope = {
@@ -147,6 +156,7 @@ export function attachHxWs(server: HttpServer | HttpsServer, options: HxWsServer
   const userKey = options.userKey ?? defaultUserKey;
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, identity?: { user: unknown; key: string }): void => {
     wss.handleUpgrade(req, socket, head, (ws) => {
+      wire.adopt(ws, req);
       void new ServerConnection(scope, ws, req, socket, identity);
       wss.emit('connection', ws, req);
     });

@@ -16,6 +16,7 @@ export { AuthRefusal, defaultUserKey, refuseUpgrade, type Authenticate, type Aut
 export { HookError, ProtocolError, RequestRefusedError, type ProtocolCloseCode, type ProtocolErrorKind } from './errors.js';
 export { UpgradeRefusedError, type UpgradeRefusalStatus } from './http/admission.js';
 export { attachHxWs } from './attach.js';
+export { DEFAULT_COMPRESSION, type CompressionOptions } from './wire/compression.js';
 export { CLOSE_CAUSES, REFUSAL_STATUSES, type HxWsStats, type StatsCloseCause, type StatsRefusalStatus } from './stats/stats.js';
 export { PROMETHEUS_CONTENT_TYPE, statsToPrometheus } from './stats/prometheus.js';
 export type { CloseCause, CloseInfo, HxWsServer, HxWsServerOptions } from './options.js';

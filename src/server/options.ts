@@ -20,6 +20,7 @@ import type { Authenticate } from './http/authenticate.js';
 import type { FileSink } from './uploads/file-sink.js';
 import type { RecoveryOptions } from './recovery/recovery-store.js';
 import type { HxWsStats } from './stats/stats.js';
+import type { CompressionOptions } from './wire/compression.js';
 
 /**
  * Why a connection closed, as `onClose` reports it:
@@ -156,6 +157,15 @@ export interface HxWsServerOptions extends Partial<ServerLimits> {
    * Default: off (an offer is answered with "no recovery here").
    */
   recovery?: boolean | RecoveryOptions;
+  /**
+   * permessage-deflate (docs/performance.md, "Compression"): pages whose browser offers it (all
+   * do) get compressed messages of at least `threshold` bytes. `true` for the defaults of
+   * {@link CompressionOptions}, which keep memory bounded: no per-socket compressor, so a
+   * broadcast is compressed once for every socket, and a bounded number of zlib operations at a
+   * time. An object overrides some of them. A bad value throws when the server is made, naming
+   * the option. Default: off.
+   */
+  compression?: boolean | CompressionOptions;
   /**
    * Called once per whole request. Calls on one connection are sequential: the next request
    * waits until the returned promise settles (reading from the socket is paused meanwhile, once

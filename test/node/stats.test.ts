@@ -49,6 +49,7 @@ describe('hx.stats()', () => {
       bytesIn: 0,
       messagesOut: 0,
       bytesOut: 0,
+      wireBytesOut: 0,
       refusals: { 401: 0, 403: 0, 404: 0, 429: 0, 500: 0, 503: 0 },
       closes: { peer: 0, protocol: 0, heartbeat: 0, backpressure: 0, shutdown: 0, expired: 0 },
       adapter: { state: 'none', downs: 0 },
@@ -76,6 +77,7 @@ describe('hx.stats()', () => {
     now = s.hub.stats();
     assert.equal(now.messagesOut, 3, 'a broadcast to two sockets counts two');
     assert.equal(now.bytesOut, 9 + 2 * '<p>all</p>'.length);
+    assert.equal(now.wireBytesOut, now.bytesOut + 3 * 2, 'uncompressed: each payload and its 2-byte header');
     b.close();
     await until(() => s.hub.stats().connections === 1);
     assert.equal(s.hub.stats().rooms, 1, 'its room went with it');
@@ -221,6 +223,7 @@ describe('statsToPrometheus', () => {
     bytesIn: 1000,
     messagesOut: 20,
     bytesOut: 4000,
+    wireBytesOut: 4100,
     refusals: { 401: 0, 403: 1, 404: 0, 429: 2, 500: 0, 503: 0 },
     closes: { peer: 5, protocol: 1, heartbeat: 0, backpressure: 0, shutdown: 0, expired: 0 },
     adapter: { state: 'up', downs: 1 },
@@ -238,6 +241,7 @@ describe('statsToPrometheus', () => {
       'hx_ws_received_bytes_total 1000',
       'hx_ws_messages_sent_total 20',
       'hx_ws_sent_bytes_total 4000',
+      'hx_ws_sent_wire_bytes_total 4100',
       'hx_ws_upgrades_refused_total{status="401"} 0',
       'hx_ws_upgrades_refused_total{status="403"} 1',
       'hx_ws_upgrades_refused_total{status="404"} 0',

@@ -87,6 +87,18 @@ export class Channel {
   recoveries(): Promise<(boolean | null)[]> {
     return this.cmd('recoveries');
   }
+  /** Path of this channel on the server helper with compression on (`/hxz/`). */
+  hxzPath(rest = ''): string {
+    return `/hxz/${this.name}${rest}`;
+  }
+  /** `/hxz/`: `toRoom(channel)` of `template` ({i} = start ...), each followed by `direct` sent to every connection. */
+  zcast(start: number, count: number, template: string, direct?: string): Promise<number> {
+    return this.cmd('zcast', { start, count, template, direct });
+  }
+  /** `/hxz/`: the extensions each connection negotiated, and the server's payload and wire bytes out. */
+  compressed(): Promise<{ extensions: string[]; bytesOut: number; wireBytesOut: number }> {
+    return this.cmd('compressed');
+  }
   /** Path of this channel on the real server helper (`attachHxWs`, acks on). */
   hxPath(rest = ''): string {
     return `/hx/${this.name}${rest}`;

@@ -11,6 +11,7 @@ import {
   PROMETHEUS_CONTENT_TYPE,
   statsToPrometheus,
   type CloseCause,
+  type CompressionOptions,
   type HxWsContext,
   type HxWsFile,
   type HxWsRequest,
@@ -22,6 +23,7 @@ const hub = attachHxWs(server, {
   path: '/chat',
   origins: ['https://app.example'],
   limits: { maxFileBytes: 10 * 1024 * 1024 },
+  compression: { threshold: 512, level: 6 } satisfies CompressionOptions,
   handler(request: HxWsRequest, ctx: HxWsContext) {
     const text = typeof request.values.message === 'string' ? request.values.message : '';
     const files: HxWsFile[] = request.files;
@@ -43,7 +45,7 @@ const adapterState: 'up' | 'down' | 'none' = stats.adapter.state;
 const perCause: Record<CloseCause, number> = stats.closes;
 const metrics: string = statsToPrometheus(stats, 'chat', { server: hub.serverId });
 const contentType: string = PROMETHEUS_CONTENT_TYPE;
-void [closedByHeartbeat, refusedFull, adapterState, perCause, metrics, contentType, stats.recovery.hits, stats.bytesOut];
+void [closedByHeartbeat, refusedFull, adapterState, perCause, metrics, contentType, stats.recovery.hits, stats.bytesOut, stats.wireBytesOut];
 void hub.close();
 
 const decoder = new HxWsDecoder({ limits: { maxFiles: 3 } });

@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { LogEntry, RecoveryStore } from '../recovery/recovery-store.js';
 import { ServerStats } from '../stats/stats.js';
+import { FrameWriter, SharedFrames } from '../wire/frame-writer.js';
 import { PublishError, type AdapterHost, type AdapterMessage, type AdapterState, type HxWsAdapter } from './adapter.js';
 
 /** A random server id: 12 characters of base64url, so 72 bits. */
@@ -25,16 +26,19 @@ export interface RoomMember {
   readonly id: string;
   /** The member's socket (an `except` may name it instead of the member). */
   readonly socket: WebSocket;
-  /** Sends a text message; false when the socket is no longer open. */
-  send(text: string): boolean;
+  /**
+   * Sends a text message; false when the socket is no longer open. `shared`: the frames of this
+   * delivery, built once for every socket that can take them.
+   */
+  send(text: string, shared?: SharedFrames): boolean;
   /** Sends a logged message at `position` (stamped for a recovering connection). */
-  sendAt?(text: string, position: string): boolean;
+  sendAt?(text: string, position: string, shared?: SharedFrames): boolean;
   /** Recovery: its session's id. */
   readonly sessionId?: string;
   /** Recovery through a shared log: logged messages reach it through {@link feed} only. */
   readonly fed?: boolean;
   /** Recovery through a shared log: an entry of the log, in log order. */
-  feed?(entry: LogEntry): void;
+  feed?(entry: LogEntry, shared?: SharedFrames): void;
 }
 
 /** What a delivery skips: a member, its socket, or a connection id (of any process). */
@@ -66,9 +70,13 @@ function corkForThisTick(socket: WebSocket): void {
   raw.cork();
 }
 
-/** Sends `text` to each target but `except` (at `position` in the log, if logged); returns how many accepted it. */
+/**
+ * Sends `text` to each target but `except` (at `position` in the log, if logged); returns how
+ * many accepted it. The message is framed (and compressed) once per kind of socket.
+ */
 export function deliver(targets: Iterable<RoomMember>, text: string, except: Except, position?: string): number {
   let count = 0;
+  const shared = new SharedFrames();
   for (const target of targets) {
     if (target === except || target.socket === except || target.id === except) continue;
     if (target.fed) {
@@ -76,7 +84,7 @@ export function deliver(targets: Iterable<RoomMember>, text: string, except: Exc
       continue;
     }
     corkForThisTick(target.socket);
-    if (position !== undefined && target.sendAt ? target.sendAt(text, position) : target.send(text)) count += 1;
+    if (position !== undefined && target.sendAt ? target.sendAt(text, position, shared) : target.send(text, shared)) count += 1;
   }
   return count;
 }
@@ -104,18 +112,23 @@ export class Rooms {
   private readonly bySession = new Map<string, RoomMember>();
   /** The server's counters (`hx.stats()`). */
   readonly stats = new ServerStats();
+  /** Writes every text message of this server's sockets (frames shared where possible). */
+  readonly wire: FrameWriter;
 
   /**
    * @param adapter the transport to the other processes (started here)
    * @param reporting where adapter errors and status changes go
    * @param openStore recovery (undefined: off): opens the store of the message log, once the
    *   adapter has started, with this server's id and where a shared log hands its entries
+   * @param wire how text messages are written (default: no compression)
    */
   constructor(
     private readonly adapter: HxWsAdapter,
     private readonly reporting: ClusterReporting,
     openStore?: (serverId: string, feed: (entry: LogEntry) => void) => RecoveryStore,
+    wire?: FrameWriter,
   ) {
+    this.wire = wire ?? new FrameWriter(undefined);
     const host: AdapterHost = {
       serverId: this.serverId,
       deliver: (message) =>
@@ -175,10 +188,11 @@ export class Rooms {
       member?.feed?.(entry);
       return;
     }
+    const shared = new SharedFrames();
     for (const member of entry.room === undefined ? this.members : (this.rooms.get(entry.room) ?? [])) {
       if (!member.fed) continue;
       corkForThisTick(member.socket);
-      member.feed?.(entry);
+      member.feed?.(entry, shared);
     }
   }
 

@@ -170,8 +170,7 @@ async function replay(c: RecoveringConnection, session: RecoverySession, from: s
       if (!reaches(entry, session, ctx.rooms)) continue;
       if (socket.readyState !== WebSocket.OPEN) return;
       const text = formatPosition(entry.position) + entry.html;
-      socket.send(text);
-      c.rooms.stats.sent(text);
+      c.rooms.stats.sent(text, c.rooms.wire.send(socket, text));
       if (socket.bufferedAmount > high) {
         await drained(socket, high / 2);
         paused = true;

@@ -10,6 +10,7 @@ import type { BroadcastOptions, HxWsContext, HxWsUpgradeRequest, Sendable } from
 import { comparePositions, EXPIRED_REASON, formatPosition } from '../../protocol.js';
 import { isPromise, reaches, type LogEntry, type RecoverySession, type RecoveryStore } from '../recovery/recovery-store.js';
 import type { RoomMember, Rooms } from '../hub/rooms.js';
+import type { SharedFrames } from '../wire/frame-writer.js';
 
 /** What a {@link ConnectionContext} asks of its connection. */
 export interface ContextOwner {
@@ -96,7 +97,7 @@ export class ConnectionContext implements HxWsContext, RoomMember {
     return true;
   }
 
-  send(html: Sendable): boolean {
+  send(html: Sendable, shared?: SharedFrames): boolean {
     const text = String(html);
     // A direct send to a recovering page is logged even while its socket is down.
     if (this.session && this.recovery) {
@@ -104,35 +105,37 @@ export class ConnectionContext implements HxWsContext, RoomMember {
       // A shared log: the message comes back through the feed (on whichever process has the
       // session then); a failure to log it is reported by the store.
       if (isPromise(position)) return this.socket.readyState === WebSocket.OPEN;
-      if (position !== undefined) return this.sendAt(text, position);
+      if (position !== undefined) return this.sendAt(text, position, shared);
     }
-    return this.sendControl(text);
+    return this.sendControl(text, shared);
   }
 
   /**
    * Recovery through a shared log: an entry of the log, read in log order. Sent (stamped) when
    * it reaches this connection and comes after what was already sent; not while the replay runs.
    */
-  feed(entry: LogEntry): void {
+  feed(entry: LogEntry, shared?: SharedFrames): void {
     if (!this.session || this.holding) return;
     if (this.covered !== undefined && (comparePositions(entry.position, this.covered) ?? 1) <= 0) return;
     this.covered = entry.position;
-    if (reaches(entry, this.session, this.rooms)) this.sendAt(entry.html, entry.position);
+    if (reaches(entry, this.session, this.rooms)) this.sendAt(entry.html, entry.position, shared);
   }
 
   /** Sends a logged message: stamped with its position for a recovering connection. */
-  sendAt(text: string, position: string): boolean {
-    if (!this.session) return this.sendControl(text);
+  sendAt(text: string, position: string, shared?: SharedFrames): boolean {
+    if (!this.session) return this.sendControl(text, shared);
     if (this.socket.readyState !== WebSocket.OPEN) return false;
     if (this.holding) return true;
-    return this.sendControl(formatPosition(position) + text);
+    return this.sendControl(formatPosition(position) + text, shared);
   }
 
-  /** Sends `text` as it is (control elements, messages to connections without recovery). */
-  sendControl(text: string): boolean {
+  /**
+   * Sends `text` as it is (control elements, messages to connections without recovery).
+   * `shared`: the frames of a delivery to many sockets.
+   */
+  sendControl(text: string, shared?: SharedFrames): boolean {
     if (this.socket.readyState !== WebSocket.OPEN) return false;
-    this.socket.send(text);
-    this.roomsOf.stats.sent(text);
+    this.roomsOf.stats.sent(text, this.roomsOf.wire.send(this.socket, text, shared));
     if (this.socket.bufferedAmount > this.owner.maxBufferedBytes) this.overflow();
     return true;
   }

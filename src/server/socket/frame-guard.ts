@@ -136,6 +136,13 @@ export interface FrameGuardHost {
   onStreamEnd(): void;
   /** A frame broke a rule, or a text message stalled. Data frames are no longer passed. */
   onRefuse(error: ProtocolError): void;
+  /**
+   * Reading should stop (true) while a binary message waits for the messages before it to reach
+   * the decoder (`ws` is still decompressing them), and may go on (false) once they have. With
+   * it, the caller tells the guard of each message it had from `ws` ({@link FrameGuard.arrived});
+   * without it, a binary frame is judged at once.
+   */
+  hold?(on: boolean): void;
 }
 
 /** What the guard passes on: everything, control frames only, or nothing at all. */
@@ -184,6 +191,11 @@ export class FrameGuard {
   private mask = 0;
   private masked = false;
   private maskAt = 0;
+  /** Data messages passed on whole to `ws`, and those the connection has had from it ({@link arrived}). */
+  private passed = 0;
+  private arrivedCount = 0;
+  /** Bytes from the header of a binary message on, held until the messages before it arrived. */
+  private held: Buffer | undefined;
 
   /**
    * @param receiver `ws`'s receiver of the socket
@@ -245,10 +257,29 @@ export class FrameGuard {
   close(): void {
     this.clock?.stop();
     this.mode = 'nothing';
+    this.held = undefined;
+  }
+
+  /**
+   * The connection has had a data message from `ws` (and the decoder has seen it). A binary
+   * message held until then is judged now.
+   */
+  arrived(): void {
+    this.arrivedCount += 1;
+    const held = this.held;
+    if (!held || this.arrivedCount < this.passed) return;
+    this.held = undefined;
+    this.host.hold?.(false);
+    this.write(held);
   }
 
   /** The replacement of the receiver's `write`: scans `chunk`, passes on what may go. */
   write(chunk: Buffer): boolean {
+    if (this.held) {
+      // Reading is held: kept in order behind the held bytes.
+      this.held = Buffer.concat([this.held, chunk]);
+      return true;
+    }
     this.result = true;
     if (this.saved) {
       this.saved.copy(scratch);
@@ -286,6 +317,19 @@ export class FrameGuard {
       if (this.headerLength < headerSize(scratch, this.headerLength)) continue;
       // A whole header: bytes before it in this chunk are [runStart, start).
       const start = i - (this.headerLength - this.carried);
+      if (this.host.hold && (scratch[0]! & 0x0f) === OP_BINARY && this.mode === 'pass') {
+        // Whether a file is due is the decoder's to say, once it has every message before this
+        // one. `ws` hands a plain message over as soon as it has it, a compressed one only once
+        // it is decompressed: until then the binary message and what follows wait.
+        flush(start);
+        if (this.passed > this.arrivedCount) {
+          this.held = Buffer.concat([scratch.subarray(0, this.carried), chunk.subarray(start)]);
+          this.headerLength = 0;
+          this.carried = 0;
+          this.host.hold?.(true);
+          return this.result;
+        }
+      }
       this.decide(() => flush(start));
       this.masked = false;
       if (this.streaming) this.takeMask(chunk, start, false);
@@ -406,6 +450,7 @@ export class FrameGuard {
         this.clock.stop();
         this.clock = undefined;
       }
+      if (this.passing && this.mode !== 'nothing' && !this.skipMessage) this.passed += 1;
       this.message = 0;
       if (this.streaming && this.mode === 'pass') {
         this.streaming = false;

@@ -34,6 +34,7 @@ import { CLOSE_EXPIRED, formatRefused, formatSession, mayBeOffer } from '../../p
 import { ConnectionContext, type ContextOwner } from './connection-context.js';
 import type { ConnectionTable } from './connection-table.js';
 import { installFrameGuard, type FrameGuard, type FrameGuardHost, type FrameGuardLimits } from './frame-guard.js';
+import { guardInflate } from '../wire/inflate-guard.js';
 import { HookQueue, type HookQueueHost } from './hook-queue.js';
 import { RequestRate } from './request-rate.js';
 import type { ServerLimits } from './server-limits.js';
@@ -157,6 +158,10 @@ export class ServerConnection implements FrameGuardHost, HookQueueHost, ContextO
       this.ctx.userKey = identity.key;
     }
     this.guard = installFrameGuard(socket, scope.guard, this);
+    // Compressed frames: their inflated size is bounded as the guard bounds plain ones.
+    if (socket.extensions.includes('permessage-deflate')) {
+      guardInflate(socket, (text) => (text ? scope.guard.maxTextBytes : Math.min(scope.guard.maxPayload, this.expectedBinary() ?? 1)));
+    }
     if (server.pingIntervalMs > 0) (raw as Partial<Socket>).setKeepAlive?.(true, server.pingIntervalMs);
     if (typeof (raw as Partial<Socket>).bytesRead !== 'number') {
       this.dataBytes = 0;
@@ -282,6 +287,11 @@ export class ServerConnection implements FrameGuardHost, HookQueueHost, ContextO
 
   onRefuse(error: ProtocolError): void {
     this.failProtocol(error);
+  }
+
+  hold(on: boolean): void {
+    if (on) this.raw.pause();
+    else if (!this.paused) this.raw.resume();
   }
 
   // HookQueueHost
@@ -417,6 +427,15 @@ export class ServerConnection implements FrameGuardHost, HookQueueHost, ContextO
   }
 
   private message(data: RawData, isBinary: boolean): void {
+    try {
+      this.take(data, isBinary);
+    } finally {
+      this.guard?.arrived();
+    }
+  }
+
+  /** A data message from `ws`: the recovery offer, or frames for the decoder. */
+  private take(data: RawData, isBinary: boolean): void {
     this.scope.rooms.stats.received(Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength);
     if (this.cause || this.decoderPart?.error) return;
     if (this.firstFrame) {

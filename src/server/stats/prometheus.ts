@@ -18,7 +18,7 @@ function label(value: string): string {
  * Renders `stats` as Prometheus metrics: gauges `<prefix>_connections`, `<prefix>_rooms` and
  * `<prefix>_adapter_up` (1 or 0; left out until the adapter reports, so never with the in-memory
  * adapter); counters `<prefix>_messages_received_total`, `<prefix>_received_bytes_total`,
- * `<prefix>_messages_sent_total`, `<prefix>_sent_bytes_total`,
+ * `<prefix>_messages_sent_total`, `<prefix>_sent_bytes_total`, `<prefix>_sent_wire_bytes_total`,
  * `<prefix>_upgrades_refused_total{status}`, `<prefix>_connections_closed_total{cause}`,
  * `<prefix>_adapter_downs_total` and `<prefix>_recovery_total{result="hit|miss|fresh"}`.
  *
@@ -48,6 +48,7 @@ export function statsToPrometheus(stats: HxWsStats, prefix = 'hx_ws', labels: Re
   metric('received_bytes_total', 'counter', 'Payload bytes of the data frames received.', [[{}, stats.bytesIn]]);
   metric('messages_sent_total', 'counter', 'Messages sent, one per socket.', [[{}, stats.messagesOut]]);
   metric('sent_bytes_total', 'counter', 'UTF-8 bytes of the messages sent.', [[{}, stats.bytesOut]]);
+  metric('sent_wire_bytes_total', 'counter', 'Bytes of the messages sent as framed on the wire (compressed where compressed).', [[{}, stats.wireBytesOut]]);
   metric(
     'upgrades_refused_total',
     'counter',

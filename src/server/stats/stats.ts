@@ -44,6 +44,12 @@ export interface HxWsStats {
   readonly messagesOut: number;
   /** UTF-8 bytes of those messages (payload only, no frame headers). */
   readonly bytesOut: number;
+  /**
+   * Bytes of those messages as framed for the wire: frame headers included, and the compressed
+   * size of a compressed message. A message `ws` compressed itself (a socket with server context
+   * takeover) counts its uncompressed size: an upper bound.
+   */
+  readonly wireBytesOut: number;
   /** Upgrades refused, by HTTP status. */
   readonly refusals: Readonly<Record<StatsRefusalStatus, number>>;
   /** Connections closed, by cause (see `CloseCause`). */
@@ -76,6 +82,7 @@ export class ServerStats {
   private bytesIn = 0;
   private messagesOut = 0;
   private bytesOut = 0;
+  private wireBytesOut = 0;
   private readonly refusals = zeroes(REFUSAL_STATUSES);
   private readonly closes = zeroes(CLOSE_CAUSES);
   private state: AdapterState | 'none' = 'none';
@@ -94,14 +101,18 @@ export class ServerStats {
   private lastText = '';
   private lastBytes = 0;
 
-  /** A text message went to one socket. */
-  sent(text: string): void {
+  /**
+   * A text message went to one socket.
+   * @param wire the bytes its frame took on the wire, when known (else the frame of its payload)
+   */
+  sent(text: string, wire?: number): void {
     this.messagesOut += 1;
     if (text !== this.lastText) {
       this.lastText = text;
       this.lastBytes = Buffer.byteLength(text, 'utf8');
     }
     this.bytesOut += this.lastBytes;
+    this.wireBytesOut += wire ?? this.lastBytes + (this.lastBytes < 126 ? 2 : this.lastBytes < 65536 ? 4 : 10);
   }
 
   /** An upgrade was refused with `status`. */
@@ -140,6 +151,7 @@ export class ServerStats {
       bytesIn: this.bytesIn,
       messagesOut: this.messagesOut,
       bytesOut: this.bytesOut,
+      wireBytesOut: this.wireBytesOut,
       refusals: { ...this.refusals },
       closes: { ...this.closes },
       adapter: { state: this.state, downs: this.downs },

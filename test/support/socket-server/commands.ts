@@ -120,6 +120,9 @@ export interface Commands {
   redis: { args: NoArgs; result: { available: boolean; reason: string | null } };
   landed: { args: NoArgs; result: RedisServerName[] };
   redisRoomcast: { args: { start?: number; count: number; template: string; via?: RedisServerName }; result: number };
+  // Compression, `/hxz/` (hxz-endpoint.ts).
+  zcast: { args: { start?: number; count: number; template: string; direct?: string }; result: number };
+  compressed: { args: NoArgs; result: { extensions: string[]; bytesOut: number; wireBytesOut: number } };
   // Authentication with recovery, `/hxa/` (hxa-endpoint.ts).
   expire: { args: NoArgs; result: number };
   authRoomcast: { args: { start?: number; count: number; template: string }; result: number };

@@ -13,6 +13,7 @@
  *   with HX-Request-Id; `/hxu/` forgets a dropped chunked upload at once;
  * - `/hxr/<channel>` (hxr-endpoint.ts): the server helper with recovery on;
  * - `/hxa/<channel>` (hxa-endpoint.ts): the server helper with `authenticate` and recovery;
+ * - `/hxz/<channel>` (hxz-endpoint.ts): the server helper with compression (permessage-deflate);
  * - `/hxrr/<channel>` (hxrr-endpoint.ts): two of them, A and B, on a throwaway redis-server;
  * - `/chat` (chat-endpoint.ts): the demo's chat room.
  * The commands of channels.ts (`state`, `send`, `close`, `drop`, `refuse`, ...) work on every kind.
@@ -30,6 +31,7 @@ import { hxEndpoint } from './hx-endpoint.js';
 import { hxaEndpoint } from './hxa-endpoint.js';
 import { hxrEndpoint } from './hxr-endpoint.js';
 import { hxrrEndpoint } from './hxrr-endpoint.js';
+import { hxzEndpoint } from './hxz-endpoint.js';
 import { wsEndpoint } from './ws-endpoint.js';
 
 type ServeContext = Parameters<NonNullable<TestRunnerPlugin['serve']>>[0];
@@ -47,9 +49,10 @@ export function wsTestServer({ prefix = '/ws/' }: WsTestServerOptions = {}): Tes
   const hxr = hxrEndpoint(hx);
   const hxa = hxaEndpoint(hx);
   const hxrr = hxrrEndpoint(channels, hx);
+  const hxz = hxzEndpoint(hx);
   const chat = chatEndpoint();
   // In the order their `upgrade` listeners must run: /hx/'s gate before any helper's own listener.
-  const endpoints = [ws, hx, hxr, hxa, hxrr, chat];
+  const endpoints = [ws, hx, hxr, hxa, hxrr, hxz, chat];
 
   /** Every command's handler: the build fails if one is missing, or takes or gives other types than commands.ts says. */
   const handlers = {
@@ -59,6 +62,7 @@ export function wsTestServer({ prefix = '/ws/' }: WsTestServerOptions = {}): Tes
     ...hxr.commands,
     ...hxa.commands,
     ...hxrr.commands,
+    ...hxz.commands,
     ...chat.commands,
   } satisfies Handlers<CommandName>;
 
@@ -66,7 +70,10 @@ export function wsTestServer({ prefix = '/ws/' }: WsTestServerOptions = {}): Tes
     name: 'ws-test-server',
     async serverStart({ server }) {
       // The runner's server is an HTTP one (its type says net.Server).
-      for (const endpoint of endpoints) await endpoint.start(server as HttpServer);
+      // Each endpoint adds an `upgrade` listener (some two): more than Node's default warning count.
+      const http = server as HttpServer;
+      http.setMaxListeners(Math.max(http.getMaxListeners(), 2 * endpoints.length + 4));
+      for (const endpoint of endpoints) await endpoint.start(http);
     },
     async serve(context: ServeContext) {
       // The demo chat room's uploaded files, as `npm start` serves them.
