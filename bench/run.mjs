@@ -6,7 +6,7 @@
 //   1 s idle, default 5), --messages N (default 10000),
 //   --upload-mb N (oob and raw upload, default 256), --inline-mb N (inline-base64, default 32),
 //   --upload-rounds N (default 3), --chunked-mb N (chunked upload into the disk sink, default
-//   1024), --chunk-size S (default 1MB), --chunked-rounds N (default 3),
+//   1024), --chunk-size S[,S...] (default 1MB,4MB), --chunked-rounds N (default 3),
 //   --latency-seconds N (default 10), --rate N (default 1000), --cycles N (churn, default 1000),
 //   --only a,b (sections: swap, latency, churn, upload, chunked, size; `uploads` is upload and
 //   chunked; and/or contender names), --skip swap,latency,churn,upload,chunked,size, --firefox / --webkit (run in Firefox or WebKit instead of Chromium; WebKit: swap and latency only),
@@ -50,7 +50,9 @@ const UPLOAD_OOB_BYTES = Number(opt('upload-mb', 256)) * 1024 * 1024;
 const UPLOAD_INLINE_BYTES = Number(opt('inline-mb', 32)) * 1024 * 1024;
 const UPLOAD_ROUNDS = Number(opt('upload-rounds', 3));
 const CHUNKED_BYTES = Number(opt('chunked-mb', 1024)) * 1024 * 1024;
-const CHUNK_SIZE = opt('chunk-size', '1MB');
+/** `--chunk-size 1MB,4MB`: a chunked case per size (the dropped case with the first). */
+const CHUNK_SIZES = opt('chunk-size', '1MB,4MB').split(',');
+const CHUNK_SIZE = CHUNK_SIZES[0];
 const CHUNKED_ROUNDS = Number(opt('chunked-rounds', 3));
 const FIRST_MS = Number(opt('first-ms', 5_000));
 const STALL_MS = Number(opt('stall-ms', 10_000));
@@ -155,10 +157,13 @@ for (const c of contenders.filter((c) => OUR_CONTENDERS.has(c.name) || c.name ==
   bundles.set(`${c.name}-profile`, r.code);
 }
 
+// The chunked section's page: the elements with the chunked feature (bench/entries/chunked.js).
+if (wanted('chunked')) bundles.set('chunked', (await bundle({ entry: 'bench/entries/chunked.js' })).code);
+
 function pageHtml(name, mode, url) {
   const base = name.replace(/-profile$/, '');
   const c = byName.get(base);
-  if (!c) return null;
+  if (!c && !(name === 'chunked' && mode === 'chunked')) return null;
   const ws = url.searchParams.get('ws') ?? `/ws/${url.searchParams.get('ch') ?? base}`;
   let body;
   if (mode === 'swap') {
@@ -845,16 +850,19 @@ if (wanted('upload')) {
  */
 async function chunkedRun(chunk, bytes, killAt = null) {
   const file = makeFile(bytes);
-  const sink = await startSink('bench/upload-hx-sink.mjs', ['--expose-gc', '--import', 'tsx']);
+  const raw = chunk === 'raw';
+  const sink = raw ? await startSink('bench/upload-sink.mjs', ['--expose-gc', ...(process.env.HX_SINK_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HX_SINK_PROF}`] : [])]) : await startSink('bench/upload-hx-sink.mjs', ['--expose-gc', '--import', 'tsx', ...(process.env.HX_SINK_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HX_SINK_PROF}`] : [])]);
   const connected = sink.next('connected', 15_000);
   const wsUrl = `ws://127.0.0.1:${sink.port}/`;
-  const p = await openPage('element', 'chunked', `&ws=${encodeURIComponent(wsUrl)}${chunk ? `&chunk=${encodeURIComponent(chunk)}` : ''}`);
+  const p = raw
+    ? await openPage('raw', 'upload', `&enc=raw&ws=${encodeURIComponent(wsUrl)}`)
+    : await openPage('chunked', 'chunked', `&ws=${encodeURIComponent(wsUrl)}${chunk ? `&chunk=${encodeURIComponent(chunk)}` : ''}`);
   await connected;
   await p.page.bringToFront();
   const input = await p.page.$('input[type=file]');
   await input.uploadFile(file);
   const clock = await clockOffset(p.page);
-  sink.child.send({ type: 'expect', bytes, killAt });
+  sink.child.send(raw ? { type: 'expect', bytes, mode: 'binary' } : { type: 'expect', bytes, killAt });
   await sleep(200);
   let result = null;
   const done = sink.next('done', 600_000).then(
@@ -870,10 +878,14 @@ async function chunkedRun(chunk, bytes, killAt = null) {
       return send.call(this, data);
     };
     const t = window.bench.now();
-    document.querySelector('input[type=file]').form.requestSubmit();
+    const input = document.querySelector('input[type=file]');
+    if (window.rawSend) window.rawSend(input.files[0]);
+    else input.form.requestSubmit();
     return t;
   });
   await done;
+  // The bare `ws` sink says `received` (the message's bytes) and has no wire count.
+  if (raw && result) Object.assign(result, { size: result.received, wireBytes: result.received, kills: 0 });
   if (!result || result.size !== bytes) log(`  chunked run incomplete: ${JSON.stringify(result)}`);
   const handed = await p.page.evaluate(() => window.handed);
   sink.child.kill();
@@ -898,12 +910,18 @@ async function chunkedRun(chunk, bytes, killAt = null) {
 
 if (wanted('chunked') && contenders.some((c) => c.name === 'element')) {
   const bytes = CHUNKED_BYTES;
+  // `--chunked-cases raw,unchunked,chunked,dropped` (default all) picks the cases; raw is the
+  // baseline of the × raw column (issue 24): the bare page's `ws.send(file)` to a bare `ws` sink.
+  const pick = new Set((opt('chunked-cases', '') || 'raw,unchunked,chunked,dropped').split(','));
   const cases = [
-    ['unchunked oob (in memory)', null, null],
-    [`chunked ${CHUNK_SIZE} into the disk sink`, CHUNK_SIZE, null],
-    [`chunked ${CHUNK_SIZE}, socket dropped at 50 %, resumed`, CHUNK_SIZE, bytes / 2],
-  ];
+    ['raw `ws.send(file)` (bare `ws` sink, in memory)', 'raw', null, 'raw'],
+    ['unchunked oob (in memory)', null, null, 'unchunked'],
+    ...CHUNK_SIZES.map((size) => [`chunked ${size} into the disk sink`, size, null, 'chunked']),
+    [`chunked ${CHUNK_SIZE}, socket dropped at 50 %, resumed`, CHUNK_SIZE, bytes / 2, 'dropped'],
+  ].filter((c) => pick.has(c[3]));
   const runs = new Map(cases.map(([key]) => [key, []]));
+  const chunkedLoad = loadavg();
+  log(`  chunked: load average ${chunkedLoad.map((l) => fmt(l, 2)).join(' ')}`);
   for (let round = 0; round < CHUNKED_ROUNDS; round++) {
     for (const [key, chunk, killAt] of cases) {
       const r = await chunkedRun(chunk, bytes, killAt);
@@ -928,8 +946,16 @@ if (wanted('chunked') && contenders.some((c) => c.name === 'element')) {
       runs: rs,
     };
   }
-  const base = results.chunked[cases[0][0]]?.MBps;
-  for (const r of Object.values(results.chunked)) r.vsUnchunked = ratio(r.MBps, base);
+  const base = results.chunked['unchunked oob (in memory)']?.MBps;
+  const rawBase = results.chunked[cases.find((c) => c[1] === 'raw')?.[0]]?.MBps;
+  for (const r of Object.values(results.chunked)) {
+    r.vsUnchunked = ratio(r.MBps, base);
+    r.vsRaw = ratio(r.MBps, rawBase);
+    // Each round's rate over the raw rate of the same round.
+    const raws = runs.get(cases.find((c) => c[1] === 'raw')?.[0]) ?? [];
+    r.vsRawPerRound = r.runs.map((x, i) => ratio(x.MBps, raws[i]?.MBps));
+  }
+  results.chunked.loadAverage = { before: chunkedLoad, after: loadavg() };
   rmSync(join(tmpdir(), `hx-ws-bench-${bytes}.bin`), { force: true });
 }
 
@@ -1073,15 +1099,18 @@ if (Object.keys(results.upload).length) {
   out();
 }
 if (Object.keys(results.chunked).length) {
-  out(`Chunked uploads (issue 15): one file through \`<hx-ws-send>\` to the server helper (\`attachHxWs\`) in its own process, from the send (page clock, offset-corrected) to the handler's call; chunked files go to \`diskSink\`. Median rate of ${CHUNKED_ROUNDS} interleaved rounds, the largest RSS growth and extra bytes of those rounds. RSS growth: the server process's peak over its idle RSS. Extra bytes: beyond the file, as a share of it, read by the server from TCP (both sockets) / handed by the page to \`WebSocket.send\`.`);
+  out(`Chunked uploads (issues 15, 24): one file through \`<hx-ws-send>\` to the server helper (\`attachHxWs\`) in its own process, from the send (page clock, offset-corrected) to the handler's call; chunked files go to \`diskSink\`. Raw: the bare page's \`ws.send(file)\` to a bare \`ws\` sink, to its last byte (both sinks without \`bufferutil\`). Median rate of ${CHUNKED_ROUNDS} interleaved rounds (× raw per round: each round's rate over that round's raw rate), the largest extra bytes of those rounds. RSS growth: the server process's peak over its idle RSS. Extra bytes: beyond the file, as a share of it, read by the server from TCP (both sockets) / handed by the page to \`WebSocket.send\`.`);
   out();
-  out('| upload | size | MB/s | × unchunked | server RSS growth | extra bytes (wire / handed) |');
-  out('| --- | ---: | ---: | ---: | ---: | ---: |');
-  for (const [key, r] of Object.entries(results.chunked)) {
+  out('| upload | size | MB/s | × raw | × raw per round | × unchunked | server RSS growth per round | extra bytes (wire / handed) |');
+  out('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  const { loadAverage, ...chunkedRows } = results.chunked;
+  for (const [key, r] of Object.entries(chunkedRows)) {
     out(
-      `| ${key} | ${r.bytes / 2 ** 20} MiB | ${fmt(r.MBps, 1)}${r.complete ? '' : ' (incomplete)'} | ${fmt(r.vsUnchunked, 2)} | ${fmt(r.serverRssGrowthMB)} MB | ${fmt(r.extraWire * 100, 1)} % / ${fmt(r.extraHanded * 100, 1)} % |`,
+      `| ${key} | ${r.bytes / 2 ** 20} MiB | ${fmt(r.MBps, 1)}${r.complete ? '' : ' (incomplete)'} | ${fmt(r.vsRaw, 2)} | ${r.vsRawPerRound.map((x) => fmt(x, 2)).join(' ')} | ${fmt(r.vsUnchunked, 2)} | ${r.runs.map((x) => fmt(x.serverRssGrowthMB)).join(' ')} MB | ${fmt(r.extraWire * 100, 1)} % / ${fmt(r.extraHanded * 100, 1)} % |`,
     );
   }
+  out();
+  out(`Load average (1, 5, 15 min) before the chunked section: ${loadAverage.before.map((l) => fmt(l, 2)).join(', ')}; after: ${loadAverage.after.map((l) => fmt(l, 2)).join(', ')}.`);
   out();
 }
 if (Object.keys(results.size).length) {

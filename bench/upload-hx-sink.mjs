@@ -6,7 +6,7 @@
 //   parent -> child  { type: 'expect', bytes, killAt }   killAt: drop the socket once the disk
 //                    sink has that many bytes (null: never)
 //   child -> parent  { type: 'done', at, size, path, wireBytes, sinkBytes, kills, rss0, rssPeak }
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,7 @@ import { attachHxWs, diskSink } from '../src/server/index.ts';
 const now = () => performance.timeOrigin + performance.now();
 const rss = () => process.memoryUsage.rss();
 const dir = mkdtempSync(join(tmpdir(), 'hx-ws-bench-sink-'));
-const disk = diskSink({ dir });
+const disk = diskSink({ dir, ...(process.env.HX_SINK_HWM ? { highWaterMark: Number(process.env.HX_SINK_HWM) } : {}) });
 
 let expect = null;
 let rss0 = rss();
@@ -25,13 +25,26 @@ let rssPeak = rss0;
 let wireBytes = 0;
 let sinkBytes = 0;
 let kills = 0;
-setInterval(() => (rssPeak = Math.max(rssPeak, rss())), 5).unref();
+/** With HX_SINK_MEM: what the process's RSS is made of (Linux), printed at the expect and at the peak. */
+const procStatus = () =>
+  existsSync('/proc/self/status') ? readFileSync('/proc/self/status', 'utf8').split('\n').filter((l) => /^(RssAnon|RssFile|Threads)/.test(l)).join(' ') : '';
+let atPeak = null;
+setInterval(() => {
+  const r = rss();
+  if (r > rssPeak && process.env.HX_SINK_MEM) {
+    atPeak = process.memoryUsage();
+    atPeak.status = procStatus();
+  }
+  rssPeak = Math.max(rssPeak, r);
+}, 5).unref();
 
 const GiB = 1024 ** 3;
 const http = createServer((_, res) => res.writeHead(404).end());
 attachHxWs(http, {
   origins: () => true,
   limits: { maxFileBytes: 2 * GiB, maxRequestBytes: 2 * GiB + 1024 * 1024 },
+  // Chromium sends a big message as frames of about 128 KiB: the unchunked file needs thousands.
+  maxFramesPerMessage: 1 << 20,
   fileSink: (file, ctx) => {
     const inner = disk(file, ctx);
     // Counts what the sink gets, and drops the socket at `killAt` (the resume figure).
@@ -57,6 +70,7 @@ attachHxWs(http, {
     const file = request.files[0];
     const size = file.path ? statSync(file.path).size : file.bytes.length;
     if (file.path) rmSync(file.path, { force: true });
+    if (atPeak) console.error(`at peak MB ${JSON.stringify(Object.fromEntries(Object.entries(atPeak).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v / 2 ** 20) : v])))} rss0 ${Math.round(rss0 / 2 ** 20)}`);
     process.send({ type: 'done', at, size, path: Boolean(file.path), wireBytes, sinkBytes, kills, rss0, rssPeak });
     expect = null;
   },
@@ -74,6 +88,7 @@ process.on('message', (m) => {
     globalThis.gc?.();
     rss0 = rss();
     rssPeak = rss0;
+    if (process.env.HX_SINK_MEM) console.error('at expect', procStatus());
   }
 });
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));

@@ -132,8 +132,8 @@ export interface HxWsServerOptions extends Partial<ServerLimits> {
   timers?: DecoderTimers;
   /**
    * Where the bytes of chunked files (`file/oob-chunked`, a sender with `chunk-size`) go: a
-   * function returning a `Writable` per file, e.g. {@link diskSink}. The handler gets the
-   * request once every sink has finished. A slow sink pauses reading from the socket. Default:
+   * function returning a `Writable` per file, e.g. {@link diskSink}, written as the bytes come
+   * off the socket (pieces of chunks). The handler gets the request once every sink has finished. A slow sink pauses reading from the socket. Default:
    * memory (the file's `bytes`). Unchunked files always arrive in memory.
    */
   fileSink?: FileSink;

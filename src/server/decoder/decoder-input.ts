@@ -51,7 +51,11 @@ export interface ChunkTarget {
    *   one, what arrived before the drop, at most its size): the client sends the rest
    */
   begin(file: HxWsFile): number;
-  /** The next `bytes` of `file` arrived (in order; the Buffer is the frame's own). */
+  /**
+   * The next `bytes` of `file` arrived, in order: a whole chunk, or with a transport that streams
+   * ({@link HxWsDecoder.streamPart}) a piece of one. The Buffer is the transport's own (a view of
+   * what it read), not a copy.
+   */
   write(file: HxWsFile, bytes: Buffer): void;
 }
 

@@ -85,6 +85,8 @@ export class HxWsDecoder {
   private readonly chunksInMemory: boolean;
   /** A request was refused: its binary frames are dropped until the next text frame. */
   private skipping = false;
+  /** Bytes of the chunk being streamed ({@link streamPart}) so far. */
+  private streamed = 0;
 
   /** @param options limits, clock and timeout callback; all optional */
   constructor(options: DecoderOptions = {}) {
@@ -168,6 +170,55 @@ export class HxWsDecoder {
     const file = pending.byOffset[pending.next]!;
     const left = pending.left[pending.next]!;
     return file.chunkSize === undefined ? left : Math.min(left, file.chunkSize);
+  }
+
+  /**
+   * Whether the next binary message may be streamed ({@link streamPart}, then {@link streamEnd})
+   * instead of pushed whole: it is a chunk of a `file/oob-chunked` file, and chunks go to the
+   * {@link DecoderOptions.chunks} target (not kept in memory by the decoder).
+   */
+  get streamable(): boolean {
+    const pending = this.current;
+    if (!pending || this.failure || this.closed || this.skipping || this.memory) return false;
+    return pending.byOffset[pending.next]!.chunkSize !== undefined;
+  }
+
+  /**
+   * Bytes of the chunk message being streamed, in order, as they arrive (the transport checked
+   * {@link streamable} when the message began, and that it is at most {@link expectedBinaryBytes}).
+   * They go to the chunk target at once: no message is buffered whole. Ignored once the decoder
+   * is dead or closed.
+   */
+  streamPart(bytes: Buffer): void {
+    const pending = this.current;
+    if (!pending || this.failure || this.closed) return;
+    const file = pending.byOffset[pending.next]!;
+    const left = pending.left[pending.next]!;
+    if (bytes.length > left) {
+      this.fail('size-mismatch', `file/oob-chunked offset ${pending.next} of field ${quote(file.field)}: more than the ${left} bytes left of declared size ${file.size}`, file.field);
+    }
+    this.chunks.write(file, bytes);
+    pending.left[pending.next] = left - bytes.length;
+    this.streamed += bytes.length;
+    this.clock?.progress(bytes.length);
+  }
+
+  /** The chunk message being streamed is over. @returns the request it completed, if any */
+  streamEnd(): HxWsRequest | undefined {
+    const pending = this.current;
+    const bytes = this.streamed;
+    this.streamed = 0;
+    this.partial = 0;
+    if (!pending || this.failure || this.closed) return undefined;
+    const file = pending.byOffset[pending.next]!;
+    if (bytes === 0) this.fail('size-mismatch', `file/oob-chunked offset ${pending.next} of field ${quote(file.field)}: chunk of 0 bytes`, file.field);
+    const fileDone = pending.left[pending.next] === 0;
+    if (fileDone) advance(pending, this.memory);
+    if (pending.next < pending.byOffset.length) {
+      this.clock?.progress(0, fileDone);
+      return undefined;
+    }
+    return this.complete(pending);
   }
 
   /** The request whose out-of-band files are arriving, if any (its files' `bytes` not all there). */

@@ -43,6 +43,39 @@ function headerSize(header: Buffer, have: number): number {
   return 2 + (len7 === 126 ? 2 : len7 === 127 ? 8 : 0) + (masked ? 4 : 0);
 }
 
+/** Byte order of the machine, for reading a 4-byte mask as one 32-bit word. */
+const mask32 = new Uint32Array(1);
+const mask8 = new Uint8Array(mask32.buffer);
+
+/** Byte `k` (0 to 3, taken mod 4) of a mask packed by {@link packMask}. */
+const maskByte = (mask: number, k: number): number => (mask >>> ((k & 3) << 3)) & 0xff;
+
+/** The 4 mask bytes of a frame header from `at` on, as one number (a guard keeps no buffer for it). */
+export function packMask(bytes: ArrayLike<number>, at = 0): number {
+  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+}
+
+/**
+ * Unmasks `data` in place: byte `j` is XORed with mask byte `(at + j) mod 4`, `at` being where
+ * `data` starts in its frame's payload, `mask` from {@link packMask}. Four bytes at a time where
+ * `data` is aligned; `ws`'s own unmask (without the optional `bufferutil` addon) goes byte by
+ * byte, several times slower.
+ */
+export function unmask(data: Uint8Array, mask: number, at: number): void {
+  const n = data.length;
+  let i = 0;
+  for (; i < n && ((data.byteOffset + i) & 3) !== 0; i++) data[i]! ^= maskByte(mask, at + i);
+  const words = (n - i) >>> 2;
+  if (words > 0) {
+    for (let k = 0; k < 4; k++) mask8[k] = maskByte(mask, at + i + k);
+    const word = mask32[0]!;
+    const view = new Uint32Array(data.buffer, data.byteOffset + i, words);
+    for (let w = 0; w < words; w++) view[w]! ^= word;
+    i += words * 4;
+  }
+  for (; i < n; i++) data[i]! ^= maskByte(mask, at + i);
+}
+
 /** The payload length a whole header declares. */
 function payloadLength(header: Buffer): number {
   const len7 = header[1]! & 0x7f;
@@ -90,6 +123,17 @@ export interface FrameGuardHost {
   discarding(): boolean;
   /** Binary payload bytes arrived (before `ws` has the whole frame). */
   onFileBytes(bytes: number): void;
+  /**
+   * Whether the binary message that begins now is streamed (never a compressed one): its frames
+   * never go to `ws` (which would buffer the message whole), its payload goes, unmasked, to
+   * {@link onStreamBytes} as it arrives, and {@link onStreamEnd} says when it is over. Asked
+   * once the frames before it were passed on.
+   */
+  stream(): boolean;
+  /** Payload bytes of a streamed message, in order (views of the socket's own read buffers). */
+  onStreamBytes(bytes: Buffer): void;
+  /** The streamed message is over. */
+  onStreamEnd(): void;
   /** A frame broke a rule, or a text message stalled. Data frames are no longer passed. */
   onRefuse(error: ProtocolError): void;
   /**
@@ -134,10 +178,19 @@ export class FrameGuard {
   private messageFrames = 0;
   /** The data message in progress belongs to a refused request: skipped whole. */
   private skipMessage = false;
+  /** The data message in progress is streamed ({@link FrameGuardHost.stream}), and its size bound. */
+  private streamMessage = false;
+  private streamLimit = 0;
+  /** The current frame's payload is streamed. */
+  private streaming = false;
   /** The clock of the text message in progress (made at its first frame, dropped at its end). */
   private clock: StallClock | undefined;
   private paused = false;
   private result = true;
+  /** The current frame's mask ({@link packMask}), and how many of its payload bytes were unmasked. */
+  private mask = 0;
+  private masked = false;
+  private maskAt = 0;
   /** Data messages passed on whole to `ws`, and those the connection has had from it ({@link arrived}). */
   private passed = 0;
   private arrivedCount = 0;
@@ -176,7 +229,7 @@ export class FrameGuard {
   stopData(): void {
     this.clock?.stop();
     if (this.mode !== 'pass') return;
-    const midFrame = this.payloadLeft > 0 && this.passing;
+    const midFrame = this.payloadLeft > 0 && (this.passing || this.streaming);
     this.mode = midFrame && this.message === OP_BINARY && this.opcode < 8 ? 'nothing' : 'control-only';
   }
 
@@ -244,6 +297,15 @@ export class FrameGuard {
         if (!this.passing) {
           flush(i);
           runStart = i + n;
+          if (this.streaming && this.mode === 'pass') {
+            const bytes = chunk.subarray(i, i + n);
+            unmask(bytes, this.mask, this.maskAt);
+            this.maskAt += n;
+            this.host.onStreamBytes(bytes);
+          }
+        } else if (this.masked) {
+          unmask(chunk.subarray(i, i + n), this.mask, this.maskAt);
+          this.maskAt += n;
         }
         this.payloadLeft -= n;
         i += n;
@@ -269,7 +331,10 @@ export class FrameGuard {
         }
       }
       this.decide(() => flush(start));
+      this.masked = false;
+      if (this.streaming) this.takeMask(chunk, start, false);
       if (this.passing && this.mode !== 'nothing') {
+        this.takeMask(chunk, start, true);
         if (this.carried > 0) {
           flush(start);
           this.result = this.forward.call(this.receiver, Buffer.from(scratch.subarray(0, this.carried))) && this.result;
@@ -293,6 +358,25 @@ export class FrameGuard {
   }
 
   /**
+   * The frame whose whole header is in `scratch` is passed on: the guard unmasks its payload
+   * itself (see {@link unmask}) and passes on a header whose mask is zero, which `ws` leaves as it
+   * is. The header's bytes from `start` in `chunk` on (those after the ones carried) are changed
+   * there, the carried ones in `scratch`, which is what is passed on for them. A streamed
+   * frame (`zero` false) is not passed on: only its mask is read.
+   */
+  private takeMask(chunk: Buffer, start: number, zero: boolean): void {
+    const length = this.headerLength;
+    if ((scratch[1]! & 0x80) === 0) return;
+    this.mask = packMask(scratch, length - 4);
+    for (let k = length - 4; zero && k < length; k++) {
+      if (k < this.carried) scratch[k] = 0;
+      else chunk[start + k - this.carried] = 0;
+    }
+    this.masked = true;
+    this.maskAt = 0;
+  }
+
+  /**
    * Decides what to do with the frame whose header just completed.
    * @param catchUp passes on the bytes before this header, so that `ws` and the decoder have
    *   seen every earlier frame (called before asking the decoder, and before refusing)
@@ -306,12 +390,17 @@ export class FrameGuard {
     this.fin = (scratch[0]! & 0x80) !== 0;
     this.payloadLeft = length;
     this.passing = this.mode !== 'nothing';
+    this.streaming = false;
     if (opcode >= 8) return;
     if (opcode !== OP_CONTINUATION) {
       this.message = opcode;
       this.messageBytes = 0;
       this.messageFrames = 0;
       this.skipMessage = opcode === OP_BINARY && this.mode === 'pass' && this.host.discarding();
+      // A compressed message (RSV1, permessage-deflate) is left to ws, which inflates it.
+      const compressed = (scratch[0]! & 0x40) !== 0;
+      this.streamMessage = opcode === OP_BINARY && !compressed && this.mode === 'pass' && !this.skipMessage && this.host.stream();
+      if (this.streamMessage) this.streamLimit = this.host.expectedBinary() ?? 0;
     }
     this.messageBytes += length;
     this.messageFrames += 1;
@@ -325,6 +414,13 @@ export class FrameGuard {
     } else if (this.skipMessage) {
       // The rest of a refused request: read through, handed to nobody.
       this.passing = false;
+    } else if (this.streamMessage && binary) {
+      if (this.messageBytes > this.streamLimit) {
+        this.refuse(catchUp, 'size-mismatch', `binary message of at least ${this.messageBytes} bytes, declared size ${this.streamLimit}`);
+      } else {
+        this.passing = false;
+        this.streaming = true;
+      }
     } else if (this.message === OP_TEXT) {
       if (this.messageBytes > maxTextBytes) {
         this.refuse(catchUp, 'frame-too-large', `text message of at least ${this.messageBytes} bytes exceeds maxTextFrameBytes ${maxTextBytes}`);
@@ -356,6 +452,10 @@ export class FrameGuard {
       }
       if (this.passing && this.mode !== 'nothing' && !this.skipMessage) this.passed += 1;
       this.message = 0;
+      if (this.streaming && this.mode === 'pass') {
+        this.streaming = false;
+        this.host.onStreamEnd();
+      }
     }
   }
 

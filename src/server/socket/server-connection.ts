@@ -272,6 +272,19 @@ export class ServerConnection implements FrameGuardHost, HookQueueHost, ContextO
     this.decoderPart?.touch(bytes);
   }
 
+  // Chunks stream into their sink as they arrive: `ws` would hold each one whole, and copy it.
+  stream(): boolean {
+    return !this.cause && this.decoderPart?.streamable === true;
+  }
+
+  onStreamBytes(bytes: Buffer): void {
+    this.decode(bytes.length, () => this.decoder.streamPart(bytes));
+  }
+
+  onStreamEnd(): void {
+    this.decode(0, () => this.decoder.streamEnd());
+  }
+
   onRefuse(error: ProtocolError): void {
     this.failProtocol(error);
   }
@@ -440,9 +453,19 @@ export class ServerConnection implements FrameGuardHost, HookQueueHost, ContextO
         return;
       }
     }
-    let request: HxWsRequest | undefined;
+    this.decode(0, () => this.decoder.push(data, isBinary));
+  }
+
+  /**
+   * One step of the decoder (a whole frame, or a part or the end of a streamed chunk, whose
+   * `bytes` count as received), the statuses it owes sent, the request it completed delivered.
+   */
+  private decode(bytes: number, step: () => HxWsRequest | undefined | void): void {
+    if (bytes > 0) this.scope.rooms.stats.received(bytes);
+    if (this.cause || this.decoderPart?.error) return;
+    let request: HxWsRequest | undefined | void;
     try {
-      request = this.decoder.push(data, isBinary);
+      request = step();
     } catch (error) {
       if (error instanceof ProtocolError) this.failProtocol(error);
       else this.scope.reportError(error as Error, this.ctx);

@@ -16,8 +16,9 @@ import type { HxWsFile } from '../decoder/request.js';
 
 /**
  * Where a chunked file's bytes go: called once per `file/oob-chunked` file when its request's
- * JSON arrives (not again when a drop is resumed), it returns the `Writable` its chunks are
- * written to, in order. The request reaches the handler once every sink of it has finished
+ * JSON arrives (not again when a drop is resumed), it returns the `Writable` its bytes are
+ * written to, in order, as they arrive from the socket: a write is a piece of a chunk (what one
+ * socket read brought), not a whole chunk, so a chunk is never held whole in memory. The request reaches the handler once every sink of it has finished
  * (`end()` and the `finish` event). A failed request, an upload whose resume window ended and a
  * shutdown destroy the sink with an error, after which it should remove what it wrote.
  */
