@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { Buffer } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createServer } from 'node:http';
@@ -205,6 +206,17 @@ describe('compression: what pages send', () => {
     c.ws.send(Buffer.alloc(300_000));
     await until(() => s.requests.length === 2, `both requests (${s.errors.map((e) => e.message).join('; ')})`);
     assert.equal(s.requests[1]!.files[0]!.bytes.length, 300_000);
+    c.ws.close();
+  });
+
+  it('takes a file the page compressed although it could not shrink it (its frame is longer than the file)', async (t) => {
+    const s = await start(t, { compression: true });
+    const c = await client(s.url, { threshold: 0 });
+    const file = randomBytes(300_000);
+    c.ws.send(json({ file: oobFile('noise.bin', file.length, 0) }));
+    c.ws.send(file, { compress: true });
+    await until(() => s.requests.length === 1, `the request (${s.errors.map((e) => e.message).join('; ')})`);
+    assert.ok(Buffer.from(s.requests[0]!.files[0]!.bytes).equals(file));
     c.ws.close();
   });
 

@@ -51,6 +51,13 @@ const mask8 = new Uint8Array(mask32.buffer);
 const maskByte = (mask: number, k: number): number => (mask >>> ((k & 3) << 3)) & 0xff;
 
 /** The 4 mask bytes of a frame header from `at` on, as one number (a guard keeps no buffer for it). */
+
+/** Frames shorter than this count toward `maxFramesPerMessage` (a flood is made of tiny ones). */
+const SMALL_FRAME_BYTES = 4096;
+
+/** More than deflate can turn `n` bytes into (data it cannot compress: a few bytes per 64 KiB block, and a tail). */
+const deflateBound = (n: number): number => n + (n >>> 12) + 64;
+
 export function packMask(bytes: ArrayLike<number>, at = 0): number {
   return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
 }
@@ -176,6 +183,8 @@ export class FrameGuard {
   private messageBytes = 0;
   /** Frames of the data message in progress. */
   private messageFrames = 0;
+  /** Whether the current message is compressed (RSV1): its wire length is not its size. */
+  private compressed = false;
   /** The data message in progress belongs to a refused request: skipped whole. */
   private skipMessage = false;
   /** The data message in progress is streamed ({@link FrameGuardHost.stream}), and its size bound. */
@@ -398,12 +407,13 @@ export class FrameGuard {
       this.messageFrames = 0;
       this.skipMessage = opcode === OP_BINARY && this.mode === 'pass' && this.host.discarding();
       // A compressed message (RSV1, permessage-deflate) is left to ws, which inflates it.
-      const compressed = (scratch[0]! & 0x40) !== 0;
+      const compressed = (this.compressed = (scratch[0]! & 0x40) !== 0);
       this.streamMessage = opcode === OP_BINARY && !compressed && this.mode === 'pass' && !this.skipMessage && this.host.stream();
       if (this.streamMessage) this.streamLimit = this.host.expectedBinary() ?? 0;
     }
     this.messageBytes += length;
-    this.messageFrames += 1;
+    // Only small frames count: a browser cuts a big message into big frames (Chromium: ~128 KiB).
+    if (length < SMALL_FRAME_BYTES) this.messageFrames += 1;
     if (this.mode !== 'pass') {
       this.passing = false;
       return;
@@ -431,7 +441,9 @@ export class FrameGuard {
       const expected = this.host.expectedBinary();
       if (expected === undefined) {
         this.refuse(catchUp, 'unexpected-binary', `binary frame of ${this.messageBytes} bytes with no file/oob pending`);
-      } else if (this.messageBytes > expected) {
+      } else if (this.messageBytes > (this.compressed ? deflateBound(expected) : expected)) {
+        // A compressed file may come out a little longer than the file (incompressible data);
+        // what it inflates to is held to the declared size by ws's inflate limit.
         this.refuse(catchUp, 'size-mismatch', `binary message of at least ${this.messageBytes} bytes, declared size ${expected}`);
       }
     }

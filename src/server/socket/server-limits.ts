@@ -56,10 +56,11 @@ export interface ServerLimits {
    */
   resumeWindowMs: number;
   /**
-   * Most frames one data message may have (its first frame and its continuations). `ws` keeps
-   * every fragment until the message is whole, so a flood of tiny continuation frames costs far
-   * more memory than its bytes; over it the socket is closed with 1008 (`too-many-fragments`).
-   * Browsers send each message as one frame. Default 1024.
+   * Most small frames (under 4 KiB) one data message may have (its first frame and its
+   * continuations). `ws` keeps every fragment until the message is whole, so a flood of tiny
+   * continuation frames costs far more memory than its bytes; over it the socket is closed with
+   * 1008 (`too-many-fragments`). Bigger frames do not count: browsers cut a big message into
+   * frames of their own size (Chromium: about 128 KiB). Default 1024.
    */
   maxFramesPerMessage: number;
   /**
