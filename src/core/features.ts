@@ -132,6 +132,11 @@ export interface Features {
   evaluate?: (expression: string) => unknown;
   /** Extra `hx-swap-oob` styles (morph), by lower-case style name (`morph:innerhtml`, `outermorph`). */
   styles?: Record<string, SwapStyleFn>;
+  /**
+   * Attribute mode: the swap adds here the elements it put in from a message with no `hx-ws` in
+   * it, so that the shim's observer does not look inside them (it takes each mark once).
+   */
+  plain?: WeakSet<Node>;
 }
 
 /** The slots filled so far. */

@@ -36,11 +36,6 @@ export {
   type SwapStyle,
 } from './fragments.js';
 
-/**
- * For attribute mode (internal): while `plain` is set, the elements a swap puts in are added to it
- * when the message has no `hx-ws` in it, so the shim's observer can skip looking inside them.
- */
-export const swapNotes: { plain: WeakSet<Node> | null } = { plain: null };
 const HX_WS = /hx-ws/i;
 
 /** Per-call overrides of the page-wide {@link config}. */
@@ -116,7 +111,7 @@ export function swapMessage(html: string, source: Element, options: SwapOptions 
   }
 
   if (added.length === 0) return outcome;
-  const plain = swapNotes.plain;
+  const plain = features.plain;
   if (plain && !HX_WS.test(html)) for (const el of added) plain.add(el);
   if (focus) restoreFocus(focus, added);
   features.swapped?.(source, added);

@@ -11,7 +11,7 @@ import { reportProblem } from '../../core/dispatch.js';
 import { parseHxWs } from './grammar.js';
 import { Sender } from '../../send/sender.js';
 import { attributeSetting } from '../../settings.js';
-import { swapNotes } from '../../swap/swap.js';
+import { features } from '../../core/features.js';
 
 export { connectionOf, type SocketConnection, type ConnectionStatus } from '../../connection/socket-connection.js';
 
@@ -166,7 +166,7 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
   };
 
   // Elements swapped in from a message with no `hx-ws` in it carry none: not looked into.
-  const plain = (swapNotes.plain ??= new WeakSet());
+  const plain = (features.plain ??= new WeakSet());
   const observer = new MutationObserver((records) => {
     let removed = false;
     for (const r of records) {
