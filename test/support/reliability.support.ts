@@ -6,6 +6,7 @@ import type { HxWsConnectElement } from '../../src/elements/connect-element.js';
 import type { HxWsErrorEvent, OutgoingRequest } from '../../src/events.js';
 import type { HxWsSendElement } from '../../src/elements/send-element.js';
 import type { Channel, Delivery } from './server.js';
+import { sha256 } from './send.support.js';
 
 /** How a request travels: no file, files out of band, files inline. */
 export type Kind = 'plain' | 'oob' | 'inline';
@@ -23,11 +24,6 @@ export function filesFor(rid: number): File[] {
   });
 }
 
-/** Hex SHA-256 of a file. */
-export async function sha256(file: Blob): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** A connecting element with one sender per kind, and every error event it heard. */
 export interface SendingPage {

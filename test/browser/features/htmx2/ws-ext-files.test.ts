@@ -7,7 +7,7 @@ import { defineWsExtension } from '../../../../src/htmx2.js';
 import { Channel } from '../../../support/server.js';
 import { mount, unmountAll } from '../../../support/modes.js';
 import { htmx, loadScript, unloadHtmx } from '../../../support/scripts.js';
-import { binaryFile, setFiles } from '../../../support/send.support.js';
+import { binaryFile, setFiles, sha256 } from '../../../support/send.support.js';
 
 let scripts: HTMLScriptElement[] = [];
 
@@ -17,12 +17,6 @@ afterEach(async () => {
   for (const s of scripts.reverse()) unloadHtmx(s);
   scripts = [];
 });
-
-async function sha256(file: Blob): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 
 /** The page as written for htmx-ext-ws, with `encoding` on the form (or none). */
 async function page(ch: Channel, path: string, encoding: string | null): Promise<HTMLElement> {

@@ -8,7 +8,7 @@ import { defineHxWsExtension } from '../../../../src/htmx4.js';
 import { Channel } from '../../../support/server.js';
 import { mount, unmountAll } from '../../../support/modes.js';
 import { htmx, loadScript, unloadHtmx } from '../../../support/scripts.js';
-import { binaryFile, setFiles } from '../../../support/send.support.js';
+import { binaryFile, setFiles, sha256 } from '../../../support/send.support.js';
 
 let scripts: HTMLScriptElement[] = [];
 afterEach(async () => {
@@ -18,12 +18,6 @@ afterEach(async () => {
   scripts = [];
   sinon.restore();
 });
-
-async function sha256(file: Blob): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 
 async function page(ch: Channel, path: string, attrs = ''): Promise<HTMLElement> {
   const box = mount(`<div hx-ws:connect="${path}"><form hx-ws:send ${attrs}><input name="note" value="hi"><input type="file" name="photo"><button id="go">send</button></form></div>`);
