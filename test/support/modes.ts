@@ -79,6 +79,16 @@ export function mount(markup: string, before?: (box: HTMLElement) => void): HTML
   return box;
 }
 
+/**
+ * Keeps the test page where it is for the whole file: a form whose sender is not wired (yet, or
+ * any more) would otherwise submit and navigate away. Call at the top level of a test file.
+ */
+export function keepPageOnSubmit(): void {
+  const keep = (e: Event): void => e.preventDefault();
+  before(() => document.addEventListener('submit', keep));
+  after(() => document.removeEventListener('submit', keep));
+}
+
 /** Removes every box {@link mount} made. Call in `afterEach`. */
 export function unmountAll(): void {
   for (const box of mounted.splice(0)) box.remove();

@@ -10,13 +10,11 @@ import { CONNECT_SETTINGS, SEND_SETTINGS } from '../../../src/settings.js';
 import { HxWsConnectElement } from '../../../src/elements/connect-element.js';
 import { HxWsSendElement } from '../../../src/elements/send-element.js';
 import { Channel } from '../../support/server.js';
-import { connection, modes, mount, openRoom, unmountAll, whenOpen } from '../../support/modes.js';
+import { connection, modes, mount, openRoom, unmountAll, whenOpen, keepPageOnSubmit } from '../../support/modes.js';
 import { setFiles, textFile } from '../../support/send.support.js';
 import '../../../src/full.js'; // every feature, as before the core/feature split
 
-const keepPage = (e: Event) => e.preventDefault();
-before(() => document.addEventListener('submit', keepPage));
-after(() => document.removeEventListener('submit', keepPage));
+keepPageOnSubmit();
 
 afterEach(() => {
   unmountAll();

@@ -7,12 +7,10 @@ import '../../../src/upgrade.js';
 import { features } from '../../../src/core/features.js';
 import type { HxWsErrorEvent } from '../../../src/events.js';
 import { Channel } from '../../support/server.js';
-import { connection, modes, mount, unmountAll, whenOpen } from '../../support/modes.js';
+import { connection, modes, mount, unmountAll, whenOpen, keepPageOnSubmit } from '../../support/modes.js';
 import { setFiles, textFile } from '../../support/send.support.js';
 
-const keepPage = (e: Event) => e.preventDefault();
-before(() => document.addEventListener('submit', keepPage));
-after(() => document.removeEventListener('submit', keepPage));
+keepPageOnSubmit();
 
 afterEach(() => {
   unmountAll();

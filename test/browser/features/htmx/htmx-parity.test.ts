@@ -10,14 +10,11 @@ import { config } from '../../../../src/config.js';
 import type { HxWsErrorEvent } from '../../../../src/events.js';
 import type { HxWsSendElement } from '../../../../src/elements/send-element.js';
 import { Channel } from '../../../support/server.js';
-import { attributeMode, connection, elementMode, mount, unmountAll, whenOpen, type Mode } from '../../../support/modes.js';
+import { attributeMode, connection, elementMode, mount, unmountAll, whenOpen, type Mode, keepPageOnSubmit } from '../../../support/modes.js';
 import { htmx, loadScript, unloadHtmx } from '../../../support/scripts.js';
 import '../../../../src/full.js'; // every feature, as before the core/feature split
 
-// An unwired form (inside hx-disable) would let the browser submit and leave the test page.
-const keepPage = (e: Event) => e.preventDefault();
-before(() => document.addEventListener('submit', keepPage));
-after(() => document.removeEventListener('submit', keepPage));
+keepPageOnSubmit();
 
 const saved = { ...config };
 afterEach(() => {

@@ -6,12 +6,10 @@ import { connectionOf } from '../../../../src/connection/socket-connection.js';
 import { shim } from '../../../../src/upgrade.js';
 import { next } from '../../../support/events.js';
 import { Channel } from '../../../support/server.js';
-import { connection, mount, unmountAll, whenOpen } from '../../../support/modes.js';
+import { connection, mount, unmountAll, whenOpen, keepPageOnSubmit } from '../../../support/modes.js';
 import '../../../../src/full.js'; // every feature, as before the core/feature split
 
-const keepPage = (e: Event) => e.preventDefault();
-before(() => document.addEventListener('submit', keepPage));
-after(() => document.removeEventListener('submit', keepPage));
+keepPageOnSubmit();
 
 afterEach(async () => {
   unmountAll();

@@ -4,14 +4,11 @@ import { expect } from '@open-wc/testing';
 import sinon from 'sinon';
 import '../../../../src/upgrade.js';
 import { Channel } from '../../../support/server.js';
-import { modes, mount, openRoom, unmountAll, whenOpen, type Mode } from '../../../support/modes.js';
+import { modes, mount, openRoom, unmountAll, whenOpen, type Mode, keepPageOnSubmit } from '../../../support/modes.js';
 import { bytesFile, setFiles, sha256, textFile } from '../../../support/send.support.js';
 import '../../../../src/full.js'; // every feature, as before the core/feature split
 
-// A sender that is not wired would let the browser submit the form and leave the test page.
-const keepPage = (e: Event) => e.preventDefault();
-before(() => document.addEventListener('submit', keepPage));
-after(() => document.removeEventListener('submit', keepPage));
+keepPageOnSubmit();
 
 afterEach(() => {
   unmountAll();

@@ -4,12 +4,10 @@ import { expect, waitUntil } from '@open-wc/testing';
 import { connectionOf } from '../../../../src/connection/socket-connection.js';
 import { observeHxWs, shim } from '../../../../src/upgrade.js';
 import { Channel } from '../../../support/server.js';
-import { mount, unmountAll, whenOpen } from '../../../support/modes.js';
+import { mount, unmountAll, whenOpen, keepPageOnSubmit } from '../../../support/modes.js';
 import '../../../../src/full.js'; // every feature, as before the core/feature split
 
-const keepPage = (e: Event) => e.preventDefault();
-before(() => document.addEventListener('submit', keepPage));
-after(() => document.removeEventListener('submit', keepPage));
+keepPageOnSubmit();
 
 afterEach(() => {
   unmountAll();
