@@ -100,7 +100,7 @@ describe('issue 17.1: frames are refused from their header; partial frames time 
     const { code } = await client.closed;
     clearInterval(pinging);
     assert.equal(code, 1008);
-    assert.equal((errors[0] as ProtocolError).kind, 'frame-timeout', 'pings are not progress');
+    assert.equal((errors[0] as ProtocolError).kind, 'frame-timeout', 'pings are not progress: ' + (errors[0] as ProtocolError).message);
     client.socket.destroy();
   });
 

@@ -1,8 +1,9 @@
 /**
  * A clock that notices a transfer that stopped or slowed to a trickle. It fails when no
  * progress came for `idleMs` (idle), or when a window of `idleMs` carried some bytes but fewer
- * than `minBytesPerSecond` a second and finished no frame (slow). Used for pending oob files and
- * for text messages still arriving. Only what the caller counts is progress; pings and other
+ * than `minBytesPerSecond` a second and finished no frame (slow; a window whose bytes all came in
+ * its first half is judged at the idle deadline instead, so a stop is reported as one). Used for
+ * pending oob files and for text messages still arriving. Only what the caller counts is progress; pings and other
  * traffic are not.
  *
  * @module
@@ -23,6 +24,8 @@ export class StallClock {
   private windowStart = 0;
   private windowBytes = 0;
   private windowDone = false;
+  /** The window ended slow but its bytes stopped early; waiting for the idle deadline. */
+  private late = false;
 
   /**
    * @param timers the clock
@@ -89,6 +92,7 @@ export class StallClock {
     this.windowStart = now;
     this.windowBytes = 0;
     this.windowDone = false;
+    this.late = false;
   }
 
   private schedule(): void {
@@ -113,10 +117,18 @@ export class StallClock {
     const windowMs = now - this.windowStart;
     if (windowMs >= this.idleMs) {
       const slow = this.windowBytes > 0 && !this.windowDone && this.windowBytes * 1000 < this.minBytesPerSecond * windowMs;
-      if (slow) return this.fire({ kind: 'slow', bytes: this.windowBytes, windowMs });
+      if (slow) {
+        // Bytes still coming in the window's second half: a trickle. Bytes that came early and
+        // stopped: a stall, told apart at the idle deadline (slow if bytes came by then).
+        if (this.late || idle * 2 < windowMs) return this.fire({ kind: 'slow', bytes: this.windowBytes, windowMs });
+        this.late = true;
+        this.timer = this.timers.setTimeout(() => this.check(), Math.max(1, this.lastProgress + this.idleMs - now));
+        return;
+      }
       this.windowStart = now;
       this.windowBytes = 0;
       this.windowDone = false;
+      this.late = false;
     }
     this.schedule();
   }
