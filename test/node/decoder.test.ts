@@ -460,25 +460,25 @@ describe('HxWsDecoder: issue 17 (hostile clients)', () => {
     // The CI case: the clock ticked between the start and the first bytes, so the window ended
     // 1 ms before the idle deadline; the slow rule must not take it.
     const clock = new FakeClock();
-    const timeouts: ProtocolError[] = [];
-    const decoder = slowDecoder(clock, timeouts);
-    decoder.push(json({ big: oobFile('big', 10_000, 0) }), false);
+    /** A pending file whose first 8 bytes came 1 ms in, then a window (999 ms) of nothing. */
+    const stalledWindow = () => {
+      const timeouts: ProtocolError[] = [];
+      const decoder = slowDecoder(clock, timeouts);
+      decoder.push(json({ big: oobFile('big', 10_000, 0) }), false);
+      clock.advance(1);
+      decoder.touch(8);
+      clock.advance(999);
+      return { decoder, timeouts };
+    };
+    const stop = stalledWindow();
+    assert.equal(stop.timeouts.length, 0, 'not yet: the bytes came 999 ms ago');
     clock.advance(1);
-    decoder.touch(8);
-    clock.advance(999);
-    assert.equal(timeouts.length, 0, 'not yet: the bytes came 999 ms ago');
+    assert.deepEqual(stop.timeouts.map((e) => e.kind), ['oob-timeout']);
+    // A byte again before the idle deadline: that is a trickle after all.
+    const trickle = stalledWindow();
+    trickle.decoder.touch(1);
     clock.advance(1);
-    assert.deepEqual(timeouts.map((e) => e.kind), ['oob-timeout']);
-    // The same start, and a byte again before the idle deadline: that is a trickle after all.
-    const again: ProtocolError[] = [];
-    const other = slowDecoder(clock, again);
-    other.push(json({ big: oobFile('big', 10_000, 0) }), false);
-    clock.advance(1);
-    other.touch(8);
-    clock.advance(999);
-    other.touch(1);
-    clock.advance(1);
-    assert.deepEqual(again.map((e) => e.kind), ['too-slow']);
+    assert.deepEqual(trickle.timeouts.map((e) => e.kind), ['too-slow']);
   });
 
   it('touch() without bytes keeps only the idle rule away; a fast upload never trips the rate', () => {
