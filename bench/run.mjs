@@ -204,7 +204,9 @@ async function launch() {
       protocol: 'webDriverBiDi',
       executablePath: firefox.executablePath,
       headless: true,
-      extraPrefsFirefox: FIREFOX_PREFS,
+      // Full clock precision: by default a page's performance.now() is rounded to 1 ms (with
+      // jitter), as coarse as the latencies measured here; every contender gets the same clock.
+      extraPrefsFirefox: { ...FIREFOX_PREFS, 'privacy.reduceTimerPrecision': false },
       protocolTimeout: 240_000,
     });
     return { browser: b, source: firefox.source };
