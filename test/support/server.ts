@@ -154,8 +154,11 @@ export class Channel {
   pushed(): Promise<{ n: number; conn: number }[]> {
     return this.cmd('pushed');
   }
-  /** Chunked uploads on `/hx/`: drop the socket once `killAt` bytes arrived; `slowMs` per sink write. */
-  async upload(options: { killAt?: number | null; slowMs?: number }): Promise<void> {
+  /**
+   * Chunked uploads on `/hx/`: drop the socket once `killAt` bytes arrived; a slow sink takes
+   * `msPerMiB` ms per MiB written, however the server cuts the bytes into writes.
+   */
+  async upload(options: { killAt?: number | null; msPerMiB?: number }): Promise<void> {
     await this.cmd('upload', options);
   }
   uploadState(): Promise<UploadState> {

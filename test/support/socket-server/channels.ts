@@ -51,8 +51,8 @@ export interface Channel {
   reply: string | null;
   /** `/hx/` only: every `dropEvery`-th request cuts the TCP connection before its ack (0: off). */
   dropEvery: number;
-  /** `/hx/` only: chunked files' bytes as the disk sink got them; `killAt` / `slowMs` set by `upload`. */
-  upload: { received: number; files: number; kills: number; pausedWrites: number; killAt: number | null; slowMs: number };
+  /** `/hx/` only: chunked files' bytes as the disk sink got them; `killAt` / `msPerMiB` set by `upload`. */
+  upload: { received: number; files: number; kills: number; pausedWrites: number; killAt: number | null; msPerMiB: number };
   /** `/hxr/` only: `ctx.recovered` of each connection, in order. */
   recoveries: (boolean | null)[];
   /** `/hxrr/` only: which server (`a` or `b`) each upgrade was routed to, in order. */
@@ -77,7 +77,7 @@ function newChannel(name: string): Channel {
     pushed: [],
     reply: null,
     dropEvery: 0,
-    upload: { received: 0, files: 0, kills: 0, pausedWrites: 0, killAt: null, slowMs: 0 },
+    upload: { received: 0, files: 0, kills: 0, pausedWrites: 0, killAt: null, msPerMiB: 0 },
     recoveries: [],
     landed: [],
   };

@@ -110,7 +110,7 @@ export interface Commands {
   pushed: { args: NoArgs; result: { n: number; conn: number }[] };
   reply: { args: { template?: string | null }; result: true };
   dropAfterDelivery: { args: { every?: number }; result: true };
-  upload: { args: { killAt?: number | null; slowMs?: number }; result: true };
+  upload: { args: { killAt?: number | null; msPerMiB?: number }; result: true };
   uploadState: { args: NoArgs; result: UploadState };
   // Recovery, `/hxr/` (hxr-endpoint.ts).
   roomcast: { args: { start?: number; count: number; template: string; room?: string }; result: number };

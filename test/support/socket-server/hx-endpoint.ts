@@ -53,15 +53,21 @@ function describeRequest(request: HelperRequest, conn: number): Delivery {
   };
 }
 
+const MiB = 1024 * 1024;
+
 /**
  * The sink for chunked files: the real disk sink, behind a writer that counts the bytes per
- * channel, can drop the socket once `killAt` bytes arrived, and can be slow.
+ * channel, can drop the socket once `killAt` bytes arrived, and can be slow. A slow sink is slow
+ * per byte (`msPerMiB`), not per write: the server hands it a write per socket read, and per
+ * frame within one, so a delay per write would make the sink as slow as the writes are many.
  */
 function channelSink(disk: FileSink, c: Channel, ...[file, ctx]: Parameters<FileSink>): Writable {
   const inner = disk(file, ctx) as Writable; // the disk sink answers at once
   const up = c.upload;
   up.files += 1;
   const raw = (ctx.socket as unknown as { _socket?: Socket })._socket;
+  /** When the slow sink will have written every byte handed to it so far. */
+  let busyUntil = 0;
   const sink = new Writable({
     highWaterMark: 64 * 1024,
     write(chunk: Buffer, _encoding, done) {
@@ -76,8 +82,13 @@ function channelSink(disk: FileSink, c: Channel, ...[file, ctx]: Parameters<File
         if (inner.write(chunk)) done();
         else inner.once('drain', () => done());
       };
-      if (up.slowMs > 0) setTimeout(go, up.slowMs);
-      else go();
+      if (up.msPerMiB > 0) {
+        const now = performance.now();
+        busyUntil = Math.max(busyUntil, now) + (chunk.length / MiB) * up.msPerMiB;
+        // Under a millisecond behind: taken now (a timer would wait a whole one).
+        if (busyUntil - now >= 1) setTimeout(go, busyUntil - now);
+        else go();
+      } else go();
     },
     final(done) {
       inner.end(() => done());
@@ -201,9 +212,9 @@ export function hxEndpoint(channels: Channels): HxEndpoint {
         c.dropEvery = every;
         return true;
       },
-      /** Chunked uploads: `killAt` drops the socket once that many bytes arrived; `slowMs` per 64 KiB write. */
-      upload(c, { killAt = null, slowMs = 0 }) {
-        Object.assign(c.upload, { killAt, slowMs });
+      /** Chunked uploads: `killAt` drops the socket once that many bytes arrived; the sink takes `msPerMiB` ms per MiB. */
+      upload(c, { killAt = null, msPerMiB = 0 }) {
+        Object.assign(c.upload, { killAt, msPerMiB });
         return true;
       },
       uploadState(c) {

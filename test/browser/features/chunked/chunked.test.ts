@@ -155,7 +155,7 @@ describe('chunk-size: chunked uploads (file/oob-chunked)', function () {
     const bytes = randomBytes(size);
     const want = await sha256(bytes.buffer as ArrayBuffer);
     setFiles(sender.querySelector<HTMLInputElement>('input[type=file]')!, bytesFile('slow.bin', bytes));
-    await ch.upload({ slowMs: 15 });
+    await ch.upload({ msPerMiB: 60 });
     const started = performance.now();
     const request = (await sender.send())!;
     const delivery = await oneDelivery(ch, 120_000);
@@ -163,7 +163,7 @@ describe('chunk-size: chunked uploads (file/oob-chunked)', function () {
     await waitUntil(() => progress.at(-1)?.loaded === request.bytes, 'progress reaches the total', { timeout: 30_000 });
     const state = await ch.uploadState();
     expect(state.pausedWrites, 'the server paused reading while the sink was full').to.be.greaterThan(0);
-    // 128 chunks of 256 KiB at 15 ms each: the socket's buffers hold a few MiB, so half of the
+    // 32 MiB at 60 ms a MiB (about 2 s): the socket's buffers hold a few MiB, so half of the
     // file can only have left the page once the sink had taken several MiB. (WebKit's
     // bufferedAmount drops faster than the network takes the bytes, so its progress runs ahead.)
     const half = progress.find((e) => e.loaded >= request.bytes / 2)!;
