@@ -33,6 +33,10 @@ export function firefoxLauncher({ executablePath, headless = true }) {
     executablePath,
     headless,
     extraPrefsFirefox: FIREFOX_PREFS,
+    // Puppeteer otherwise subscribes to every network event over BiDi, which more than doubles
+    // the time Firefox takes to load a test file's ~100 modules (about 0.2 s a file); the runner
+    // uses no request or response events.
+    networkEnabled: false,
   };
   const launcher = new ChromeLauncher(
     launchOptions,
