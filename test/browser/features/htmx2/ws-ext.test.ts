@@ -114,12 +114,19 @@ for (const setup of setups) {
     });
 
     it('is closed after removal by swap', async () => {
+      // A reconnect by mistake would ask for its delay first; asked, the delay is 0, so the
+      // reconnect would also come at once (the default, full jitter, waits up to a second).
+      const delay = sinon.spy(() => 0);
+      htmx().config.wsReconnectDelay = delay;
       const div = t.make('<div hx-get="/test/fixtures/htmx-fragment.html" hx-swap="outerHTML" hx-ext="ws" ws-connect="WS"></div>');
       await t.open(1);
       (div as HTMLElement).click();
       await waitUntil(() => !div.isConnected, 'htmx swapped the div out');
-      await tick(1200); // time to reconnect by mistake
-      expect((await t.ch.state()).open).to.equal(0);
+      await t.open(0);
+      await tick(100); // time for the page to hear the close and reconnect by mistake
+      expect(delay.callCount, 'no reconnect was scheduled').to.equal(0);
+      const { open, total } = await t.ch.state();
+      expect({ open, total }).to.deep.equal({ open: 0, total: 1 });
     });
 
     it('is closed after removal by js when message is received', async () => {
@@ -145,16 +152,18 @@ for (const setup of setups) {
     });
 
     it('sends data to the server with polling trigger', async () => {
-      t.make('<div hx-ext="ws" ws-connect="WS"><div hx-trigger="every 1s" ws-send id="d1">div1</div></div>');
-      await t.open();
+      // The original polls every second and expects two messages after 2 s of its fake clock; on
+      // a real clock, every 300 ms: none before the first period, at least two (waited for)
+      // within two periods and some slack.
+      const period = 300;
       const started = performance.now();
+      t.make(`<div hx-ext="ws" ws-connect="WS"><div hx-trigger="every ${period}ms" ws-send id="d1">div1</div></div>`);
+      await t.open();
       byId('d1').click(); // not a trigger here
-      // The original expects two messages after 2 s of its fake clock; on a real clock: at least
-      // two by 2.3 s, none before the first second.
       await t.frames(1);
-      expect(performance.now() - started, 'the first poll comes after a second').to.be.greaterThan(900);
-      await tick(Math.max(0, 2300 - (performance.now() - started)));
-      expect((await t.messages()).length).to.be.at.least(2);
+      expect(performance.now() - started, 'the first poll comes after a period').to.be.greaterThan(0.9 * period);
+      expect(await t.frames(2)).to.have.length.of.at.least(2);
+      expect(performance.now() - started, 'two polls within two periods').to.be.below(2 * period + 700);
     });
 
     it('sends expected headers to the server', async () => {
