@@ -93,6 +93,9 @@ describe('attachHxWs: chunked uploads', () => {
     const got = deferred<HxWsRequest>();
     const { url, origin } = await start(t, {
       limits: { maxFileBytes: 1024 * 1024 },
+      // The server stops reading once it refuses the big frame, so it cannot see the client go:
+      // it drops the socket at closeTimeoutMs, which the server's close at the end waits for.
+      closeTimeoutMs: 300,
       handler: (r) => got.resolve(r),
       fileSink: () =>
         new Writable({

@@ -93,7 +93,9 @@ describe('issue 17.1: frames are refused from their header; partial frames time 
   });
 
   it('a fragmented text message whose last fragment never comes times out too', async (t) => {
-    const { url, errors } = await startRecording(t, { frameTimeoutMs: 300 });
+    // The server stops reading a stalled socket, so it cannot see this client go: it drops the
+    // socket at closeTimeoutMs, which the server's close at the end of the test waits for.
+    const { url, errors } = await startRecording(t, { frameTimeoutMs: 300, closeTimeoutMs: 300 });
     const client = await rawConnect(Number(new URL(url).port));
     await client.write(Buffer.concat([frame(1, '{"a":', false), frame(9, 'ping'), frame(0, '"b"', false)]));
     const pinging = setInterval(() => void client.write(frame(9, 'ping')), 50);

@@ -134,7 +134,9 @@ describe('hx.stats()', () => {
     heartbeat.terminate();
     assert.deepEqual(beating.hub.stats().closes, { peer: 0, protocol: 0, heartbeat: 1, backpressure: 0, shutdown: 0, expired: 0 });
 
-    const s = await start(t, { maxBufferedBytes: 16 * 1024, onError: () => {}, onClose });
+    // A short closeTimeoutMs: the backpressure close is counted when the socket is gone, which
+    // for a client that reads nothing is at closeTimeoutMs (5 s by default).
+    const s = await start(t, { maxBufferedBytes: 16 * 1024, closeTimeoutMs: 300, onError: () => {}, onClose });
     const peer = await connect(s.url);
     peer.close();
     await until(() => s.hub.stats().closes.peer === 1);
