@@ -165,9 +165,11 @@ describe('demo page', () => {
       const opens: boolean[] = [];
       const room = b.contentDocument!.getElementById('room')!;
       room.addEventListener('hx-ws-open', (e) => opens.push((e as Event & { recovered: boolean }).recovered));
-      // b waits 1.5 s before it reconnects (the element's property; htmx's setting in attribute
-      // mode), a is back at once and sends meanwhile.
-      const wait = () => 1500;
+      // a is back at once and sends meanwhile; b would wait a minute before it reconnects (the
+      // element's property; htmx's setting in attribute mode), until the test tells it the
+      // network is back ('online' runs a pending reconnect at once).
+      Object.assign(a.contentDocument!.getElementById('room')!, { reconnectDelay: () => 0 });
+      const wait = () => 60_000;
       if (mode === 'element') Object.assign(room, { reconnectDelay: wait });
       else Object.assign(b.contentWindow!, { htmx: { config: { wsReconnectDelay: wait } } });
       const dropped = (await executeServerCommand('ws', { channel: 'chat', action: 'dropChat' })) as number;
@@ -177,6 +179,7 @@ describe('demo page', () => {
       for (let i = 0; i < 3; i++) say(a, 'Ada', `missed ${run} ${i}`);
       await waitUntil(() => lastText(a).includes(`missed ${run} 2`), 'a sent all three');
       expect(b.contentDocument!.getElementById('state')!.dataset.state, 'b was still down').to.not.equal('open');
+      b.contentWindow!.dispatchEvent(new Event('online'));
       await waitUntil(() => lastText(b).includes(`missed ${run} 2`), 'b caught up', { timeout: 10_000 });
       expect(opens, 'b reopened once, recovered').to.deep.equal([true]);
       const texts = [...messagesOf(b).querySelectorAll('.msg p')].map((p) => p.textContent);
