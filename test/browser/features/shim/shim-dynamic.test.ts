@@ -111,8 +111,10 @@ describe('attribute mode follows added content', () => {
   it('a swap that replaces a connecting element closes its socket', async () => {
     const [outer, inner] = [new Channel(), new Channel()];
     const box = mount(`<div id="outer" hx-ws="connect:${path(outer)}"><div id="victim" hx-ws="connect:${path(inner)}"></div></div>`);
-    await whenOpen(box.querySelector('#victim')!);
-    await outer.send('<p id="victim">gone</p>');
+    // Both open: the two sockets open in either order, and a send reaches only open sockets.
+    await Promise.all([whenOpen(box.querySelector('#outer')!), whenOpen(box.querySelector('#victim')!)]);
+    await outer.waitOpen(1, 1);
+    expect(await outer.send('<p id="victim">gone</p>'), 'sockets the swap was sent to').to.equal(1);
     const s = await inner.waitOpen(0, 1);
     expect(s.closes.map((c) => c.code)).to.deep.equal([1000]);
     expect(shim.elements.has(box.querySelector('#outer')!)).to.equal(true);
