@@ -372,8 +372,8 @@ export class ServerConnection implements FrameGuardHost, HookQueueHost, ContextO
     this.applyPause();
     this.guard?.stopData();
     // ws cannot see the peer's answer any more: stop reading (nothing would be kept, but each
-    // read costs a buffer) and, once the close frame is out, end our side; ws's close timer
-    // destroys the socket if the peer does not end it first.
+    // read costs a buffer) and, once the close frame is out, end our side. Not reading, we do
+    // not see the peer end its side either: ws's close timer destroys the socket (closeTimeoutMs).
     const deaf = this.guard?.passesNothing === true;
     if (deaf) this.raw.pause();
     const send = (): void => {
