@@ -8,6 +8,15 @@ import { FrameGuard, packMask, unmask, type FrameGuardHost, type FrameGuardLimit
 import { FakeClock } from './helpers.js';
 import { frame, header } from './raw-client.js';
 
+/** A client frame masked with `key`, as a browser sends it. */
+function maskedFrame(opcode: number, payload: Buffer, key: number[], fin = true): Buffer {
+  const f = frame(opcode, payload, fin);
+  const at = f.length - payload.length;
+  f.set(key, at - 4);
+  for (let i = 0; i < payload.length; i++) f[at + i] = payload[i]! ^ key[i & 3]!;
+  return f;
+}
+
 function guard(overrides: Partial<FrameGuardLimits & FrameGuardHost> = {}) {
   const passed: Buffer[] = [];
   const refused: ProtocolError[] = [];
@@ -60,19 +69,12 @@ describe('FrameGuard', () => {
   });
 
   it('unmasks masked frames itself and passes them on with a zero mask, whatever the chunk boundaries', () => {
-    const masked = (opcode: number, payload: Buffer, key: number[], fin = true): Buffer => {
-      const f = frame(opcode, payload, fin);
-      const at = f.length - payload.length;
-      f.set(key, at - 4);
-      for (let i = 0; i < payload.length; i++) f[at + i] = payload[i]! ^ key[i & 3]!;
-      return f;
-    };
     const file = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 7) & 255));
     const bytes = Buffer.concat([
-      masked(1, Buffer.from('{"a":1}'), [1, 2, 3, 4]),
-      masked(2, file.subarray(0, 101), [0xde, 0xad, 0xbe, 0xef], false),
-      masked(9, Buffer.from('ping'), [9, 8, 7, 6]),
-      masked(0, file.subarray(101), [0x12, 0x34, 0x56, 0x78]),
+      maskedFrame(1, Buffer.from('{"a":1}'), [1, 2, 3, 4]),
+      maskedFrame(2, file.subarray(0, 101), [0xde, 0xad, 0xbe, 0xef], false),
+      maskedFrame(9, Buffer.from('ping'), [9, 8, 7, 6]),
+      maskedFrame(0, file.subarray(101), [0x12, 0x34, 0x56, 0x78]),
     ]);
     const plain = Buffer.concat([frame(1, '{"a":1}'), frame(2, file.subarray(0, 101), false), frame(9, 'ping'), frame(0, file.subarray(101))]);
     for (const size of [1, 2, 3, 5, 7, 64, bytes.length]) {
@@ -90,14 +92,7 @@ describe('FrameGuard', () => {
   });
 
   it('streams a binary message it is told to: unmasked payload out, never to ws; other frames pass', () => {
-    const key = [0xa1, 0xb2, 0xc3, 0xd4];
-    const masked = (opcode: number, payload: Buffer, fin = true): Buffer => {
-      const f = frame(opcode, payload, fin);
-      const at = f.length - payload.length;
-      f.set(key, at - 4);
-      for (let i = 0; i < payload.length; i++) f[at + i] = payload[i]! ^ key[i & 3]!;
-      return f;
-    };
+    const masked = (opcode: number, payload: Buffer, fin = true) => maskedFrame(opcode, payload, [0xa1, 0xb2, 0xc3, 0xd4], fin);
     const file = Buffer.from(Array.from({ length: 250 }, (_, i) => (i * 13) & 255));
     const bytes = Buffer.concat([masked(1, Buffer.from('{}')), masked(2, file.subarray(0, 90), false), masked(9, Buffer.from('hi')), masked(0, file.subarray(90)), masked(1, Buffer.from('[]'))]);
     for (const size of [1, 3, 7, 64, bytes.length]) {
