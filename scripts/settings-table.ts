@@ -25,6 +25,7 @@ export const SETTING_WORDS: Record<SettingName, [defaultText: string, meaning: s
   ack: ['false', 'delivery acknowledgement mode (needs `hx-ws-elements/ack`; see [reliability.md](reliability.md))'],
   recover: ['false', 'recovery mode: messages missed while the socket was down are replayed, unacked requests resent (implies `ack`; needs `hx-ws-elements/recovery`; see [reliability.md](reliability.md))'],
   idleTimeout: ['0', 'ms an open socket may receive nothing before it is dropped and reconnected (0: never; server pings are not seen by the page)'],
+  quiet: ['false', 'swap received messages without their events (`before-message`, `after-message`, `oob-before-swap`, `oob-after-swap`, htmx twins); errors still fire (see [performance.md](performance.md#quiet-connections))'],
   resumeFrom: ['–', "recovery: the server's log position the page was rendered at (`hx.position()`), replayed from on the first open (needs `hx-ws-elements/recovery`)"],
   for: ['nearest', 'id of the connecting element to use; default: the nearest one around, across shadow roots'],
   trigger: ['natural event', 'when to send (see above); attribute mode: `hx-trigger`'],

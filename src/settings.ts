@@ -66,6 +66,11 @@ export interface ConnectionSettings {
   idleTimeout?: number | string | null;
   /** Recovery: the log position the page was rendered at (the server's `position()`), for the first open. */
   resumeFrom?: string | null;
+  /**
+   * Received messages are swapped without their events (`before-message`, `after-message`,
+   * `oob-before-swap`, `oob-after-swap`, and their htmx twins): for pages that listen to none.
+   */
+  quiet?: boolean | null;
 }
 
 /** What a sender reads from its element at each send. Unset fields fall back to `hx-*` attributes. */
@@ -147,6 +152,7 @@ export const CONNECT_SETTINGS = [
   row('recover', 'recover', 'flag', true),
   row('resumeFrom', 'resume-from', 'text', true),
   row('idleTimeout', 'idle-timeout', 'count', true, 'a whole number of milliseconds'),
+  row('quiet', 'quiet', 'flag', true),
 ] as const satisfies readonly SettingSpec[];
 
 /** `<hx-ws-send>` / `hx-ws="send"`. */

@@ -25,7 +25,7 @@ import {
 } from '../events.js';
 import { CLOSE_EXPIRED, describeClose, frameBytes } from '../protocol.js';
 import { SettingReader, settingLabel, type ConnectionSettings } from '../settings.js';
-import { swapMessage } from '../swap/swap.js';
+import { swapMessage, type SwapOptions } from '../swap/swap.js';
 import { Delivery } from './delivery.js';
 import { Inbox } from './inbox.js';
 import { nextRequestId, Outbox } from './outbox.js';
@@ -79,6 +79,9 @@ const EXPIRED_AGAIN_MS = 5_000;
 /** Which element owns which connection, in either mode. */
 const connections = new WeakMap<Element, SocketConnection>();
 
+/** The swap options of a `quiet` connection. */
+const QUIET: SwapOptions = { events: false };
+
 /** The connection attached to `element` (either mode), if any. */
 export function connectionOf(element: Element): SocketConnection | undefined {
   return connections.get(element);
@@ -131,6 +134,10 @@ export class SocketConnection implements ReactiveController {
   #openedSocket: WebSocket | null = null;
   /** When the last {@link CLOSE_EXPIRED} close came (page clock, ms). */
   #expiredAt = -Infinity;
+  /** `quiet`, as read at the last open: received messages fire no events. */
+  #quiet = false;
+  /** Whether a binary message on a quiet connection has been reported (once per connection). */
+  #toldBinary = false;
   /** Received messages: back-to-back ones are applied in one pass (see `inbox.ts`). */
   readonly #inbox = new Inbox<{ socket: WebSocket; data: string | ArrayBuffer | Blob }>((m) => this.#receive(m.socket, m.data));
 
@@ -307,6 +314,7 @@ export class SocketConnection implements ReactiveController {
     if (recover && session) url = session.url(url);
     const protocols = typeof s.protocols === 'string' ? s.protocols.split(/[\s,]+/).filter(Boolean) : (s.protocols ?? []);
     this.url = url;
+    this.#quiet = !!s.quiet;
     emit(host, new HxWsConnectingEvent(url, this.retryCount));
     let socket: WebSocket;
     try {
@@ -396,6 +404,7 @@ export class SocketConnection implements ReactiveController {
     const host = this.host;
     let data: string | ArrayBuffer | Blob | null = message;
     let swapped = false;
+    const quiet = this.#quiet;
     try {
       // Control elements lead the message they come in (usually alone): the features take them
       // off before anything else sees it. A message of controls only fires no message events.
@@ -412,14 +421,17 @@ export class SocketConnection implements ReactiveController {
         data = this.#delivery.confirm(socket, data);
         if (data === null) return;
       }
-      if (emit(host, new HxWsBeforeMessageEvent(data)) && typeof data === 'string') {
-        swapMessage(data, host);
+      if ((quiet || emit(host, new HxWsBeforeMessageEvent(data))) && typeof data === 'string') {
+        swapMessage(data, host, quiet ? QUIET : undefined);
         swapped = true;
+      } else if (quiet && !this.#toldBinary) {
+        this.#toldBinary = true;
+        reportProblem(host, 'swap', 'a binary message arrived on a quiet connection: only an hx-ws-before-message listener can take one, and quiet fires none; it is dropped (said once per connection)');
       }
     } catch (err) {
       reportProblem(host, 'swap', `a message could not be swapped: ${(err as Error)?.message ?? err}`, { cause: err });
     }
-    if (data !== null) emit(host, new HxWsAfterMessageEvent(data, swapped));
+    if (data !== null && !quiet) emit(host, new HxWsAfterMessageEvent(data, swapped));
   }
 
   #onError(socket: WebSocket): void {

@@ -46,6 +46,12 @@ export interface SwapOptions {
   addedClass?: string;
   /** Milliseconds from the swap to settle. Default: `config.settleDelay`. */
   settleDelay?: number;
+  /**
+   * Whether `hx-ws-oob-before-swap` and `hx-ws-oob-after-swap` fire for each target. Default
+   * `true`; `false` skips their cost where nothing listens (a fragment without a target and a bad
+   * `hx-swap-oob` are still reported).
+   */
+  events?: boolean;
 }
 
 /** What {@link swapMessage} did. */
@@ -70,6 +76,8 @@ interface Run {
   readonly allowScripts: boolean;
   readonly addedClass: string;
   readonly added: Element[];
+  /** Whether the per-target swap events fire. */
+  readonly events: boolean;
 }
 
 /**
@@ -103,6 +111,7 @@ export function swapMessage(html: string, source: Element, options: SwapOptions 
     allowScripts: (options.allowScripts ?? effectiveAllowScripts()) && SCRIPT_TAG.test(html),
     addedClass: options.addedClass ?? config.addedClass,
     added,
+    events: options.events ?? true,
   };
   const focus = captureFocus();
 
@@ -157,14 +166,14 @@ function swapFragment(fragment: Element, run: Run): boolean {
   let swapped = false;
   for (let i = 0; i <= last; i++) {
     const target = targets[i]!;
-    if (!emit(source, new HxWsOobBeforeSwapEvent(target, fragment, style))) continue;
+    if (run.events && !emit(source, new HxWsOobBeforeSwapEvent(target, fragment, style))) continue;
     // Every target but the last gets a copy; the last one takes the parsed nodes themselves.
     // Copies are made after the event, so a listener's changes to `fragment` reach every target.
     const content = i === last ? fragment : (fragment.cloneNode(true) as Element);
     const from = run.added.length;
     if (!(styled ? styled(target, content, run) : insert(style, target, content, run))) continue;
     if (run.allowScripts) activateScripts(run.added, from);
-    emit(source, new HxWsOobAfterSwapEvent(target, fragment, style));
+    if (run.events) emit(source, new HxWsOobAfterSwapEvent(target, fragment, style));
     swapped = true;
   }
   return swapped;

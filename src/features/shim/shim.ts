@@ -126,6 +126,7 @@ export function observeHxWs(root: Document | ShadowRoot | Element = document): S
             recover: attributeSetting(el, 'recover') !== null,
             resumeFrom: attributeSetting(el, 'resumeFrom'),
             idleTimeout: attributeSetting(el, 'idleTimeout'),
+            quiet: attributeSetting(el, 'quiet') !== null,
           }),
           { attributeMode: true },
         );
