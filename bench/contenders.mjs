@@ -89,6 +89,25 @@ export function contenders(root) {
         trigger: 'submit',
       },
     },
+    // The same two with `quiet`: messages swapped without their events (swap and latency only).
+    {
+      name: 'element-quiet',
+      label: '<hx-ws-connect quiet>',
+      entry: 'src/index.ts',
+      requires: ['src/index.ts'],
+      connect: (url) => [`<hx-ws-connect url="${url}" quiet>`, '</hx-ws-connect>'],
+      churn: null,
+      upload: null,
+    },
+    {
+      name: 'shim-quiet',
+      label: 'hx-ws="connect:" hx-ws-quiet',
+      entry: 'src/upgrade.ts',
+      requires: ['src/upgrade.ts'],
+      connect: (url) => [`<div hx-ws="connect:${url}" hx-ws-quiet>`, '</div>'],
+      churn: null,
+      upload: null,
+    },
   ];
   return all.filter((c) => (c.requires ?? []).every(has));
 }

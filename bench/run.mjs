@@ -79,7 +79,7 @@ const SKIP = new Set((opt('skip', '') ?? '').split(',').filter(Boolean).map(sect
 for (const s of SKIP) if (!SECTIONS.includes(s)) throw new Error(`--skip ${s}: expected some of ${SECTIONS.join(', ')}`);
 /** Whether a section runs: not skipped, and named by --only if --only names sections. */
 const wanted = (s) => !SKIP.has(s) && (!ONLY_SECTIONS || ONLY_SECTIONS.has(s));
-const OUR_CONTENDERS = new Set(['element', 'shim']);
+const OUR_CONTENDERS = new Set(['element', 'shim', 'element-quiet', 'shim-quiet']);
 const BROKEN = flag('broken') ? (opt('broken') === 'crash' ? 'crash' : 'silent') : null;
 if (BROKEN === 'crash' && ENGINE !== 'chromium') throw new Error('--broken crash needs Chromium (it crashes the page through CDP)');
 
