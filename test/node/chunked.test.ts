@@ -24,6 +24,16 @@ function* chunks(bytes: Buffer, size: number, from = 0): Generator<Buffer> {
   for (let i = from; i < bytes.length; i += size) yield bytes.subarray(i, Math.min(bytes.length, i + size));
 }
 
+/** A sink that keeps a copy of every piece written to it in `parts`, in order. */
+function collectingSink(parts: Buffer[]): Writable {
+  return new Writable({
+    write(c: Buffer, _e, done) {
+      parts.push(Buffer.from(c));
+      done();
+    },
+  });
+}
+
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'hx-ws-chunked-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -231,13 +241,7 @@ describe('attachHxWs: chunked uploads', () => {
     const got = deferred<HxWsRequest>();
     const { url, origin } = await start(t, {
       handler: (r) => got.resolve(r),
-      fileSink: () =>
-        new Writable({
-          write(c: Buffer, _e, done) {
-            parts.push(Buffer.from(c));
-            done();
-          },
-        }),
+      fileSink: () => collectingSink(parts),
     });
     const client = await connect(url, origin);
     const bytes = randomBytes(300 * 1024 + 5);
@@ -336,20 +340,7 @@ describe('attachHxWs: chunked uploads', () => {
     const { url, origin } = await start(t, {
       handler: (r) => got.resolve(r),
       fileSink: () =>
-        new Promise<Writable>((resolve) =>
-          setTimeout(
-            () =>
-              resolve(
-                new Writable({
-                  write(c: Buffer, _e, done) {
-                    parts.push(c);
-                    done();
-                  },
-                }),
-              ),
-            100,
-          ),
-        ),
+        new Promise<Writable>((resolve) => setTimeout(() => resolve(collectingSink(parts)), 100)),
     });
     const client = await connect(url, origin);
     const bytes = randomBytes(512 * 1024 + 3);
