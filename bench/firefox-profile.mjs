@@ -1,15 +1,17 @@
 // Firefox's own profiler (the Gecko profiler, started with the browser and written out when it
 // quits) over one contender's swap path: `npm run bench:firefox-profile -- element` (or raw, shim,
-// or any entry file). The page gets a stand-in WebSocket that delivers 10,000 bench fragments,
-// one task each, so the profile holds the library's work and not the network's. Prints self and
-// inclusive samples by JS function or Gecko label ("set Element.innerHTML", "Event constructor",
-// "Reflow") on the page's main thread. Firefox: FIREFOX_PATH, else the system's firefox-esr.
+// or any entry file). The page gets 10,000 bench fragments from a stand-in WebSocket, or with
+// `--socket` through a real one (the bench's situation: the browser's own delivery, and the small
+// passes it leads to). Prints self and inclusive samples by JS function or Gecko label ("set
+// Element.innerHTML", "Event constructor", "Reflow") on the page's main thread. Firefox:
+// FIREFOX_PATH, else the system's firefox-esr.
 /* global window */
 import http from 'node:http';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer from 'puppeteer-core';
+import { WebSocketServer } from 'ws';
 import { findFirefox } from '../scripts/browsers.mjs';
 import { bundle } from '../scripts/bundle.mjs';
 
@@ -19,14 +21,36 @@ const MARKUP = {
   element: (inner) => `<hx-ws-connect url="/ws">${inner}</hx-ws-connect>`,
   shim: (inner) => `<div hx-ws="connect:/ws">${inner}</div>`,
 };
-const name = process.argv[2] ?? 'element';
-const top = Number(process.argv[3] ?? 30);
+const SOCKET = process.argv.includes('--socket');
+const [name = 'element', topArg = '30'] = process.argv.slice(2).filter((a) => a !== '--socket');
+const top = Number(topArg);
 const entry = ENTRIES[name] ?? name;
 const markup = MARKUP[name] ?? MARKUP.element;
 
-// A WebSocket stand-in: opens in a task, then `runSynth(n)` posts n tasks that each deliver one
-// ~200-byte fragment for one of 100 targets; resolves with the time until the last is applied.
-const PAGE_SCRIPT = `
+// One ~200-byte fragment for one of 100 targets, numbered (the page's and the server's copy).
+const FRAGMENT = `(i) => { const head = '<div id="t' + (i % 100) + '" hx-swap-oob="true" class="row" data-seq="' + i + '"><span class="n">item ' + i + '</span> <b>';
+  return head + 'x'.repeat(Math.max(0, 190 - head.length)) + '</b></div>'; }`;
+const fragment = (0, eval)(FRAGMENT);
+// Resolves with the time until fragment `last` is applied (its target carries its number).
+const APPLIED = `(last, t0) => new Promise((resolve) => {
+  const done = () => document.getElementById('t' + (last % 100))?.dataset.seq === String(last) ? resolve(performance.now() - t0) : setTimeout(done, 0);
+  setTimeout(done, 0);
+})`;
+
+// `runSynth(n)` has n fragments delivered and resolves with the time until the last is applied.
+// By default a WebSocket stand-in delivers them, one task each, so the profile holds the library's
+// work and not the network's. With `--socket` the server floods them through a real socket (each
+// run numbered on from the last, so a target tells which run it is from).
+const PAGE_SCRIPT = SOCKET
+  ? `
+let next = 0;
+window.runSynth = async (n) => {
+  const from = next; next += n;
+  const applied = (${APPLIED})(from + n - 1, performance.now());
+  await fetch('/flood?from=' + from + '&n=' + n);
+  return applied;
+};`
+  : `
 class StandIn extends EventTarget {
   constructor(url) { super(); this.url = String(url); this.readyState = 0; this.bufferedAmount = 0; this.protocol = ''; this.extensions = '';
     window.standIn = this; setTimeout(() => { this.readyState = 1; this.dispatchEvent(new Event('open')); }, 0); }
@@ -34,26 +58,33 @@ class StandIn extends EventTarget {
 }
 Object.assign(StandIn, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
 window.WebSocket = StandIn;
-const fragment = (i) => { const head = '<div id="t' + (i % 100) + '" hx-swap-oob="true" class="row" data-seq="' + i + '"><span class="n">item ' + i + '</span> <b>';
-  return head + 'x'.repeat(Math.max(0, 190 - head.length)) + '</b></div>'; };
-window.runSynth = (n) => new Promise((resolve) => {
+const fragment = ${FRAGMENT};
+window.runSynth = (n) => {
   const messages = Array.from({ length: n }, (_, i) => fragment(i));
-  const channel = new MessageChannel(); let i = 0; const t0 = performance.now();
+  const channel = new MessageChannel(); let i = 0;
+  const applied = (${APPLIED})(n - 1, performance.now());
   channel.port1.onmessage = () => window.standIn.dispatchEvent(new MessageEvent('message', { data: messages[i++] }));
   for (let k = 0; k < n; k++) channel.port2.postMessage(0);
-  const done = () => document.getElementById('t' + ((n - 1) % 100))?.dataset.seq === String(n - 1) ? resolve(performance.now() - t0) : setTimeout(done, 0);
-  setTimeout(done, 0);
-});`;
+  return applied;
+};`;
 
 const code = (await bundle({ entry, minify: false })).code;
 let targets = '';
 for (let i = 0; i < 100; i++) targets += `<div id="t${i}" class="row">target ${i}</div>`;
+let socket = null;
 const server = http.createServer((req, res) => {
   if (req.url === '/lib.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(code);
+  if (req.url.startsWith('/flood?')) {
+    const q = new URL(req.url, 'http://localhost').searchParams;
+    const from = Number(q.get('from'));
+    for (let i = from; i < from + Number(q.get('n')); i++) socket.send(fragment(i));
+    return res.end();
+  }
   if (req.url !== '/') return res.writeHead(404).end();
   res.writeHead(200, { 'content-type': 'text/html' });
   res.end(`<!doctype html><html><body><script>${PAGE_SCRIPT}</script>${markup(targets)}<script type="module" src="/lib.js"></script></body></html>`);
 });
+if (SOCKET) new WebSocketServer({ server, path: '/ws' }).on('connection', (ws) => (socket = ws));
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
 
 const firefox = findFirefox();
