@@ -50,14 +50,13 @@ const mask8 = new Uint8Array(mask32.buffer);
 /** Byte `k` (0 to 3, taken mod 4) of a mask packed by {@link packMask}. */
 const maskByte = (mask: number, k: number): number => (mask >>> ((k & 3) << 3)) & 0xff;
 
-/** The 4 mask bytes of a frame header from `at` on, as one number (a guard keeps no buffer for it). */
-
 /** Frames shorter than this count toward `maxFramesPerMessage` (a flood is made of tiny ones). */
 const SMALL_FRAME_BYTES = 4096;
 
 /** More than deflate can turn `n` bytes into (data it cannot compress: a few bytes per 64 KiB block, and a tail). */
 const deflateBound = (n: number): number => n + (n >>> 12) + 64;
 
+/** The 4 mask bytes of a frame header from `at` on, as one number (a guard keeps no buffer for it). */
 export function packMask(bytes: ArrayLike<number>, at = 0): number {
   return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
 }

@@ -3,8 +3,8 @@
  * progress came for `idleMs` (idle), or when a window of `idleMs` carried some bytes but fewer
  * than `minBytesPerSecond` a second and finished no frame (slow; a window whose bytes all came in
  * its first half is judged at the idle deadline instead, so a stop is reported as one). Used for
- * pending oob files and for text messages still arriving. Only what the caller counts is progress; pings and other
- * traffic are not.
+ * pending oob files and for text messages still arriving. Only what the caller counts is
+ * progress; pings and other traffic are not.
  *
  * @module
  */
