@@ -24,7 +24,6 @@ export function filesFor(rid: number): File[] {
   });
 }
 
-
 /** A connecting element with one sender per kind, and every error event it heard. */
 export interface SendingPage {
   conn: HxWsConnectElement;
